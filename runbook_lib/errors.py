@@ -1,0 +1,224 @@
+"""One exception family for the whole runbook.
+
+Every error the library raises derives from :class:`RunbookError` and carries
+fields, not only text, so a notebook, the CLI and the evidence ledger can show
+*what* went wrong (which key, which command, which object) without parsing a
+message. Each error also knows the one-line fix an operator should try, and the
+CLI maps error classes to distinct exit codes (see :data:`EXIT_CODES`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class RunbookError(Exception):
+    """Root of every error raised by runbook_lib.
+
+    Args:
+        message: What went wrong, in one sentence.
+        hint: The one thing the operator should do next, if known.
+    """
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        """The message and the fix on one line, as the CLI prints it."""
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+class ParamsError(RunbookError):
+    """A parameter is missing, unknown or has a value outside what is allowed."""
+
+    exit_code = 2
+
+    def __init__(self, key: str, value: Any, allowed: str | Sequence[Any], *, message: str | None = None) -> None:
+        self.key = key
+        self.value = value
+        self.allowed = allowed
+        allowed_text = allowed if isinstance(allowed, str) else ", ".join(map(str, allowed))
+        super().__init__(
+            message or f"bad parameter {key}={value!r}",
+            hint=f"allowed: {allowed_text}",
+        )
+
+
+class ToolMissingError(RunbookError):
+    """A required executable or provider mirror is not installed or not found."""
+
+    exit_code = 4
+
+    def __init__(self, tool: str, message: str, *, hint: str | None = None) -> None:
+        self.tool = tool
+        super().__init__(message, hint=hint)
+
+
+class CommandError(RunbookError):
+    """A subprocess exited non-zero."""
+
+    def __init__(self, command: Sequence[str], returncode: int, stderr: str, *, hint: str | None = None) -> None:
+        self.command = list(command)
+        self.returncode = returncode
+        self.stderr = stderr
+        tail = stderr.strip().splitlines()[-1] if stderr.strip() else ""
+        super().__init__(f"`{' '.join(self.command[:3])}` exited {returncode}: {tail}", hint=hint)
+
+
+class TerraformError(CommandError):
+    """Terraform (or OpenTofu) failed; ``stderr`` holds its diagnostics."""
+
+
+class StateLockError(TerraformError):
+    """The state is locked by another run; ``lock_info`` names the holder."""
+
+    def __init__(self, command: Sequence[str], returncode: int, stderr: str, lock_info: dict[str, Any]) -> None:
+        self.lock_info = lock_info
+        who = lock_info.get("Who") or lock_info.get("who") or "unknown"
+        lock_id = lock_info.get("ID") or lock_info.get("id") or "?"
+        super().__init__(
+            command,
+            returncode,
+            stderr,
+            hint=f"state is locked by {who} (lock {lock_id}); wait for it or `terraform force-unlock {lock_id}`",
+        )
+
+
+class PlanError(RunbookError):
+    """A saved plan cannot be used: missing, stale, or not the reviewed one."""
+
+
+class StalePlanError(PlanError):
+    """The plan file changed after it was reviewed (its sha256 differs)."""
+
+    def __init__(self, plan_path: str, reviewed_sha256: str, actual_sha256: str) -> None:
+        self.plan_path = plan_path
+        self.reviewed_sha256 = reviewed_sha256
+        self.actual_sha256 = actual_sha256
+        super().__init__(
+            f"plan {plan_path} is not the reviewed plan (reviewed {reviewed_sha256[:12]}, now {actual_sha256[:12]})",
+            hint="re-run plan and review it again",
+        )
+
+
+class DestructiveChangeError(PlanError):
+    """The plan deletes or replaces a stateful resource that the parameters do not allow."""
+
+    exit_code = 3
+
+    def __init__(self, addresses: Sequence[str]) -> None:
+        self.addresses = list(addresses)
+        super().__init__(
+            f"plan would delete or replace stateful resources: {', '.join(self.addresses)}",
+            hint="add these addresses to terraform.allow_destroy in the params file if this is intended",
+        )
+
+
+class GateRejectedError(RunbookError):
+    """An approval gate was rejected, by a person or by the headless policy."""
+
+    exit_code = 3
+
+    def __init__(self, gate: str, reason: str, *, decided_by: str = "policy") -> None:
+        self.gate = gate
+        self.reason = reason
+        self.decided_by = decided_by
+        super().__init__(f"gate {gate!r} rejected by {decided_by}: {reason}")
+
+
+class SandboxError(RunbookError):
+    """The local sandbox cannot be started, is down, or a service is unhealthy."""
+
+    exit_code = 5
+
+
+class SandboxDownError(SandboxError):
+    """A command needs the sandbox but it is not running."""
+
+    def __init__(self, what: str = "this command") -> None:
+        super().__init__(f"the sandbox is not running; {what} needs it", hint="run `runbook sandbox up` first")
+
+
+class PortInUseError(SandboxError):
+    """A port the sandbox was asked to use is already taken."""
+
+    def __init__(self, port: int, service: str) -> None:
+        self.port = port
+        self.service = service
+        super().__init__(
+            f"port {port} for {service} is already in use",
+            hint="free it, or omit the port so a free one is picked",
+        )
+
+
+class EndpointError(RunbookError):
+    """An AWS endpoint (RDS, MSK, DocumentDB …) cannot be resolved to an address."""
+
+
+class MigrationError(RunbookError):
+    """A data migration step failed; the source is untouched and the run can resume."""
+
+
+class CompatibilityError(MigrationError):
+    """The source uses features the target service does not offer."""
+
+    def __init__(self, kind: str, findings: Sequence[str]) -> None:
+        self.kind = kind
+        self.findings = list(findings)
+        super().__init__(f"{kind}: {len(self.findings)} incompatibilities: {'; '.join(self.findings[:5])}")
+
+
+class MigrationVerificationError(MigrationError):
+    """Target content differs from the source after a copy."""
+
+    def __init__(self, kind: str, obj: str, expected: Any, actual: Any) -> None:
+        self.kind = kind
+        self.object = obj
+        self.expected = expected
+        self.actual = actual
+        super().__init__(f"{kind} {obj}: expected {expected!r}, found {actual!r}")
+
+
+class EvidenceError(RunbookError):
+    """The evidence folder is missing, incomplete, or a hash does not match."""
+
+
+class PhaseFailedError(RunbookError):
+    """A notebook phase failed during a headless run."""
+
+    exit_code = 1
+
+    def __init__(self, phase: str, notebook: str, cell_index: int | None, ename: str, evalue: str) -> None:
+        self.phase = phase
+        self.notebook = notebook
+        self.cell_index = cell_index
+        self.ename = ename
+        self.evalue = evalue
+        super().__init__(
+            f"phase {phase} failed in cell {cell_index}: {ename}: {evalue}",
+            hint=f"see the partly executed notebook {notebook}",
+        )
+
+
+#: CLI exit codes by error class, most specific first.
+EXIT_CODES: dict[type[RunbookError], int] = {
+    ParamsError: 2,
+    GateRejectedError: 3,
+    DestructiveChangeError: 3,
+    ToolMissingError: 4,
+    SandboxError: 5,
+    PhaseFailedError: 1,
+    RunbookError: 1,
+}
+
+
+def exit_code_for(error: BaseException) -> int:
+    """The process exit code for an error (1 for anything not ours)."""
+    if isinstance(error, RunbookError):
+        return error.exit_code
+    return 1
