@@ -1,0 +1,296 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account_id    = data.aws_caller_identity.current.account_id
+  partition     = data.aws_partition.current.partition
+  region        = data.aws_region.current.name
+  database_name = coalesce(var.database_name, "${replace(var.name_prefix, "-", "_")}_curated")
+
+  scripts_bucket = coalesce(var.scripts_bucket_name, "${var.name_prefix}-glue-scripts-${local.account_id}")
+  sample_key     = "jobs/curate_events.py"
+  role_arn       = var.create_role ? aws_iam_role.glue[0].arn : var.role_arn
+  role_name      = "${var.name_prefix}-glue"
+  security_conf  = var.create_security_configuration ? aws_glue_security_configuration.this[0].name : null
+  log_group_name = "/aws-glue/${var.name_prefix}/jobs"
+
+  catalog_arn  = "arn:${local.partition}:glue:${local.region}:${local.account_id}:catalog"
+  database_arn = "arn:${local.partition}:glue:${local.region}:${local.account_id}:database/${local.database_name}"
+  tables_arn   = "arn:${local.partition}:glue:${local.region}:${local.account_id}:table/${local.database_name}/*"
+
+  module_arguments = {
+    "--job-language"                     = "python"
+    "--enable-metrics"                   = "true"
+    "--enable-observability-metrics"     = "true"
+    "--enable-continuous-cloudwatch-log" = "true"
+    "--continuous-log-logGroup"          = local.log_group_name
+    "--job-bookmark-option"              = "job-bookmark-enable"
+    "--TempDir"                          = "s3://${local.scripts_bucket}/tmp/"
+  }
+}
+
+# ---------------------------------------------------------------- catalog
+
+resource "aws_glue_catalog_database" "this" {
+  name        = local.database_name
+  description = "Curated zone of the migrated data platform (${var.name_prefix})."
+
+  tags = merge(var.tags, { Name = local.database_name })
+}
+
+resource "aws_glue_data_catalog_encryption_settings" "this" {
+  count = var.enable_catalog_encryption ? 1 : 0
+
+  data_catalog_encryption_settings {
+    connection_password_encryption {
+      return_connection_password_encrypted = true
+      aws_kms_key_id                       = var.kms_key_arn
+    }
+
+    encryption_at_rest {
+      catalog_encryption_mode = "SSE-KMS"
+      sse_aws_kms_key_id      = var.kms_key_arn
+    }
+  }
+}
+
+# ---------------------------------------------------------------- scripts
+
+module "scripts_bucket" {
+  source = "../secure_bucket"
+
+  create            = var.create_scripts_bucket
+  bucket_name       = local.scripts_bucket
+  kms_key_arn       = var.kms_key_arn
+  force_destroy     = var.force_destroy
+  access_log_bucket = var.access_log_bucket
+  tags              = var.tags
+}
+
+resource "aws_s3_object" "sample_script" {
+  count = var.upload_sample_script ? 1 : 0
+
+  bucket       = var.create_scripts_bucket ? module.scripts_bucket.bucket_id : local.scripts_bucket
+  key          = local.sample_key
+  source       = "${path.module}/scripts/curate_events.py"
+  content_type = "text/x-python"
+  kms_key_id   = var.kms_key_arn
+  # source_hash, not etag: with SSE-KMS the ETag is not the MD5 and etag would plan a change forever.
+  source_hash = filemd5("${path.module}/scripts/curate_events.py")
+
+  tags = merge(var.tags, { Name = local.sample_key })
+
+  lifecycle {
+    precondition {
+      condition     = var.create_scripts_bucket || var.scripts_bucket_name != null
+      error_message = "create_scripts_bucket = false needs scripts_bucket_name of an existing bucket."
+    }
+  }
+}
+
+# ---------------------------------------------------------------- security
+
+resource "aws_glue_security_configuration" "this" {
+  count = var.create_security_configuration ? 1 : 0
+
+  name = "${var.name_prefix}-glue"
+
+  encryption_configuration {
+    cloudwatch_encryption {
+      cloudwatch_encryption_mode = "SSE-KMS"
+      kms_key_arn                = var.kms_key_arn
+    }
+
+    job_bookmarks_encryption {
+      job_bookmarks_encryption_mode = "CSE-KMS"
+      kms_key_arn                   = var.kms_key_arn
+    }
+
+    s3_encryption {
+      s3_encryption_mode = "SSE-KMS"
+      kms_key_arn        = var.kms_key_arn
+    }
+  }
+}
+
+resource "aws_cloudwatch_log_group" "jobs" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+
+  tags = merge(var.tags, { Name = local.log_group_name })
+}
+
+# ---------------------------------------------------------------- role
+
+data "aws_iam_policy_document" "glue_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["glue.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "glue" {
+  statement {
+    sid       = "ReadScripts"
+    actions   = ["s3:GetObject", "s3:ListBucket"]
+    resources = ["arn:${local.partition}:s3:::${local.scripts_bucket}", "arn:${local.partition}:s3:::${local.scripts_bucket}/*"]
+  }
+
+  statement {
+    sid       = "TempDir"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = ["arn:${local.partition}:s3:::${local.scripts_bucket}/tmp/*"]
+  }
+
+  dynamic "statement" {
+    for_each = length(var.data_bucket_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "DataLake"
+      actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketLocation"]
+      resources = concat(var.data_bucket_arns, [for b in var.data_bucket_arns : "${b}/*"])
+    }
+  }
+
+  statement {
+    sid = "Catalog"
+    actions = [
+      "glue:GetDatabase", "glue:GetDatabases",
+      "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable",
+      "glue:GetPartition", "glue:GetPartitions", "glue:BatchCreatePartition", "glue:BatchGetPartition",
+      "glue:CreatePartition", "glue:UpdatePartition", "glue:BatchUpdatePartition",
+    ]
+    resources = [local.catalog_arn, local.database_arn, local.tables_arn]
+  }
+
+  statement {
+    sid       = "Bookmarks"
+    actions   = ["glue:GetJobBookmark", "glue:ResetJobBookmark", "glue:GetSecurityConfiguration"]
+    resources = ["arn:${local.partition}:glue:${local.region}:${local.account_id}:job/${var.name_prefix}-*"]
+  }
+
+  statement {
+    sid     = "Logs"
+    actions = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"]
+    resources = [
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}:*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws-glue/*",
+    ]
+  }
+
+  statement {
+    sid       = "Metrics"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"] # PutMetricData has no resource type; the condition pins the namespace.
+
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = ["Glue"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [1]
+
+    content {
+      sid       = "Kms"
+      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      resources = [var.kms_key_arn]
+    }
+  }
+}
+
+resource "aws_iam_role" "glue" {
+  count = var.create_role ? 1 : 0
+
+  name               = local.role_name
+  assume_role_policy = data.aws_iam_policy_document.glue_trust.json
+
+  tags = merge(var.tags, { Name = local.role_name })
+}
+
+resource "aws_iam_role_policy" "glue" {
+  count = var.create_role ? 1 : 0
+
+  name   = "glue-least-privilege"
+  role   = aws_iam_role.glue[0].id
+  policy = data.aws_iam_policy_document.glue.json
+}
+
+# ---------------------------------------------------------------- jobs
+
+resource "aws_glue_job" "jobs" {
+  for_each = var.jobs
+
+  name              = "${var.name_prefix}-${each.key}"
+  description       = coalesce(each.value.description, "ETL job ${each.key} (${var.name_prefix}).")
+  role_arn          = local.role_arn
+  glue_version      = each.value.glue_version
+  execution_class   = each.value.execution_class
+  worker_type       = each.value.worker_type
+  number_of_workers = each.value.number_of_workers
+  max_retries       = each.value.max_retries
+  timeout           = each.value.timeout_minutes
+
+  security_configuration = local.security_conf
+  default_arguments      = merge(local.module_arguments, each.value.default_arguments)
+
+  command {
+    name            = "glueetl"
+    script_location = "s3://${local.scripts_bucket}/${coalesce(each.value.script_key, local.sample_key)}"
+    python_version  = "3"
+  }
+
+  execution_property {
+    max_concurrent_runs = each.value.max_concurrent
+  }
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}-${each.key}" })
+
+  lifecycle {
+    precondition {
+      condition     = local.role_arn != null
+      error_message = "create_role = false needs role_arn."
+    }
+  }
+}
+
+# ---------------------------------------------------------------- crawler
+
+resource "aws_glue_crawler" "curated" {
+  count = var.create_crawler && length(var.crawler_s3_targets) > 0 ? 1 : 0
+
+  name                   = "${var.name_prefix}-curated"
+  database_name          = aws_glue_catalog_database.this.name
+  role                   = local.role_arn
+  schedule               = var.crawler_schedule
+  security_configuration = local.security_conf
+
+  dynamic "s3_target" {
+    for_each = var.crawler_s3_targets
+
+    content {
+      path = s3_target.value
+    }
+  }
+
+  schema_change_policy {
+    delete_behavior = "LOG"
+    update_behavior = "UPDATE_IN_DATABASE"
+  }
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}-curated" })
+}
