@@ -1,0 +1,43 @@
+output "cluster_id" {
+  description = "EMR cluster id (null when the cluster is not created)."
+  value       = try(aws_emr_cluster.this[0].id, null)
+}
+
+output "cluster_master_public_dns" {
+  description = "DNS name of the primary node (private in a private subnet; null without cluster)."
+  value       = try(aws_emr_cluster.this[0].master_public_dns, null)
+}
+
+output "security_configuration_name" {
+  description = "EMR security configuration (at-rest and in-transit encryption) for clusters started outside terraform too."
+  value       = try(aws_emr_security_configuration.this[0].name, null)
+}
+
+output "log_bucket_name" {
+  description = "Bucket receiving cluster logs."
+  value       = module.log_bucket.bucket_id
+}
+
+output "log_uri" {
+  description = "log_uri to give clusters started outside terraform."
+  value       = try("s3://${module.log_bucket.bucket_id}/logs/", null)
+}
+
+output "service_role_arn" {
+  description = "EMR service role."
+  value       = try(aws_iam_role.service[0].arn, null)
+}
+
+output "instance_profile_arn" {
+  description = "Instance profile for cluster nodes."
+  value       = try(aws_iam_instance_profile.instance[0].arn, null)
+}
+
+output "security_group_ids" {
+  description = "Managed security groups: primary, core, service_access."
+  value = {
+    primary        = try(aws_security_group.primary[0].id, null)
+    core           = try(aws_security_group.core[0].id, null)
+    service_access = try(aws_security_group.service_access[0].id, null)
+  }
+}

@@ -1,0 +1,160 @@
+variable "create" {
+  description = "Master switch: false creates nothing of this module (no roles, buckets, security groups or cluster)."
+  type        = bool
+  default     = true
+}
+
+variable "create_cluster" {
+  description = "Create the EMR cluster itself. The supporting parts (log bucket, security configuration, roles, security groups) are created whenever create = true, so a cluster can be started later, or by a pipeline, without another apply of this stack."
+  type        = bool
+  default     = true
+}
+
+variable "name_prefix" {
+  description = "Prefix for every name this module creates, e.g. \"dmig-prod\"."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-32 characters of lower-case letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "vpc_id" {
+  description = "VPC for the cluster's security groups."
+  type        = string
+}
+
+variable "vpc_cidr" {
+  description = "CIDR of the VPC; egress inside the VPC is allowed so nodes reach interface endpoints and the metastore."
+  type        = string
+  default     = null
+}
+
+variable "subnet_id" {
+  description = "Private subnet the cluster runs in (EMR instance groups use one subnet)."
+  type        = string
+  default     = null
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for at-rest encryption: S3 (EMRFS SSE-KMS), local disks and EBS volumes, and the log bucket."
+  type        = string
+}
+
+variable "release_label" {
+  description = "EMR release, e.g. \"emr-7.5.0\"."
+  type        = string
+  default     = "emr-7.5.0"
+
+  validation {
+    condition     = can(regex("^emr-[67]\\.[0-9]+\\.[0-9]+$", var.release_label))
+    error_message = "release_label must be an EMR 6.x or 7.x release such as emr-7.5.0 (5.x lacks the security configuration options used here)."
+  }
+}
+
+variable "applications" {
+  description = "EMR applications to install."
+  type        = list(string)
+  default     = ["Hadoop", "Spark", "Hive"]
+}
+
+variable "master_instance_group" {
+  description = "Primary node group. instance_count 3 gives a highly-available primary (needs EMR 5.23+)."
+  type = object({
+    instance_type  = optional(string, "m5.xlarge")
+    instance_count = optional(number, 1)
+    ebs_size_gb    = optional(number, 64)
+  })
+  default = {}
+
+  validation {
+    condition     = contains([1, 3], var.master_instance_group.instance_count)
+    error_message = "master_instance_group.instance_count must be 1 or 3."
+  }
+}
+
+variable "core_instance_group" {
+  description = "Core node group (HDFS + compute)."
+  type = object({
+    instance_type        = optional(string, "m5.xlarge")
+    instance_count       = optional(number, 2)
+    ebs_size_gb          = optional(number, 128)
+    ebs_volumes_per_node = optional(number, 1)
+    bid_price            = optional(string)
+  })
+  default = {}
+
+  validation {
+    condition     = var.core_instance_group.instance_count >= 1
+    error_message = "core_instance_group.instance_count must be at least 1."
+  }
+}
+
+variable "task_instance_group" {
+  description = "Optional task node group (compute only, good for Spot). Null creates none."
+  type = object({
+    instance_type  = optional(string, "m5.xlarge")
+    instance_count = optional(number, 2)
+    ebs_size_gb    = optional(number, 64)
+    bid_price      = optional(string)
+  })
+  default = null
+}
+
+variable "idle_timeout_seconds" {
+  description = "Auto-termination after this many idle seconds; bounds the cost of a forgotten cluster."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.idle_timeout_seconds >= 60 && var.idle_timeout_seconds <= 604800
+    error_message = "idle_timeout_seconds must be between 60 and 604800 (7 days)."
+  }
+}
+
+variable "termination_protection" {
+  description = "Protect the cluster from termination (turn on in prod; terraform destroy then needs it switched off first)."
+  type        = bool
+  default     = false
+}
+
+variable "in_transit_certificate_s3_uri" {
+  description = "s3:// URI of a zip with the PEM certificates EMR uses for in-transit TLS (privateKey.pem, certificateChain.pem, trustedCertificates.pem)."
+  type        = string
+
+  validation {
+    condition     = startswith(var.in_transit_certificate_s3_uri, "s3://") && endswith(var.in_transit_certificate_s3_uri, ".zip")
+    error_message = "in_transit_certificate_s3_uri must be an s3:// URI of a .zip file."
+  }
+}
+
+variable "data_bucket_arns" {
+  description = "Data lake bucket ARNs the cluster nodes may read and write through EMRFS."
+  type        = list(string)
+  default     = []
+}
+
+variable "service_policy_arns" {
+  description = "Managed policies for the EMR service role. The AWS-managed v2 policy is scoped by the for-use-with-amazon-emr-managed-policies tag, which this module sets on its security groups."
+  type        = list(string)
+  default     = ["arn:aws:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2"]
+}
+
+variable "force_destroy" {
+  description = "Let terraform delete the log bucket with objects in it. True only in sandbox/dev."
+  type        = bool
+  default     = false
+}
+
+variable "access_log_bucket" {
+  description = "Central access-log bucket for the log bucket; null disables S3 access logging."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags for every resource (provider default_tags are added on top)."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,14 @@
+output "workspace_id" {
+  description = "Grafana workspace id (null when not created)."
+  value       = try(aws_grafana_workspace.this[0].id, null)
+}
+
+output "workspace_endpoint" {
+  description = "Grafana workspace URL host (null when not created)."
+  value       = try(aws_grafana_workspace.this[0].endpoint, null)
+}
+
+output "role_arn" {
+  description = "IAM role the workspace reads data sources with."
+  value       = try(aws_iam_role.this[0].arn, null)
+}

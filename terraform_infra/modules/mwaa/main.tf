@@ -1,0 +1,245 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  create             = var.create
+  create_environment = var.create && var.create_environment
+  account_id         = data.aws_caller_identity.current.account_id
+  partition          = data.aws_partition.current.partition
+  region             = data.aws_region.current.name
+  env_name           = "${var.name_prefix}-airflow"
+  # MWAA only accepts source buckets whose name starts with "airflow-".
+  dag_bucket = "airflow-${var.name_prefix}-dags-${local.account_id}"
+  env_arn    = "arn:${local.partition}:airflow:${local.region}:${local.account_id}:environment/${local.env_name}"
+}
+
+module "dag_bucket" {
+  source = "../secure_bucket"
+
+  create            = local.create
+  bucket_name       = local.dag_bucket
+  kms_key_arn       = var.kms_key_arn
+  force_destroy     = var.force_destroy
+  access_log_bucket = var.access_log_bucket
+  tags              = var.tags
+}
+
+# ---------------------------------------------------------------- execution role
+# Follows the MWAA execution-role template, narrowed to this environment's name,
+# bucket, log groups and Celery queues, plus the Glue jobs the DAGs drive.
+
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["airflow.amazonaws.com", "airflow-env.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "execution" {
+  statement {
+    sid       = "PublishMetrics"
+    actions   = ["airflow:PublishMetrics"]
+    resources = [local.env_arn]
+  }
+
+  statement {
+    sid       = "NoBucketListing"
+    effect    = "Deny"
+    actions   = ["s3:ListAllMyBuckets"]
+    resources = ["arn:${local.partition}:s3:::${local.dag_bucket}", "arn:${local.partition}:s3:::${local.dag_bucket}/*"]
+  }
+
+  statement {
+    sid       = "ReadDags"
+    actions   = ["s3:GetObject*", "s3:GetBucket*", "s3:List*"]
+    resources = ["arn:${local.partition}:s3:::${local.dag_bucket}", "arn:${local.partition}:s3:::${local.dag_bucket}/*"]
+  }
+
+  statement {
+    sid = "Logs"
+    actions = [
+      "logs:CreateLogStream", "logs:CreateLogGroup", "logs:PutLogEvents", "logs:GetLogEvents",
+      "logs:GetLogRecord", "logs:GetLogGroupFields", "logs:GetQueryResults",
+    ]
+    resources = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:airflow-${local.env_name}-*"]
+  }
+
+  statement {
+    sid       = "AccountLevelReads"
+    actions   = ["logs:DescribeLogGroups", "s3:GetAccountPublicAccessBlock", "cloudwatch:PutMetricData"]
+    resources = ["*"] # these actions have no resource type
+  }
+
+  statement {
+    sid = "CeleryQueues"
+    actions = [
+      "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:SendMessage",
+    ]
+    resources = ["arn:${local.partition}:sqs:${local.region}:*:airflow-celery-*"]
+  }
+
+  statement {
+    sid       = "KmsViaServices"
+    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:Encrypt"]
+    resources = [var.kms_key_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:ViaService"
+      values   = ["sqs.${local.region}.amazonaws.com", "s3.${local.region}.amazonaws.com", "logs.${local.region}.amazonaws.com"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.glue_job_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "DriveGlueJobs"
+      actions   = ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun", "glue:GetJob"]
+      resources = var.glue_job_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.data_bucket_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "ReadDataLake"
+      actions   = ["s3:GetObject", "s3:ListBucket"]
+      resources = concat(var.data_bucket_arns, [for b in var.data_bucket_arns : "${b}/*"])
+    }
+  }
+}
+
+resource "aws_iam_role" "execution" {
+  count = local.create ? 1 : 0
+
+  name               = "${var.name_prefix}-mwaa-execution"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}-mwaa-execution" })
+}
+
+resource "aws_iam_role_policy" "execution" {
+  count = local.create ? 1 : 0
+
+  name   = "mwaa-least-privilege"
+  role   = aws_iam_role.execution[0].id
+  policy = data.aws_iam_policy_document.execution.json
+}
+
+# ---------------------------------------------------------------- network
+
+resource "aws_security_group" "this" {
+  count = local.create ? 1 : 0
+
+  name        = "${var.name_prefix}-mwaa"
+  description = "MWAA environment: components talk to each other; HTTPS out to AWS APIs."
+  vpc_id      = var.vpc_id
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}-mwaa" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "self" {
+  count = local.create ? 1 : 0
+
+  security_group_id            = aws_security_group.this[0].id
+  description                  = "MWAA requires all traffic between members of its own security group."
+  ip_protocol                  = "-1"
+  referenced_security_group_id = aws_security_group.this[0].id
+}
+
+resource "aws_vpc_security_group_egress_rule" "self" {
+  count = local.create ? 1 : 0
+
+  security_group_id            = aws_security_group.this[0].id
+  description                  = "Traffic between MWAA components."
+  ip_protocol                  = "-1"
+  referenced_security_group_id = aws_security_group.this[0].id
+}
+
+resource "aws_vpc_security_group_egress_rule" "https" {
+  count = local.create ? 1 : 0
+
+  security_group_id = aws_security_group.this[0].id
+  description       = "HTTPS to AWS service endpoints (S3, SQS, CloudWatch, Glue)."
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
+# ---------------------------------------------------------------- environment
+
+resource "aws_mwaa_environment" "this" {
+  count = local.create_environment ? 1 : 0
+
+  name                            = local.env_name
+  airflow_version                 = var.airflow_version
+  environment_class               = var.environment_class
+  execution_role_arn              = aws_iam_role.execution[0].arn
+  kms_key                         = var.kms_key_arn
+  source_bucket_arn               = module.dag_bucket.bucket_arn
+  dag_s3_path                     = "dags/"
+  webserver_access_mode           = var.webserver_access_mode
+  min_workers                     = var.min_workers
+  max_workers                     = var.max_workers
+  schedulers                      = var.schedulers
+  airflow_configuration_options   = var.airflow_configuration_options
+  weekly_maintenance_window_start = "SUN:03:00"
+
+  network_configuration {
+    security_group_ids = [aws_security_group.this[0].id]
+    subnet_ids         = var.private_subnet_ids
+  }
+
+  logging_configuration {
+    dag_processing_logs {
+      enabled   = true
+      log_level = var.log_level
+    }
+
+    scheduler_logs {
+      enabled   = true
+      log_level = var.log_level
+    }
+
+    task_logs {
+      enabled   = true
+      log_level = var.log_level
+    }
+
+    webserver_logs {
+      enabled   = true
+      log_level = var.log_level
+    }
+
+    worker_logs {
+      enabled   = true
+      log_level = var.log_level
+    }
+  }
+
+  tags = merge(var.tags, { Name = local.env_name })
+
+  lifecycle {
+    precondition {
+      condition     = length(var.private_subnet_ids) == 2
+      error_message = "create_environment = true needs exactly two private_subnet_ids."
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.execution]
+}
