@@ -222,3 +222,60 @@ def exit_code_for(error: BaseException) -> int:
     if isinstance(error, RunbookError):
         return error.exit_code
     return 1
+
+
+class ResumeRefusedError(ParamsError):
+    """``--resume`` was refused: the parameters or the code changed since the run started.
+
+    Evidence that mixes two parameter sets or two versions of the code proves nothing, so the
+    runner names what changed (dotted parameter keys, or files and the git commit) and stops.
+    """
+
+    def __init__(self, run_id: str, what: str, changed: Sequence[str]) -> None:
+        self.run_id = run_id
+        self.what = what
+        self.changed = list(changed)
+        shown = ", ".join(self.changed[:8]) + (" …" if len(self.changed) > 8 else "")
+        super().__init__(
+            "resume",
+            run_id,
+            f"a run started with the same {what}; start a new run (omit --resume) to use the new {what}",
+            message=f"cannot resume run {run_id}: {what} changed since it started: {shown}",
+        )
+
+
+class PlanRejectedError(GateRejectedError):
+    """A gate rejected a Terraform plan; the plan's summary travels with the error.
+
+    ``summary`` counts changes per action and ``disallowed`` maps each address the
+    policy did not accept to its action, so a notebook or the CLI can show *why*
+    without re-reading the plan.
+    """
+
+    def __init__(
+        self,
+        gate: str,
+        reason: str,
+        *,
+        decided_by: str,
+        plan_sha256: str,
+        summary: dict[str, int],
+        disallowed: dict[str, str] | None = None,
+    ) -> None:
+        self.plan_sha256 = plan_sha256
+        self.summary = dict(summary)
+        self.disallowed = dict(disallowed or {})
+        super().__init__(gate, reason, decided_by=decided_by)
+
+
+class ApplyFailedError(TerraformError):
+    """``terraform apply`` of a reviewed plan failed part-way; ``result`` says which resources did what.
+
+    ``result`` is the ``runbook_lib.terraform.ApplyResult`` (per-resource status,
+    durations, diagnostics), kept so evidence can be written before the error
+    propagates.
+    """
+
+    def __init__(self, command: Sequence[str], returncode: int, stderr: str, result: Any) -> None:
+        self.result = result
+        super().__init__(command, returncode, stderr, hint="fix the errors above, then plan and review again")

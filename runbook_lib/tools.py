@@ -85,9 +85,9 @@ def scan_mirror(path: Path) -> dict[str, list[str]]:
     return {k: sorted(set(v)) for k, v in found.items()}
 
 
-def _search_for_mirror(roots: tuple[str, ...] = SEARCH_ROOTS, depth: int = SEARCH_DEPTH) -> Path | None:
+def _search_for_mirror(roots: tuple[str, ...] | None = None, depth: int = SEARCH_DEPTH) -> Path | None:
     """Look below the usual install roots for a directory laid out as a mirror holding the AWS provider."""
-    for root in roots:
+    for root in roots if roots is not None else SEARCH_ROOTS:
         base = Path(root).expanduser()
         if not base.is_dir():
             continue

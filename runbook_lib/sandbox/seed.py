@@ -160,7 +160,7 @@ def seed_postgres(dsn_admin: str, dsn_platform: str, factor: int, rng: random.Ra
                 rows += 1
         with conn.cursor().copy("COPY sales.audit_log (actor, action, at) FROM STDIN") as copy:
             for i in range(300 * factor):
-                row = (f"user{i % 20}", rng.choice(("login", "logout", "export")), EPOCH + timedelta(hours=i % 50))
+                row = (f"user{i % 20}", rng.choice(("login", "logout", "export")), EPOCH + timedelta(minutes=i))
                 copy.write_row(row)
                 rows += 1
                 if i % 10 == 0:  # exact duplicates: a table without a key must keep them

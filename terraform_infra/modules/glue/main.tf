@@ -14,6 +14,7 @@ locals {
   role_name      = "${var.name_prefix}-glue"
   security_conf  = var.create_security_configuration ? aws_glue_security_configuration.this[0].name : null
   log_group_name = "/aws-glue/${var.name_prefix}/jobs"
+  logs_kms_key   = var.logs_kms_key_arn != null ? var.logs_kms_key_arn : var.kms_key_arn
 
   catalog_arn  = "arn:${local.partition}:glue:${local.region}:${local.account_id}:catalog"
   database_arn = "arn:${local.partition}:glue:${local.region}:${local.account_id}:database/${local.database_name}"
@@ -99,7 +100,7 @@ resource "aws_glue_security_configuration" "this" {
   encryption_configuration {
     cloudwatch_encryption {
       cloudwatch_encryption_mode = "SSE-KMS"
-      kms_key_arn                = var.kms_key_arn
+      kms_key_arn                = local.logs_kms_key
     }
 
     job_bookmarks_encryption {
@@ -117,7 +118,7 @@ resource "aws_glue_security_configuration" "this" {
 resource "aws_cloudwatch_log_group" "jobs" {
   name              = local.log_group_name
   retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
+  kms_key_id        = local.logs_kms_key
 
   tags = merge(var.tags, { Name = local.log_group_name })
 }
@@ -208,7 +209,7 @@ data "aws_iam_policy_document" "glue" {
     content {
       sid       = "Kms"
       actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
-      resources = [var.kms_key_arn]
+      resources = distinct([var.kms_key_arn, local.logs_kms_key])
     }
   }
 }

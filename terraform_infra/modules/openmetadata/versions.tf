@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.6"
+  required_version = ">= 1.11" # ephemeral resources + write-only secret arguments
 
   required_providers {
     aws = {

@@ -1,0 +1,403 @@
+"""Approval gates: nothing is applied until a person or a written policy has approved *this* plan file.
+
+Why a decision is tied to a sha256: a gate approves what was reviewed. A
+decision names the plan file's sha256, and ``TerraformRunner.apply`` refuses a
+decision for any other file (and a plan file that changed since review), so a
+re-plan after approval needs a new approval.
+
+Two gates share one decision type:
+
+* :func:`headless_gate` - the params' policy (``gates.auto_approve_actions``): approve
+  only if every resource change's action is in the list. ``no-op`` is always allowed
+  (it changes nothing).
+* :func:`interactive_gate` - in JupyterLab, show the plan tables and Approve / Reject
+  buttons, and return a :class:`PendingGate` at once. Nothing waits on the
+  click: a cell cannot block while the kernel needs to process the click, so
+  the *next* cell's ``runner.apply(review, gate=pending)`` raises
+  ``PlanError("not approved yet")`` until a button was pressed.
+
+Every decision, approval or rejection, is appended to :data:`DECISIONS`, which
+the evidence ledger reads (``to_dict()`` on each entry), so a rejection is on
+record even though it ends the run.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from runbook_lib.errors import PlanError, PlanRejectedError
+
+if TYPE_CHECKING:
+    from runbook_lib.plan import Plan
+
+log = logging.getLogger("runbook_lib.gates")
+
+#: Actions that need no approval: they change nothing.
+ALWAYS_ALLOWED = frozenset({"no-op"})
+
+
+class ReviewLike(Protocol):
+    """What a gate needs of a plan review (``runbook_lib.terraform.PlanReview``)."""
+
+    plan: Plan
+    plan_sha256: str
+    plan_path: Path
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """One gate's verdict on one plan file."""
+
+    gate: str
+    approved: bool
+    decided_by: str
+    decided_at: str  # UTC, ISO 8601
+    plan_sha256: str
+    reason: str
+    #: Changes per action at decision time, so the record stands on its own.
+    counts: dict[str, int] = field(default_factory=dict)
+    mode: str = "headless"  # "headless" | "interactive" | "terminal"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class DecisionLog:
+    """The decisions taken in this process, in order; thread-safe (widget callbacks run on other threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._decisions: list[GateDecision] = []
+        self._listeners: list[Callable[[GateDecision], None]] = []
+
+    def record(self, decision: GateDecision) -> GateDecision:
+        with self._lock:
+            self._decisions.append(decision)
+            listeners = list(self._listeners)
+        log.info(
+            "gate %s %s by %s for plan %s: %s",
+            decision.gate,
+            "approved" if decision.approved else "REJECTED",
+            decision.decided_by,
+            decision.plan_sha256[:12],
+            decision.reason,
+        )
+        for listener in listeners:
+            listener(decision)
+        return decision
+
+    def subscribe(self, listener: Callable[[GateDecision], None]) -> None:
+        """Call ``listener(decision)`` for every decision recorded from now on (the evidence ledger)."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    @property
+    def decisions(self) -> list[GateDecision]:
+        """A copy of the decisions so far."""
+        with self._lock:
+            return list(self._decisions)
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [d.to_dict() for d in self.decisions]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._decisions.clear()
+
+
+#: The process-wide decision log.
+DECISIONS = DecisionLog()
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def current_user() -> str:
+    """Who is at the keyboard: the JupyterHub user if any, else the OS user."""
+    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+
+
+def disallowed_changes(plan: Plan, allowed_actions: Sequence[str]) -> dict[str, str]:
+    """Resource changes whose action is not in ``allowed_actions`` (``no-op`` always passes): address -> action."""
+    allowed = set(allowed_actions) | ALWAYS_ALLOWED
+    return {key: rc.action for key, rc in plan.resource_changes.items() if rc.action not in allowed}
+
+
+def _reject(decision: GateDecision, review: ReviewLike, disallowed: dict[str, str]) -> PlanRejectedError:
+    return PlanRejectedError(
+        decision.gate,
+        decision.reason,
+        decided_by=decision.decided_by,
+        plan_sha256=review.plan_sha256,
+        summary=review.plan.counts(),
+        disallowed=disallowed,
+    )
+
+
+def headless_gate(
+    review: ReviewLike,
+    policy_actions: Sequence[str],
+    approver: str | None = None,
+    *,
+    gate: str = "apply",
+    decisions: DecisionLog = DECISIONS,
+) -> GateDecision:
+    """Approve ``review`` by policy, or raise.
+
+    Args:
+        review: the plan review.
+        policy_actions: ``gates.auto_approve_actions``.
+        approver: the name the decision is recorded under (``gates.approver``); defaults to ``policy``.
+        gate: the gate's name in the evidence (e.g. ``phase2-apply``).
+        decisions: where the decision is recorded.
+
+    Returns:
+        The approving decision.
+
+    Raises:
+        PlanRejectedError: some change's action is outside the policy; the error carries the
+            plan's counts and the offending addresses. The rejection is recorded first.
+    """
+    plan = review.plan
+    disallowed = disallowed_changes(plan, policy_actions)
+    decided_by = f"policy:{approver}" if approver else "policy"
+    n_changes = len(plan.changes)
+    if disallowed:
+        shown = ", ".join(f"{a} ({act})" for a, act in list(disallowed.items())[:10])
+        more = f" and {len(disallowed) - 10} more" if len(disallowed) > 10 else ""
+        reason = (
+            f"{len(disallowed)} of {n_changes} changes are outside the policy "
+            f"[{', '.join(policy_actions)}]: {shown}{more}"
+        )
+    else:
+        reason = f"all {n_changes} changes are within the policy [{', '.join(policy_actions)}]"
+    decision = decisions.record(
+        GateDecision(gate, not disallowed, decided_by, utc_now_iso(), review.plan_sha256, reason, plan.counts())
+    )
+    if disallowed:
+        raise _reject(decision, review, disallowed)
+    return decision
+
+
+class PendingGate:
+    """An interactive gate waiting for a click; ``decision`` is None until then.
+
+    The buttons call :meth:`approve` / :meth:`reject`; code (or a test) may call
+    them too. Only the first decision counts.
+    """
+
+    def __init__(
+        self,
+        review: ReviewLike,
+        *,
+        gate: str = "apply",
+        approver: str | None = None,
+        decisions: DecisionLog = DECISIONS,
+    ) -> None:
+        self.review = review
+        self.gate = gate
+        self.approver = approver
+        self._decisions = decisions
+        self._lock = threading.Lock()
+        self.decision: GateDecision | None = None
+        self.widget: Any = None
+        self._status: Any = None
+
+    @property
+    def state(self) -> str:
+        """``pending``, ``approved`` or ``rejected``."""
+        if self.decision is None:
+            return "pending"
+        return "approved" if self.decision.approved else "rejected"
+
+    def _decide(self, approved: bool, by: str | None, reason: str) -> GateDecision:
+        with self._lock:
+            if self.decision is not None:
+                if self.decision.approved == approved:
+                    return self.decision
+                raise PlanError(
+                    f"gate {self.gate!r} was already {self.state} by {self.decision.decided_by}",
+                    hint="plan again for a new decision",
+                )
+            self.decision = GateDecision(
+                self.gate,
+                approved,
+                by or self.approver or current_user(),
+                utc_now_iso(),
+                self.review.plan_sha256,
+                reason,
+                self.review.plan.counts(),
+                mode="interactive",
+            )
+        self._decisions.record(self.decision)
+        self._show_status()
+        return self.decision
+
+    def approve(self, by: str | None = None, reason: str = "approved after review in the notebook") -> GateDecision:
+        return self._decide(True, by, reason)
+
+    def reject(self, by: str | None = None, reason: str = "rejected after review in the notebook") -> GateDecision:
+        return self._decide(False, by, reason)
+
+    def require_approved(self) -> GateDecision:
+        """The approving decision, or raise: ``PlanError`` while pending, ``PlanRejectedError`` if rejected."""
+        decision = self.decision
+        if decision is None:
+            raise PlanError(
+                f"gate {self.gate!r}: not approved yet",
+                hint="press Approve (or Reject) under the plan tables, then run this cell again",
+            )
+        if not decision.approved:
+            raise _reject(decision, self.review, {})
+        return decision
+
+    def _show_status(self) -> None:
+        if self._status is None or self.decision is None:
+            return
+        d = self.decision
+        colour = "green" if d.approved else "crimson"
+        self._status.value = (
+            f"<b style='color:{colour}'>{self.state.upper()}</b> by {d.decided_by} at {d.decided_at} "
+            f"(plan {d.plan_sha256[:12]})"
+        )
+        for button in getattr(self, "_buttons", ()):
+            button.disabled = True
+
+    def build_widget(self) -> Any:
+        """The Approve / Reject buttons, a reason box and a status line (ipywidgets)."""
+        import ipywidgets as widgets
+
+        approve = widgets.Button(description="Approve", button_style="success", icon="check")
+        reject = widgets.Button(description="Reject", button_style="danger", icon="times")
+        reason = widgets.Text(placeholder="reason (optional, recorded in the evidence)", layout={"width": "40em"})
+        self._status = widgets.HTML(f"<b>PENDING</b>: plan {self.review.plan_sha256[:12]} awaits a decision")
+        self._buttons = (approve, reject)
+
+        def on_approve(_: Any) -> None:
+            self.approve(reason=reason.value or "approved after review in the notebook")
+
+        def on_reject(_: Any) -> None:
+            self.reject(reason=reason.value or "rejected after review in the notebook")
+
+        approve.on_click(on_approve)
+        reject.on_click(on_reject)
+        self.widget = widgets.VBox([widgets.HBox([approve, reject, reason]), self._status])
+        self._show_status()
+        return self.widget
+
+
+def interactive_gate(
+    review: ReviewLike,
+    *,
+    gate: str = "apply",
+    approver: str | None = None,
+    allow_destroy: Sequence[str] = (),
+    display: bool = True,
+    max_rows: int = 200,
+    decisions: DecisionLog = DECISIONS,
+) -> PendingGate:
+    """Show the plan for review with Approve / Reject buttons; return at once with a :class:`PendingGate`.
+
+    Args:
+        review: the plan review.
+        gate: the gate's name in the evidence.
+        approver: recorded as ``decided_by`` (default: the JupyterHub or OS user).
+        allow_destroy: ``terraform.allow_destroy``, to mark destructive changes that are allowed.
+        display: render in the notebook (False builds the widget only, e.g. for tests).
+        max_rows: the change table is cut to this many rows.
+        decisions: where the decision is recorded.
+    """
+    pending = PendingGate(review, gate=gate, approver=approver, decisions=decisions)
+    widget = pending.build_widget()
+    if display:
+        import pandas as pd
+        from IPython.display import HTML
+        from IPython.display import display as show
+
+        from runbook_lib.guard import destructive_findings
+
+        plan = review.plan
+        show(HTML(f"<h4>Gate <code>{gate}</code>: plan <code>{review.plan_sha256[:12]}</code> "
+                  f"({len(plan.changes)} changes)</h4>"))
+        show(plan.summary_by_action().set_index("action").T)
+        show(plan.summary_by_module())
+        changes = plan.changes_frame()[["key", "type", "action"]]
+        show(changes.head(max_rows))
+        findings = destructive_findings(plan, allow_destroy)
+        if findings:
+            show(HTML("<b style='color:crimson'>Deletes or replaces resources that hold data:</b>"))
+            show(
+                pd.DataFrame(
+                    [{"address": f.address, "action": f.action, "allowed by params": f.allowed} for f in findings]
+                )
+            )
+        show(widget)
+    return pending
+
+
+def terminal_gate(
+    review: ReviewLike,
+    *,
+    gate: str = "apply",
+    approver: str | None = None,
+    ask: Callable[[str], str] = input,
+    decisions: DecisionLog = DECISIONS,
+) -> GateDecision:
+    """Ask at a terminal: approve only on the exact answer ``yes`` (as Terraform does).
+
+    Raises:
+        PlanRejectedError: any other answer (recorded first).
+    """
+    counts = {a: n for a, n in review.plan.counts().items() if n and a != "no-op"}
+    answer = ask(f"Apply plan {review.plan_sha256[:12]} ({counts or 'no changes'})? Only 'yes' approves: ")
+    approved = answer.strip() == "yes"
+    decision = decisions.record(
+        GateDecision(
+            gate,
+            approved,
+            approver or current_user(),
+            utc_now_iso(),
+            review.plan_sha256,
+            "confirmed at the terminal" if approved else f"answered {answer.strip()[:20]!r} at the terminal",
+            review.plan.counts(),
+            mode="terminal",
+        )
+    )
+    if not approved:
+        raise _reject(decision, review, {})
+    return decision
+
+
+def require_approval(gate: GateDecision | PendingGate | None, review: ReviewLike) -> GateDecision:
+    """The approving decision for exactly this review's plan file, or raise.
+
+    Raises:
+        PlanError: no gate, a gate still pending, or a decision about another plan file.
+        PlanRejectedError: the gate rejected the plan.
+    """
+    if gate is None:
+        raise PlanError(
+            "apply needs an approved gate decision",
+            hint="pass gate=headless_gate(...) or gate=interactive_gate(...) from runbook_lib.gates",
+        )
+    if isinstance(gate, PendingGate):
+        decision = gate.require_approved()
+    else:
+        decision = gate
+        if not decision.approved:
+            raise _reject(decision, review, {})
+    if decision.plan_sha256 != review.plan_sha256:
+        raise PlanError(
+            f"gate {decision.gate!r} approved plan {decision.plan_sha256[:12]}, not {review.plan_sha256[:12]}",
+            hint="a re-planned file needs its own review and approval",
+        )
+    return decision

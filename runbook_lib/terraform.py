@@ -1,0 +1,801 @@
+"""Drive Terraform (or OpenTofu) for one stack: init, plan to a file, review, apply exactly that file.
+
+Why plain subprocess (through :func:`runbook_lib.process.run_command`) and not
+python-terraform: that package has not been released since 2020, buffers
+output until the process ends (no progress), parses nothing as JSON, still
+passes ``destroy -force`` (removed in Terraform 0.15), and re-reads a local
+``terraform.tfstate`` after every command. See ``docs/decisions.md``.
+
+The flow every phase uses::
+
+    runner = TerraformRunner.from_params(params, "phase2_data")
+    runner.init()
+    review = runner.plan()                  # plan -out=FILE, show -json FILE, sha256 of FILE
+    gate = headless_gate(review, ...)       # or interactive_gate(review) in JupyterLab
+    result = runner.apply(review, gate=gate)
+
+``apply`` re-checks, in this order, that the gate approved this very file, that
+the file's sha256 is still the reviewed one (:class:`StalePlanError`), and that
+no stateful resource is deleted or replaced without ``allow_destroy``
+(:class:`DestructiveChangeError`); then it applies the saved file - never a
+fresh plan - streaming ``-json`` progress into a tqdm bar.
+
+Every command gets ``-input=false -no-color``; ``TF_IN_AUTOMATION=1`` is set.
+Commands whose stdout holds values in clear (``show -json``, ``output -json``)
+log to ``runbook_lib.terraform.values``, which is capped at INFO so that even a
+``-v`` run never writes those values to a log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from runbook_lib import redact
+from runbook_lib.errors import (
+    ApplyFailedError,
+    PlanError,
+    StalePlanError,
+    StateLockError,
+    TerraformError,
+    ToolMissingError,
+)
+from runbook_lib.gates import GateDecision, PendingGate, require_approval
+from runbook_lib.guard import DestructiveFinding, check_destructive, destructive_findings
+from runbook_lib.plan import SENSITIVE, Plan, parse_plan
+from runbook_lib.process import CommandResult, run_command
+from runbook_lib.tf_messages import (
+    ApplyStream,
+    Diagnostic,
+    ResourceApplyStatus,
+    diagnostics_of,
+    find_lock_conflict,
+    parse_json_line,
+    statuses_frame,
+)
+
+if TYPE_CHECKING:
+    from runbook_lib.params import RunbookParams
+
+log = logging.getLogger("runbook_lib.terraform")
+VALUES_LOGGER = "runbook_lib.terraform.values"
+# stdout of `show -json` / `output -json` holds sensitive values in clear: never log it line by line.
+logging.getLogger(VALUES_LOGGER).setLevel(logging.INFO)
+
+REVIEW_SUFFIX = ".review.json"
+REVIEW_SCHEMA = 1
+#: Apply hooks per derived action: a replace deletes and creates.
+_HOOKS_PER_ACTION = {"create": 1, "update": 1, "delete": 1, "replace": 2, "read": 1, "no-op": 0, "forget": 0}
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a file, streamed (plan files can be large)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except FileNotFoundError:
+        raise PlanError(f"plan file {path} does not exist", hint="run plan first") from None
+    return digest.hexdigest()
+
+
+def _utc_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# ----------------------------------------------------------------------------------------------
+# Results
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlanReview:
+    """A saved plan file, its parsed content and its sha256: the unit a gate approves.
+
+    The review's metadata (no attribute values) is written next to the plan as
+    ``<plan>.review.json`` so that a later process (``runbook tf apply``) can
+    check that the file it is about to apply is the one that was reviewed.
+    """
+
+    plan: Plan
+    plan_path: Path
+    plan_sha256: str
+    stack_dir: Path
+    destroy: bool = False
+    created_at: str = field(default_factory=_utc_iso)
+    env: str | None = None
+    destructive: tuple[DestructiveFinding, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()
+
+    @property
+    def review_path(self) -> Path:
+        return review_path_for(self.plan_path)
+
+    @property
+    def refused(self) -> list[str]:
+        """Destructive changes the guard will refuse at apply time."""
+        return [f.address for f in self.destructive if not f.allowed]
+
+    def summary(self) -> pd.DataFrame:
+        return self.plan.summary_by_action()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The review's metadata, JSON-ready; holds no attribute values."""
+        return {
+            "schema": REVIEW_SCHEMA,
+            "plan_path": str(self.plan_path),
+            "plan_sha256": self.plan_sha256,
+            "stack_dir": str(self.stack_dir),
+            "destroy": self.destroy,
+            "created_at": self.created_at,
+            "env": self.env,
+            "terraform_version": self.plan.terraform_version,
+            "summary": self.plan.summary_dict(),
+            "destructive": [asdict(f) for f in self.destructive],
+            "warnings": [d.one_line() for d in self.warnings],
+        }
+
+    def save(self) -> Path:
+        path = self.review_path
+        path.write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+        return path
+
+
+def review_path_for(plan_path: str | Path) -> Path:
+    plan_path = Path(plan_path)
+    return plan_path.with_name(plan_path.name + REVIEW_SUFFIX)
+
+
+def read_review_metadata(plan_path: str | Path) -> dict[str, Any]:
+    """The ``<plan>.review.json`` written by :meth:`TerraformRunner.plan`.
+
+    Raises:
+        PlanError: no review next to the plan (the plan was not made by ``runbook tf plan``).
+    """
+    path = review_path_for(plan_path)
+    if not path.exists():
+        raise PlanError(
+            f"no review record {path} for plan {plan_path}",
+            hint="make the plan with `runbook tf plan` (or TerraformRunner.plan) so it can be reviewed",
+        )
+    data = json.loads(path.read_text())
+    if data.get("schema") != REVIEW_SCHEMA or "plan_sha256" not in data:
+        raise PlanError(f"{path} is not a review record this version understands", hint="plan again")
+    return data
+
+
+@dataclass(frozen=True)
+class OutputValue:
+    """One root module output; a sensitive value is :data:`~runbook_lib.plan.SENSITIVE` unless revealed."""
+
+    name: str
+    value: Any
+    type: Any
+    sensitive: bool
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What an apply did: per-resource status and durations, diagnostics, Terraform's change summary."""
+
+    plan_sha256: str
+    returncode: int
+    started_at: str
+    finished_at: str
+    duration_s: float
+    resources: tuple[ResourceApplyStatus, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    change_summary: dict[str, Any]
+    outputs: dict[str, OutputValue]
+    gate: GateDecision | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.errors
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per resource action: address, action, status, elapsed_s, id, error."""
+        return statuses_frame(self.resources)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ok"] = self.ok
+        return data
+
+
+@dataclass(frozen=True)
+class DriftItem:
+    """A resource whose real state differs from Terraform's (``drift``) or that a plan would change (``planned``)."""
+
+    address: str
+    type: str
+    module: str
+    action: str
+    changed: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """The outcome of :meth:`TerraformRunner.drift`."""
+
+    mode: str  # "refresh-only" | "plan"
+    has_drift: bool
+    exit_code: int
+    items: tuple[DriftItem, ...]
+    checked_at: str
+    plan_sha256: str | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per drifted resource: address, type, module, action, changed (attribute paths), source."""
+        return pd.DataFrame(
+            {
+                "address": [i.address for i in self.items],
+                "type": [i.type for i in self.items],
+                "module": [i.module for i in self.items],
+                "action": [i.action for i in self.items],
+                "changed": [", ".join(i.changed) for i in self.items],
+                "source": [i.source for i in self.items],
+            }
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_plan(cls, plan: Plan, exit_code: int, mode: str) -> DriftReport:
+        items = [_drift_item(rc, "drift") for rc in plan.resource_drift.values() if rc.action != "no-op"]
+        if mode == "plan":
+            items += [_drift_item(rc, "planned") for rc in plan.changes.values()]
+        return cls(mode, exit_code == 2, exit_code, tuple(items), _utc_iso(), plan.raw_sha256)
+
+
+def _drift_item(rc: Any, source: str) -> DriftItem:
+    changed = tuple(c.path for c in rc.attribute_changes()) if rc.action == "update" else ()
+    return DriftItem(rc.key, rc.type, rc.module_address or "(root)", rc.action, changed, source)
+
+
+# ----------------------------------------------------------------------------------------------
+# Binary
+# ----------------------------------------------------------------------------------------------
+def resolve_binary(binary: str = "auto") -> str:
+    """The executable for ``auto``, ``terraform``, ``tofu``, or an explicit path.
+
+    Raises:
+        ToolMissingError: not found, naming what to install.
+    """
+    if os.sep in binary:
+        if os.path.isfile(binary) and os.access(binary, os.X_OK):
+            return binary
+        raise ToolMissingError(binary, f"{binary} is not an executable file", hint="set terraform.binary to auto")
+    from runbook_lib.tools import find_terraform_binary
+
+    _, path = find_terraform_binary(binary)
+    return path
+
+
+def _hcl_value(value: Any) -> str:
+    """A backend-config value in HCL: JSON literals are valid HCL (strings, numbers, bools, objects, lists)."""
+    return json.dumps(value)
+
+
+def render_backend_config(config: Mapping[str, Any]) -> str:
+    """A ``.tfbackend`` file body: one ``key = value`` per line (maps such as ``endpoints`` allowed)."""
+    return "".join(f"{key} = {_hcl_value(value)}\n" for key, value in config.items())
+
+
+# ----------------------------------------------------------------------------------------------
+# The runner
+# ----------------------------------------------------------------------------------------------
+class TerraformRunner:
+    """Run Terraform/OpenTofu commands for one stack directory.
+
+    Args:
+        stack_dir: the Terraform root module.
+        binary: ``auto`` (terraform, else tofu), ``terraform``, ``tofu``, or a path.
+        env: extra environment variables for every command (``AWS_PROFILE``, ``TF_CLI_CONFIG_FILE`` …).
+        var_files: ``-var-file`` arguments for plans (made absolute: commands run in ``stack_dir``).
+        backend_config: ``-backend-config`` values for ``init`` (written to a temporary ``.tfbackend``
+            file, so map values such as ``endpoints`` work).
+        allow_destroy: addresses the destructive-change guard lets through (``terraform.allow_destroy``).
+        endpoint_url: an AWS stand-in URL; when set, ``_sandbox_override.tf`` is written before
+            init/plan, and when not set a stale override file is removed.
+        region: region for the override's default provider.
+        data_dir: ``TF_DATA_DIR`` (one per environment, so one checkout can serve several).
+        env_name: recorded in reviews.
+        plan_timeout_s / apply_timeout_s / init_timeout_s: kill the command after this long.
+        lock_timeout: ``-lock-timeout`` for commands that lock state.
+    """
+
+    def __init__(
+        self,
+        stack_dir: str | Path,
+        *,
+        binary: str = "auto",
+        env: Mapping[str, str] | None = None,
+        var_files: Iterable[str | Path] = (),
+        backend_config: Mapping[str, Any] | None = None,
+        allow_destroy: Sequence[str] = (),
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        data_dir: str | Path | None = None,
+        env_name: str | None = None,
+        plan_timeout_s: float = 900,
+        apply_timeout_s: float = 3600,
+        init_timeout_s: float = 600,
+        lock_timeout: str = "0s",
+    ) -> None:
+        self.stack_dir = Path(stack_dir).resolve()
+        if not self.stack_dir.is_dir():
+            raise PlanError(f"stack directory {self.stack_dir} does not exist", hint="check --stack / stacks_dir")
+        self.binary = resolve_binary(binary)
+        self.env = dict(env or {})
+        self.var_files = [Path(v).resolve() for v in var_files]
+        self.backend_config = dict(backend_config or {})
+        self.allow_destroy = list(allow_destroy)
+        self.endpoint_url = endpoint_url
+        self.region = region or self.env.get("AWS_REGION") or "us-east-1"
+        self.data_dir = Path(data_dir).resolve() if data_dir else None
+        self.env_name = env_name
+        self.plan_timeout_s = plan_timeout_s
+        self.apply_timeout_s = apply_timeout_s
+        self.init_timeout_s = init_timeout_s
+        self.lock_timeout = lock_timeout
+        self._prepared = False
+
+    # -- construction from params -------------------------------------------------------------
+    @classmethod
+    def from_params(cls, params: RunbookParams, stack: str | Path, **overrides: Any) -> TerraformRunner:
+        """A runner for ``stack`` (a path, or a name under ``terraform.stacks_dir``) configured by the params.
+
+        Sets: binary, var files (``terraform.var_files`` plus ``<env_dir>/<stack>.tfvars`` if it exists),
+        S3 backend config from ``terraform.backend`` (key ``<key_prefix>/<stack>.tfstate``; pointed at the
+        stand-in when ``aws.endpoint_url`` is set), the endpoint override, ``allow_destroy``, timeouts,
+        and a per-environment ``TF_DATA_DIR`` (``<stack>/.terraform/envs/<env>``).
+        """
+        from runbook_lib.endpoints import aws_endpoint_url
+
+        root = _project_root()
+        stack_dir = _resolve_stack(stack, params, root)
+        tf = params.terraform
+        endpoint = aws_endpoint_url(params.aws)
+        env: dict[str, str] = {"AWS_REGION": params.aws.region}
+        if params.aws.profile:
+            env["AWS_PROFILE"] = params.aws.profile
+        var_files = [_absolute(v, root) for v in tf.var_files]
+        if tf.env_dir is not None:
+            per_stack = _absolute(tf.env_dir, root) / f"{stack_dir.name}.tfvars"
+            if per_stack.exists() and per_stack not in var_files:
+                var_files.append(per_stack)
+        kwargs: dict[str, Any] = {
+            "binary": tf.binary,
+            "env": env,
+            "var_files": var_files,
+            "backend_config": backend_config_from_params(params, stack_dir.name, endpoint),
+            "allow_destroy": list(tf.allow_destroy),
+            "endpoint_url": endpoint,
+            "region": params.aws.region,
+            "data_dir": stack_dir / ".terraform" / "envs" / params.env,
+            "env_name": params.env,
+            "plan_timeout_s": tf.plan_timeout_s,
+            "apply_timeout_s": tf.apply_timeout_s,
+        }
+        kwargs.update(overrides)
+        return cls(stack_dir, **kwargs)
+
+    # -- plumbing -----------------------------------------------------------------------------
+    @property
+    def work_dir(self) -> Path:
+        """Where default plan files go: the data dir (git-ignored ``.terraform``)."""
+        return self.data_dir or (self.stack_dir / ".terraform")
+
+    def default_plan_path(self, destroy: bool = False) -> Path:
+        return self.work_dir / ("runbook-destroy.tfplan" if destroy else "runbook.tfplan")
+
+    def command_env(self) -> dict[str, str]:
+        env = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", **self.env}
+        if self.data_dir is not None:
+            env["TF_DATA_DIR"] = str(self.data_dir)
+        return env
+
+    def _run(
+        self,
+        args: Sequence[str],
+        *,
+        timeout: float,
+        on_line: Callable[[str], None] | None = None,
+        values_in_stdout: bool = False,
+    ) -> CommandResult:
+        return run_command(
+            [self.binary, *args],
+            cwd=self.stack_dir,
+            env=self.command_env(),
+            timeout=timeout,
+            check=False,
+            logger_name=VALUES_LOGGER if values_in_stdout else "runbook_lib.terraform",
+            on_stdout_line=on_line,
+            error_cls=TerraformError,
+        )
+
+    def _failure(self, result: CommandResult, messages: Sequence[Mapping[str, Any]] = ()) -> TerraformError:
+        """The error for a failed command: a lock conflict, or Terraform's diagnostics."""
+        lock = find_lock_conflict(messages, result.stderr)
+        errors = [d.one_line() for d in diagnostics_of(messages) if d.severity == "error"]
+        text = "\n".join([*errors, result.stderr.strip()]).strip()
+        if lock is not None:
+            return StateLockError(result.command, result.returncode, text, lock)
+        return TerraformError(result.command, result.returncode, text)
+
+    def _prepare(self) -> None:
+        """Write (or remove) the sandbox endpoint override before Terraform reads the configuration."""
+        if self._prepared:
+            return
+        if self.endpoint_url:
+            from runbook_lib.tf_override import write_override
+
+            write_override(self.stack_dir, self.endpoint_url, self.region)
+        else:
+            from runbook_lib.tf_override import remove_override
+
+            if remove_override(self.stack_dir):
+                log.warning("removed a sandbox endpoint override from %s: this run targets real AWS", self.stack_dir)
+        self._prepared = True
+
+    # -- commands -----------------------------------------------------------------------------
+    def version(self) -> dict[str, Any]:
+        """``version -json``: ``terraform_version``, provider selections, ``platform``."""
+        result = self._run(["version", "-json"], timeout=60)
+        if not result.ok:
+            raise self._failure(result)
+        return json.loads(result.stdout)
+
+    def init(
+        self, backend_config: Mapping[str, Any] | None = None, *, upgrade: bool = False, reconfigure: bool = False
+    ) -> CommandResult:
+        """``init``, with the runner's backend config merged with ``backend_config``."""
+        self._prepare()
+        config = {**self.backend_config, **(backend_config or {})}
+        args = ["init", "-input=false", "-no-color"]
+        if upgrade:
+            args.append("-upgrade")
+        if reconfigure:
+            args.append("-reconfigure")
+        if self.data_dir is not None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        backend_file: Path | None = None
+        try:
+            if config:
+                handle, name = tempfile.mkstemp(suffix=".tfbackend", prefix="runbook-")
+                with os.fdopen(handle, "w") as fh:
+                    fh.write(render_backend_config(config))
+                backend_file = Path(name)
+                args.append(f"-backend-config={backend_file}")
+            result = self._run(args, timeout=self.init_timeout_s)
+        finally:
+            if backend_file is not None:
+                backend_file.unlink(missing_ok=True)
+        if not result.ok:
+            raise self._failure(result)
+        return result
+
+    def _plan_args(self, out: Path, *, destroy: bool, refresh_only: bool, detailed: bool) -> list[str]:
+        args = ["plan", "-input=false", "-no-color", "-json", f"-out={out}", f"-lock-timeout={self.lock_timeout}"]
+        if destroy:
+            args.append("-destroy")
+        if refresh_only:
+            args.append("-refresh-only")
+        if detailed:
+            args.append("-detailed-exitcode")
+        args += [f"-var-file={v}" for v in self.var_files]
+        return args
+
+    def plan(
+        self,
+        out: str | Path | None = None,
+        *,
+        destroy: bool = False,
+        targets: Sequence[str] = (),
+    ) -> PlanReview:
+        """``plan -out=FILE`` then ``show -json FILE``; returns the review and writes ``<FILE>.review.json``.
+
+        A plan that deletes stateful resources is *not* refused here - the reviewer
+        should see it - but ``review.refused`` lists what ``apply`` will refuse.
+
+        Raises:
+            StateLockError: another run holds the state lock.
+            TerraformError: the plan failed.
+        """
+        self._prepare()
+        out_path = Path(out).resolve() if out else self.default_plan_path(destroy)
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        args = self._plan_args(out_path, destroy=destroy, refresh_only=False, detailed=False)
+        args += [f"-target={t}" for t in targets]
+        messages: list[dict[str, Any]] = []
+        result = self._run(args, timeout=self.plan_timeout_s, on_line=_collect_into(messages))
+        if not result.ok:
+            raise self._failure(result, messages)
+        warnings = tuple(d for d in diagnostics_of(messages) if d.severity == "warning")
+        return self.review(out_path, destroy=destroy, warnings=warnings)
+
+    def review(self, plan_path: str | Path, *, destroy: bool = False, warnings: Sequence[Diagnostic] = ()) -> PlanReview:
+        """Build (and save) the review of an existing plan file: sha256, ``show -json``, guard preview."""
+        plan_path = Path(plan_path).resolve()
+        sha_before = file_sha256(plan_path)
+        plan = self.show(plan_path, plan_sha256=sha_before)
+        sha_after = file_sha256(plan_path)
+        if sha_after != sha_before:
+            raise PlanError(f"plan file {plan_path} changed while it was being read", hint="plan again")
+        review = PlanReview(
+            plan=plan,
+            plan_path=plan_path,
+            plan_sha256=sha_before,
+            stack_dir=self.stack_dir,
+            destroy=destroy,
+            env=self.env_name,
+            destructive=tuple(destructive_findings(plan, self.allow_destroy)),
+            warnings=tuple(warnings),
+        )
+        review.save()
+        log.info(
+            "plan %s (%s): %s", plan_path.name, sha_before[:12], {a: n for a, n in plan.counts().items() if n}
+        )
+        return review
+
+    def show(self, plan_path: str | Path, *, plan_sha256: str | None = None) -> Plan:
+        """``show -json PLANFILE`` parsed into a :class:`Plan`; sensitive values go to the redactor, not the model."""
+        result = self._run(["show", "-json", "-no-color", str(plan_path)], timeout=self.plan_timeout_s,
+                           values_in_stdout=True)
+        if not result.ok:
+            raise self._failure(result)
+        return parse_plan(result.stdout, plan_sha256=plan_sha256, secret_sink=redact.register_secret)
+
+    def apply(
+        self,
+        review: PlanReview,
+        *,
+        gate: GateDecision | PendingGate | None = None,
+        progress: bool = True,
+    ) -> ApplyResult:
+        """Apply the reviewed plan file exactly, after the gate, sha256 and destructive-change checks.
+
+        Args:
+            review: from :meth:`plan`.
+            gate: an approving :class:`GateDecision` or an approved :class:`PendingGate` for this file.
+            progress: show a tqdm bar (notebook widget or terminal) fed by ``apply -json``.
+
+        Raises:
+            PlanError: the gate is pending / missing / about another plan file.
+            PlanRejectedError: the gate rejected the plan.
+            StalePlanError: the plan file is not the reviewed one.
+            DestructiveChangeError: stateful resources would be deleted without ``allow_destroy``.
+            StateLockError: another run holds the state lock.
+            ApplyFailedError: Terraform failed part-way (``error.result`` has per-resource status).
+        """
+        decision = require_approval(gate, review)
+        actual = file_sha256(review.plan_path)
+        if actual != review.plan_sha256:
+            raise StalePlanError(str(review.plan_path), review.plan_sha256, actual)
+        check_destructive(review.plan, self.allow_destroy)
+
+        expected = sum(_HOOKS_PER_ACTION.get(rc.action, 1) for rc in review.plan.resource_changes.values())
+        bar = _progress_bar(expected, f"apply {self.stack_dir.name}", enabled=progress)
+
+        def on_progress(done: int, status: ResourceApplyStatus) -> None:
+            if bar is None:
+                return
+            if done > bar.total:
+                bar.total = done
+            bar.set_postfix_str(f"{status.status} {status.address}"[:60], refresh=False)
+            bar.update(1)
+
+        stream = ApplyStream(on_progress=on_progress)
+        args = ["apply", "-input=false", "-no-color", "-json", f"-lock-timeout={self.lock_timeout}",
+                str(review.plan_path)]
+        started = datetime.now(UTC)
+        try:
+            result = self._run(args, timeout=self.apply_timeout_s, on_line=stream.feed_line)
+        finally:
+            if bar is not None:
+                bar.close()
+        finished = datetime.now(UTC)
+        apply_result = ApplyResult(
+            plan_sha256=review.plan_sha256,
+            returncode=result.returncode,
+            started_at=started.isoformat(timespec="seconds"),
+            finished_at=finished.isoformat(timespec="seconds"),
+            duration_s=(finished - started).total_seconds(),
+            resources=stream.statuses(),
+            diagnostics=tuple(stream.diagnostics),
+            change_summary=stream.change_summary,
+            outputs=_outputs_from(stream.outputs, reveal=False),
+            gate=decision,
+        )
+        if not result.ok:
+            error = self._failure(result, stream.messages)
+            if isinstance(error, StateLockError):
+                raise error
+            if any("saved plan is stale" in d.summary.lower() for d in stream.diagnostics):
+                raise PlanError(
+                    f"Terraform refused {review.plan_path.name}: the state changed since it was planned",
+                    hint="plan and review again",
+                )
+            raise ApplyFailedError(result.command, result.returncode, error.stderr, apply_result)
+        log.info("applied %s: %s", review.plan_path.name, stream.change_summary)
+        return apply_result
+
+    def destroy(
+        self,
+        approve: Callable[[PlanReview], GateDecision | PendingGate],
+        *,
+        out: str | Path | None = None,
+        progress: bool = True,
+    ) -> tuple[PlanReview, ApplyResult]:
+        """``plan -destroy``, then the same guard, gate and apply of the saved file as any change.
+
+        Args:
+            approve: turns the destroy review into a gate decision, e.g.
+                ``lambda r: headless_gate(r, ["delete"], "ops")``. Interactive use: call
+                ``plan(destroy=True)``, ``interactive_gate`` and ``apply`` yourself.
+        """
+        review = self.plan(out, destroy=True)
+        check_destructive(review.plan, self.allow_destroy)
+        decision = approve(review)
+        return review, self.apply(review, gate=decision, progress=progress)
+
+    def outputs(self, *, reveal: bool = False) -> dict[str, OutputValue]:
+        """``output -json``, typed. Sensitive values are masked unless ``reveal`` (they are registered
+        with the redactor either way, so they cannot leak into evidence)."""
+        result = self._run(["output", "-json", "-no-color"], timeout=self.plan_timeout_s, values_in_stdout=True)
+        if not result.ok:
+            raise self._failure(result)
+        return _outputs_from(json.loads(result.stdout or "{}"), reveal=reveal)
+
+    def drift(self, *, mode: str = "refresh-only") -> DriftReport:
+        """Compare the real infrastructure with Terraform's state.
+
+        ``refresh-only`` (default) runs ``plan -refresh-only -detailed-exitcode``: exit 2 and
+        ``resource_drift`` mean something changed outside Terraform. ``plan`` runs an ordinary
+        ``plan -detailed-exitcode``: exit 2 means Terraform would change something (drift *or*
+        configuration not yet applied), and the planned changes are listed too. The plan file is
+        temporary and never applied.
+        """
+        if mode not in ("refresh-only", "plan"):
+            from runbook_lib.errors import ParamsError
+
+            raise ParamsError("mode", mode, ["refresh-only", "plan"])
+        self._prepare()
+        with tempfile.TemporaryDirectory(prefix="runbook-drift-") as tmp:
+            out = Path(tmp) / "drift.tfplan"
+            args = self._plan_args(out, destroy=False, refresh_only=mode == "refresh-only", detailed=True)
+            messages: list[dict[str, Any]] = []
+            result = self._run(args, timeout=self.plan_timeout_s, on_line=_collect_into(messages))
+            if result.returncode not in (0, 2):
+                raise self._failure(result, messages)
+            plan = self.show(out, plan_sha256=file_sha256(out))
+        report = DriftReport.from_plan(plan, result.returncode, mode)
+        log.info("drift check (%s): %d items, exit %d", mode, len(report.items), result.returncode)
+        return report
+
+
+# ----------------------------------------------------------------------------------------------
+# Helpers
+# ----------------------------------------------------------------------------------------------
+def _collect_into(messages: list[dict[str, Any]]) -> Callable[[str], None]:
+    def collect(line: str) -> None:
+        message = parse_json_line(line)
+        if message is not None and message.get("type") in ("diagnostic", "change_summary"):
+            messages.append(message)
+
+    return collect
+
+
+def _outputs_from(raw: Mapping[str, Any], *, reveal: bool) -> dict[str, OutputValue]:
+    out: dict[str, OutputValue] = {}
+    for name, item in raw.items():
+        sensitive = bool(item.get("sensitive"))
+        value = item.get("value")
+        if sensitive and "value" in item:
+            _register_strings(value)
+        out[name] = OutputValue(
+            name=name,
+            value=value if (reveal or not sensitive) else SENSITIVE,
+            type=item.get("type"),
+            sensitive=sensitive,
+        )
+    return out
+
+
+def _register_strings(value: Any) -> None:
+    if isinstance(value, str):
+        redact.register_secret(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _register_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            _register_strings(item)
+
+
+def _progress_bar(total: int, desc: str, *, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=max(total, 1), desc=desc, unit="res", leave=True)
+
+
+def _project_root() -> Path:
+    try:
+        from runbook_lib.params import project_root
+
+        return project_root()
+    except ImportError:  # pragma: no cover - params is part of the package
+        return Path.cwd()
+
+
+def _absolute(path: str | Path, root: Path) -> Path:
+    path = Path(path)
+    return path if path.is_absolute() else (root / path)
+
+
+def _resolve_stack(stack: str | Path, params: RunbookParams, root: Path) -> Path:
+    candidate = Path(stack)
+    if candidate.is_dir():
+        return candidate.resolve()
+    under = _absolute(params.terraform.stacks_dir, root) / str(stack)
+    if under.is_dir():
+        return under.resolve()
+    raise PlanError(
+        f"no stack {stack!r}: neither {candidate} nor {under} is a directory",
+        hint="pass a stack directory or a name under terraform.stacks_dir",
+    )
+
+
+def backend_config_from_params(params: RunbookParams, stack_name: str, endpoint_url: str | None) -> dict[str, Any]:
+    """``-backend-config`` values for an S3 backend described by ``terraform.backend`` (empty if none).
+
+    Locking uses the DynamoDB ``lock_table`` when given, else S3 lock files (Terraform >= 1.10).
+    Against a stand-in the backend gets the same endpoint and dummy credentials as the provider.
+    """
+    backend = params.terraform.backend
+    if backend is None:
+        return {}
+    config: dict[str, Any] = {
+        "bucket": backend.bucket,
+        "key": f"{backend.key_prefix.rstrip('/')}/{stack_name}.tfstate",
+        "region": backend.region or params.aws.region,
+        "encrypt": True,
+    }
+    if backend.lock_table:
+        config["dynamodb_table"] = backend.lock_table
+    else:
+        config["use_lockfile"] = True
+    if endpoint_url:
+        config.update(
+            {
+                "endpoints": {"s3": endpoint_url, "dynamodb": endpoint_url, "sts": endpoint_url, "iam": endpoint_url},
+                "use_path_style": True,
+                "skip_credentials_validation": True,
+                "skip_requesting_account_id": True,
+                "skip_metadata_api_check": True,
+                "skip_region_validation": True,
+                "access_key": "test",
+                "secret_key": "test",
+            }
+        )
+    elif params.aws.profile:
+        config["profile"] = params.aws.profile
+    return config

@@ -1,0 +1,286 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  function_name = var.name
+  image_uri     = coalesce(var.image_uri, "${aws_ecr_repository.this.repository_url}:${var.image_tag}")
+  role_arn      = var.create_role ? aws_iam_role.this[0].arn : var.role_arn
+  raw_arn       = "arn:${data.aws_partition.current.partition}:s3:::${var.raw_bucket_name}"
+}
+
+# --- Image repository -------------------------------------------------------------------------------
+
+resource "aws_ecr_repository" "this" {
+  name                 = var.name
+  image_tag_mutability = "IMMUTABLE"
+
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+
+  encryption_configuration {
+    encryption_type = "KMS"
+    kms_key         = var.kms_key_arn
+  }
+
+  tags = merge(var.tags, { Name = var.name })
+}
+
+resource "aws_ecr_lifecycle_policy" "this" {
+  repository = aws_ecr_repository.this.name
+  policy = jsonencode({
+    rules = [{
+      rulePriority = 1
+      description  = "Keep the last ${var.image_retention_count} images"
+      selection = {
+        tagStatus   = "any"
+        countType   = "imageCountMoreThan"
+        countNumber = var.image_retention_count
+      }
+      action = { type = "expire" }
+    }]
+  })
+}
+
+# --- Function ---------------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_log_group" "function" {
+  name              = "/aws/lambda/${local.function_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
+
+  tags = merge(var.tags, { Name = "${var.name}-function-logs" })
+}
+
+resource "aws_sqs_queue" "dlq" {
+  name                              = "${var.name}-dlq"
+  message_retention_seconds         = 1209600
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 300
+
+  tags = merge(var.tags, { Name = "${var.name}-dlq" })
+}
+
+data "aws_iam_policy_document" "assume" {
+  count = var.create_role ? 1 : 0
+
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  count = var.create_role ? 1 : 0
+
+  name               = "${var.name}-lambda"
+  assume_role_policy = data.aws_iam_policy_document.assume[0].json
+
+  tags = merge(var.tags, { Name = "${var.name}-lambda" })
+}
+
+data "aws_iam_policy_document" "this" {
+  count = var.create_role ? 1 : 0
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = [aws_cloudwatch_log_group.function.arn, "${aws_cloudwatch_log_group.function.arn}:*"]
+  }
+
+  statement {
+    sid       = "LandRawEvents"
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["${local.raw_arn}/ingest/*"]
+  }
+
+  statement {
+    sid       = "DeadLetterQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+  }
+
+  statement {
+    sid       = "UseKey"
+    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+  }
+
+  statement {
+    sid     = "ManageVpcInterfaces"
+    actions = ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+    resources = [
+      "arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:network-interface/*",
+      "arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:subnet/*",
+      "arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:security-group/*",
+    ]
+  }
+
+  # No resource-level permissions exist for these actions.
+  statement {
+    sid       = "DescribeAndTrace"
+    actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "this" {
+  count = var.create_role ? 1 : 0
+
+  name   = "ingest-least-privilege"
+  role   = aws_iam_role.this[0].id
+  policy = data.aws_iam_policy_document.this[0].json
+}
+
+resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_272:Code signing applies to zip packages only; container images are verified by ECR scanning and immutable tags.
+  function_name = local.function_name
+  description   = "Receives events from the ingest API and lands them in the raw zone"
+  role          = local.role_arn
+  package_type  = var.package_type
+
+  image_uri        = var.package_type == "Image" ? local.image_uri : null
+  filename         = var.package_type == "Zip" ? var.filename : null
+  source_code_hash = var.package_type == "Zip" ? filebase64sha256(var.filename) : null
+  handler          = var.package_type == "Zip" ? "handler.handler" : null
+  runtime          = var.package_type == "Zip" ? "python3.12" : null
+
+  architectures                  = ["x86_64"]
+  memory_size                    = var.memory_size
+  timeout                        = var.timeout
+  reserved_concurrent_executions = var.reserved_concurrent_executions
+  kms_key_arn                    = var.kms_key_arn
+
+  environment {
+    variables = {
+      RAW_BUCKET              = var.raw_bucket_name
+      RAW_PREFIX              = "ingest/"
+      KAFKA_BOOTSTRAP_BROKERS = var.kafka_bootstrap_brokers
+      KAFKA_TOPIC             = var.kafka_topic
+    }
+  }
+
+  vpc_config {
+    subnet_ids         = var.subnet_ids
+    security_group_ids = var.security_group_ids
+  }
+
+  dead_letter_config {
+    target_arn = aws_sqs_queue.dlq.arn
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.function.name
+  }
+
+  tags = merge(var.tags, { Name = local.function_name })
+
+  depends_on = [aws_iam_role_policy.this]
+
+  lifecycle {
+    precondition {
+      condition     = var.create_role || var.role_arn != null
+      error_message = "Set role_arn when create_role = false."
+    }
+
+    precondition {
+      condition     = var.package_type == "Image" || var.filename != null
+      error_message = "package_type = \"Zip\" needs filename (a zip of src/handler.py)."
+    }
+  }
+}
+
+# --- HTTP API ---------------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_log_group" "access" {
+  name              = "/aws/apigateway/${var.name}/access"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
+
+  tags = merge(var.tags, { Name = "${var.name}-access-logs" })
+}
+
+resource "aws_apigatewayv2_api" "this" {
+  name          = var.name
+  protocol_type = "HTTP"
+  description   = "Event ingest endpoint of the data platform"
+
+  tags = merge(var.tags, { Name = var.name })
+}
+
+resource "aws_apigatewayv2_authorizer" "jwt" {
+  count = var.authorization_type == "JWT" ? 1 : 0
+
+  api_id           = aws_apigatewayv2_api.this.id
+  authorizer_type  = "JWT"
+  identity_sources = ["$request.header.Authorization"]
+  name             = "${var.name}-jwt"
+
+  jwt_configuration {
+    issuer   = var.jwt_issuer
+    audience = var.jwt_audience
+  }
+}
+
+resource "aws_apigatewayv2_integration" "this" {
+  api_id                 = aws_apigatewayv2_api.this.id
+  integration_type       = "AWS_PROXY"
+  integration_uri        = aws_lambda_function.this.invoke_arn
+  integration_method     = "POST"
+  payload_format_version = "2.0"
+  timeout_milliseconds   = var.timeout * 1000 + 1000 > 30000 ? 30000 : var.timeout * 1000 + 1000
+}
+
+resource "aws_apigatewayv2_route" "this" {
+  api_id             = aws_apigatewayv2_api.this.id
+  route_key          = var.route_key
+  target             = "integrations/${aws_apigatewayv2_integration.this.id}"
+  authorization_type = var.authorization_type
+  authorizer_id      = try(aws_apigatewayv2_authorizer.jwt[0].id, null)
+}
+
+resource "aws_apigatewayv2_stage" "this" {
+  api_id      = aws_apigatewayv2_api.this.id
+  name        = "$default"
+  auto_deploy = true
+
+  default_route_settings {
+    throttling_burst_limit = var.throttling_burst_limit
+    throttling_rate_limit  = var.throttling_rate_limit
+  }
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access.arn
+    format = jsonencode({
+      requestId          = "$context.requestId"
+      sourceIp           = "$context.identity.sourceIp"
+      caller             = "$context.identity.caller"
+      requestTime        = "$context.requestTime"
+      routeKey           = "$context.routeKey"
+      status             = "$context.status"
+      responseLength     = "$context.responseLength"
+      integrationError   = "$context.integrationErrorMessage"
+      integrationLatency = "$context.integrationLatency"
+    })
+  }
+
+  tags = merge(var.tags, { Name = "${var.name}-default" })
+}
+
+resource "aws_lambda_permission" "api" {
+  statement_id  = "AllowInvokeFromHttpApi"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
+}

@@ -1,0 +1,195 @@
+variable "name" {
+  description = "Base name of the repository, function, API and log groups, e.g. \"dmig-prod-ingest\". The iam module's ingest role is scoped to \"<name_prefix>-ingest*\"."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,50}[a-z0-9]$", var.name))
+    error_message = "name must be 3-52 characters of lower-case letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "package_type" {
+  description = "Lambda package type. \"Image\" (the AWS path) runs image_uri from the module's ECR repository; \"Zip\" runs the zip in filename, built from src/handler.py, for places that cannot pull images (see README)."
+  type        = string
+  default     = "Image"
+
+  validation {
+    condition     = contains(["Image", "Zip"], var.package_type)
+    error_message = "package_type must be Image or Zip."
+  }
+}
+
+variable "image_uri" {
+  description = "Container image of the function. Null uses \"<repository url>:<image_tag>\"; that tag must be pushed before the function is created (ECR tags are immutable)."
+  type        = string
+  default     = null
+}
+
+variable "image_tag" {
+  description = "Tag of the image in the module's repository, used when image_uri is null. Immutable tags: publish a new tag per release."
+  type        = string
+  default     = "v1"
+}
+
+variable "filename" {
+  description = "Path of the zip package when package_type = \"Zip\"."
+  type        = string
+  default     = null
+}
+
+variable "create_role" {
+  description = "Create a least-privilege execution role here. False requires role_arn (e.g. the iam module's ingest_lambda role)."
+  type        = bool
+  default     = false
+}
+
+variable "role_arn" {
+  description = "Existing execution role ARN, used when create_role = false."
+  type        = string
+  default     = null
+}
+
+variable "raw_bucket_name" {
+  description = "Raw-zone bucket the function lands events in (under ingest/)."
+  type        = string
+}
+
+variable "kafka_bootstrap_brokers" {
+  description = "MSK bootstrap brokers (SASL/IAM) the function also produces to; empty string disables producing."
+  type        = string
+  default     = ""
+}
+
+variable "kafka_topic" {
+  description = "Topic the function produces to when kafka_bootstrap_brokers is set."
+  type        = string
+  default     = "ingest.events"
+}
+
+variable "memory_size" {
+  description = "Function memory in MB."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240
+    error_message = "memory_size must be 128-10240 MB."
+  }
+}
+
+variable "timeout" {
+  description = "Function timeout in seconds; API Gateway HTTP APIs give up after 30."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.timeout >= 1 && var.timeout <= 30
+    error_message = "timeout must be 1-30 seconds (the HTTP API integration limit)."
+  }
+}
+
+variable "reserved_concurrent_executions" {
+  description = "Concurrency reserved for (and capping) the function, so a burst cannot starve the account."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.reserved_concurrent_executions >= 1
+    error_message = "reserved_concurrent_executions must be at least 1 (0 would block every call)."
+  }
+}
+
+variable "subnet_ids" {
+  description = "Private subnets the function runs in."
+  type        = list(string)
+}
+
+variable "security_group_ids" {
+  description = "Security groups of the function (the network module's \"lambda\" group)."
+  type        = list(string)
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for the ECR repository, the function's environment and the dead-letter queue."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "KMS key of the log groups (needs the logs service principal in its key policy). Null uses no CMK."
+  type        = string
+  default     = null
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function and access log groups in days."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch Logs accepts."
+  }
+}
+
+variable "route_key" {
+  description = "Route of the ingest endpoint, \"METHOD /path\"."
+  type        = string
+  default     = "POST /events"
+
+  validation {
+    condition     = can(regex("^(GET|POST|PUT|PATCH|DELETE|ANY) /", var.route_key))
+    error_message = "route_key must look like \"POST /events\"."
+  }
+}
+
+variable "authorization_type" {
+  description = "Authorization of the route: AWS_IAM (SigV4-signed producers) or JWT (with jwt_* settings). NONE is refused: the endpoint writes into the data lake."
+  type        = string
+  default     = "AWS_IAM"
+
+  validation {
+    condition     = contains(["AWS_IAM", "JWT"], var.authorization_type)
+    error_message = "authorization_type must be AWS_IAM or JWT."
+  }
+}
+
+variable "jwt_issuer" {
+  description = "Issuer URL of the JWT authorizer when authorization_type = JWT."
+  type        = string
+  default     = null
+}
+
+variable "jwt_audience" {
+  description = "Audiences the JWT authorizer accepts when authorization_type = JWT."
+  type        = list(string)
+  default     = []
+}
+
+variable "throttling_burst_limit" {
+  description = "Stage burst limit (requests)."
+  type        = number
+  default     = 200
+}
+
+variable "throttling_rate_limit" {
+  description = "Stage steady-state rate limit (requests per second)."
+  type        = number
+  default     = 100
+}
+
+variable "image_retention_count" {
+  description = "Images kept in the repository; older ones expire."
+  type        = number
+  default     = 20
+}
+
+variable "tags" {
+  description = "Tags for every resource (provider default_tags are added on top)."
+  type        = map(string)
+  default     = {}
+}

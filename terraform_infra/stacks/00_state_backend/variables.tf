@@ -1,0 +1,43 @@
+variable "region" {
+  description = "AWS region of the state bucket and lock table (the region backend.hcl names)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as eu-west-1."
+  }
+}
+
+variable "tags" {
+  description = "Tags every resource gets through the provider's default_tags."
+  type        = map(string)
+  default     = {}
+}
+
+variable "state_bucket_name" {
+  description = "Name of the state bucket; must equal bucket in envs/<env>/backend.hcl."
+  type        = string
+}
+
+variable "lock_table_name" {
+  description = "Name of the lock table; must equal dynamodb_table in envs/<env>/backend.hcl."
+  type        = string
+}
+
+variable "force_destroy" {
+  description = "Let destroy delete the bucket with state in it. True only in sandbox/dev."
+  type        = bool
+  default     = false
+}
+
+variable "deletion_protection" {
+  description = "Deletion protection of the lock table. False only in sandbox/dev."
+  type        = bool
+  default     = true
+}
+
+variable "access_log_bucket" {
+  description = "Central access-log bucket (output of stack 02) for the state bucket; null until stack 02 exists."
+  type        = string
+  default     = null
+}

@@ -1,0 +1,76 @@
+# Stack 02: the data lake buckets, PostgreSQL and DocumentDB, inside the network of stack 01.
+
+data "terraform_remote_state" "network_iam" {
+  backend = var.remote_state_backend
+  config  = local.remote_state_config["01_network_iam"]
+}
+
+locals {
+  # s3 backend: the contract's merge(config, {key}); local backend (offline trials): a path per stack.
+  remote_state_config = {
+    for s in ["01_network_iam"] : s => (
+      var.remote_state_backend == "local"
+      ? tomap({ path = "${lookup(var.remote_state_config, "path", ".")}/${var.state_key_prefix}/${s}.tfstate" })
+      : tomap(merge(var.remote_state_config, { key = "${var.state_key_prefix}/${s}.tfstate" }))
+    )
+  }
+
+  net         = data.terraform_remote_state.network_iam.outputs
+  name_prefix = local.net.name_prefix
+}
+
+module "s3_data_lake" {
+  source = "../../modules/s3_data_lake"
+
+  name_prefix = local.name_prefix
+  zones = {
+    for z, name in local.net.data_lake_bucket_names : z => merge(
+      { bucket_name = name },
+      try(var.data_lake_lifecycle[z], { noncurrent_version_expiration_days = 90 }),
+    )
+  }
+  kms_key_arn           = local.net.kms_key_arns["data"]
+  force_destroy         = var.force_destroy
+  enable_access_logging = var.enable_access_logging
+
+  enable_replication                  = var.enable_replication
+  replication_destination_bucket_arns = var.replication_destination_bucket_arns
+  replication_destination_kms_key_arn = var.replication_destination_kms_key_arn
+}
+
+module "rds_postgres" {
+  source = "../../modules/rds_postgres"
+
+  identifier             = "${local.name_prefix}-postgres"
+  engine_version         = var.rds_engine_version
+  parameter_group_family = "postgres${split(".", var.rds_engine_version)[0]}"
+  instance_class         = var.rds_instance_class
+  allocated_storage      = var.rds_allocated_storage
+  max_allocated_storage  = var.rds_max_allocated_storage
+  subnet_ids             = local.net.private_subnet_ids
+  vpc_security_group_ids = [local.net.security_group_ids["postgres"]]
+  kms_key_arn            = local.net.kms_key_arns["database"]
+
+  multi_az                     = var.rds_multi_az
+  backup_retention_period      = var.rds_backup_retention_period
+  performance_insights_enabled = var.enable_performance_insights
+  monitoring_interval          = var.rds_monitoring_interval
+  deletion_protection          = var.deletion_protection
+  skip_final_snapshot          = var.skip_final_snapshot
+}
+
+module "documentdb" {
+  source = "../../modules/documentdb"
+
+  create         = var.enable_documentdb
+  enable_cluster = var.enable_documentdb_cluster
+
+  identifier             = "${local.name_prefix}-docdb"
+  instance_class         = var.docdb_instance_class
+  instance_count         = var.docdb_instance_count
+  subnet_ids             = local.net.private_subnet_ids
+  vpc_security_group_ids = [local.net.security_group_ids["docdb"]]
+  kms_key_arn            = local.net.kms_key_arns["database"]
+  deletion_protection    = var.deletion_protection
+  skip_final_snapshot    = var.skip_final_snapshot
+}

@@ -1,0 +1,67 @@
+# Stack 03: the MSK cluster and the ingest API (ECR + Lambda + HTTP API) that lands events in the raw zone.
+
+data "terraform_remote_state" "network_iam" {
+  backend = var.remote_state_backend
+  config  = local.remote_state_config["01_network_iam"]
+}
+
+data "terraform_remote_state" "data_stores" {
+  backend = var.remote_state_backend
+  config  = local.remote_state_config["02_data_stores"]
+}
+
+locals {
+  # s3 backend: the contract's merge(config, {key}); local backend (offline trials): a path per stack.
+  remote_state_config = {
+    for s in ["01_network_iam", "02_data_stores"] : s => (
+      var.remote_state_backend == "local"
+      ? tomap({ path = "${lookup(var.remote_state_config, "path", ".")}/${var.state_key_prefix}/${s}.tfstate" })
+      : tomap(merge(var.remote_state_config, { key = "${var.state_key_prefix}/${s}.tfstate" }))
+    )
+  }
+
+  net         = data.terraform_remote_state.network_iam.outputs
+  stores      = data.terraform_remote_state.data_stores.outputs
+  name_prefix = local.net.name_prefix
+}
+
+module "msk" {
+  source = "../../modules/msk"
+
+  create         = var.enable_msk
+  enable_cluster = var.enable_msk_cluster
+
+  cluster_name           = local.net.msk_cluster_name
+  kafka_version          = var.kafka_version
+  broker_instance_type   = var.msk_broker_instance_type
+  broker_volume_size     = var.msk_broker_volume_size
+  number_of_broker_nodes = length(local.net.private_subnet_ids)
+  client_subnet_ids      = local.net.private_subnet_ids
+  security_group_ids     = [local.net.security_group_ids["msk"]]
+  kms_key_arn            = local.net.kms_key_arns["streaming"]
+  log_kms_key_arn        = local.net.kms_key_arns["logs"]
+  log_retention_days     = var.log_retention_days
+}
+
+module "ingest_api" {
+  source = "../../modules/ingest_api"
+
+  name         = "${local.name_prefix}-ingest"
+  package_type = var.ingest_package_type
+  image_uri    = var.ingest_image_uri
+  image_tag    = var.ingest_image_tag
+  filename     = var.ingest_zip_filename
+
+  create_role = false
+  role_arn    = local.net.iam_role_arns["ingest_lambda"]
+
+  raw_bucket_name                = local.stores.data_lake_bucket_names["raw"]
+  kafka_bootstrap_brokers        = var.enable_ingest_kafka ? coalesce(module.msk.bootstrap_brokers_sasl_iam, "") : ""
+  reserved_concurrent_executions = var.ingest_reserved_concurrency
+
+  subnet_ids         = local.net.private_subnet_ids
+  security_group_ids = [local.net.security_group_ids["lambda"]]
+  kms_key_arn        = local.net.kms_key_arns["streaming"]
+  log_kms_key_arn    = local.net.kms_key_arns["logs"]
+  log_retention_days = var.log_retention_days
+}

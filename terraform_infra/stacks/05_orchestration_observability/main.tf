@@ -1,0 +1,171 @@
+# Phase 5 - orchestration and observability: MWAA (Airflow), Managed Grafana,
+# OpenMetadata (ECS Fargate + its own PostgreSQL and OpenSearch), CloudWatch
+# logs/dashboard/alarms with an SNS alert topic and the ADOT collector config,
+# and cost budgets.
+#
+# Reads 01_network_iam, 02_data_stores, 03_streaming_ingestion and
+# 04_processing. Reads are wrapped in try() (several candidate output names
+# where the producing stack was written in parallel) so a missing output gives
+# a null input instead of a failed plan.
+
+locals {
+  name_prefix = "${var.project}-${var.environment}"
+
+  # The local backend rejects a "key" argument, so for offline trials
+  # remote_state_config.path names a directory holding <prefix>/<stack>.tfstate.
+  remote_state = {
+    for s in ["01_network_iam", "02_data_stores", "03_streaming_ingestion", "04_processing"] : s => (
+      var.remote_state_backend == "local"
+      ? tomap({ path = "${try(var.remote_state_config["path"], ".")}/${var.state_key_prefix}/${s}.tfstate" })
+      : merge(var.remote_state_config, { key = "${var.state_key_prefix}/${s}.tfstate" })
+    )
+  }
+
+  network    = data.terraform_remote_state.network_iam.outputs
+  stores     = data.terraform_remote_state.data_stores.outputs
+  ingestion  = data.terraform_remote_state.streaming_ingestion.outputs
+  processing = data.terraform_remote_state.processing.outputs
+
+  vpc_id             = try(local.network.vpc_id, null)
+  vpc_cidr           = try(local.network.vpc_cidr_block, null)
+  private_subnet_ids = try(local.network.private_subnet_ids, [])
+  kms_key_arn        = try(local.network.kms_key_arns[var.kms_key_purpose], null)
+  logs_kms_key_arn   = try(local.network.kms_key_arns[var.logs_kms_key_purpose], local.kms_key_arn)
+
+  bucket_arns       = try(local.stores.data_lake_bucket_arns, {})
+  access_log_bucket = try(local.stores.access_log_bucket_name, null)
+  data_bucket_arns  = [for z in ["raw", "curated", "analytics"] : local.bucket_arns[z] if contains(keys(local.bucket_arns), z)]
+  rds_identifier    = try(local.stores.rds_identifier, local.stores.rds_instance_id, null)
+
+  api_id           = try(local.ingestion.api_id, local.ingestion.ingest_api_id, null)
+  api_stage        = try(local.ingestion.api_stage_name, local.ingestion.ingest_api_stage, null)
+  lambda_functions = compact([try(local.ingestion.function_name, local.ingestion.ingest_function_name, null)])
+  msk_cluster_name = try(local.ingestion.msk_cluster_name, null)
+
+  glue_job_arns = values(try(local.processing.glue_job_arns, {}))
+
+  log_groups = merge(
+    { "/${local.name_prefix}/runbook" = { retention_days = var.log_retention_days } },
+    var.extra_log_groups,
+  )
+}
+
+data "terraform_remote_state" "network_iam" {
+  backend = var.remote_state_backend
+  config  = local.remote_state["01_network_iam"]
+}
+
+data "terraform_remote_state" "data_stores" {
+  backend = var.remote_state_backend
+  config  = local.remote_state["02_data_stores"]
+}
+
+data "terraform_remote_state" "streaming_ingestion" {
+  backend = var.remote_state_backend
+  config  = local.remote_state["03_streaming_ingestion"]
+}
+
+data "terraform_remote_state" "processing" {
+  backend = var.remote_state_backend
+  config  = local.remote_state["04_processing"]
+}
+
+# ---------------------------------------------------------------- observability first: others notify its topic
+
+module "observability" {
+  source = "../../modules/observability"
+
+  name_prefix           = local.name_prefix
+  kms_key_arn           = local.kms_key_arn
+  logs_kms_key_arn      = local.logs_kms_key_arn
+  log_groups            = local.log_groups
+  alert_subscriptions   = var.alert_subscriptions
+  api_gateway           = local.api_id == null ? null : { type = "HTTP", id = local.api_id, stage = local.api_stage }
+  lambda_function_names = local.lambda_functions
+  rds_instance_ids      = compact([local.rds_identifier])
+  msk_cluster_name      = local.msk_cluster_name
+  ingest_latency_p95_ms = var.ingest_latency_p95_ms
+  rds_cpu_percent       = var.rds_cpu_percent
+  create_adot_config    = var.enable_adot_config
+  tags                  = var.tags
+}
+
+module "mwaa" {
+  source = "../../modules/mwaa"
+
+  create                = var.enable_mwaa
+  create_environment    = var.enable_mwaa_environment
+  name_prefix           = local.name_prefix
+  vpc_id                = local.vpc_id
+  private_subnet_ids    = slice(local.private_subnet_ids, 0, min(2, length(local.private_subnet_ids)))
+  kms_key_arn           = local.kms_key_arn
+  environment_class     = var.mwaa_environment_class
+  max_workers           = var.mwaa_max_workers
+  webserver_access_mode = var.mwaa_webserver_access_mode
+  glue_job_arns         = local.glue_job_arns
+  data_bucket_arns      = local.data_bucket_arns
+  force_destroy         = var.force_destroy
+  access_log_bucket     = local.access_log_bucket
+  tags                  = var.tags
+}
+
+module "managed_grafana" {
+  source = "../../modules/managed_grafana"
+
+  create                   = var.enable_grafana
+  create_workspace         = var.enable_grafana_workspace
+  name_prefix              = local.name_prefix
+  authentication_providers = var.grafana_authentication_providers
+  alert_topic_arns         = [module.observability.alert_topic_arn]
+  tags                     = var.tags
+}
+
+module "openmetadata" {
+  source = "../../modules/openmetadata"
+
+  create                        = var.enable_openmetadata
+  create_service                = var.enable_openmetadata_service
+  create_database               = var.enable_openmetadata_database
+  create_search                 = var.enable_openmetadata_search
+  name_prefix                   = local.name_prefix
+  vpc_id                        = local.vpc_id
+  vpc_cidr                      = local.vpc_cidr
+  private_subnet_ids            = local.private_subnet_ids
+  kms_key_arn                   = local.kms_key_arn
+  logs_kms_key_arn              = local.logs_kms_key_arn
+  image                         = var.openmetadata.image
+  cpu                           = var.openmetadata.cpu
+  memory                        = var.openmetadata.memory
+  desired_count                 = var.openmetadata.desired_count
+  db_instance_class             = var.openmetadata.db_instance_class
+  db_multi_az                   = var.openmetadata.db_multi_az
+  db_deletion_protection        = var.openmetadata.db_deletion_protection
+  db_skip_final_snapshot        = var.force_destroy
+  search_instance_type          = var.openmetadata.search_instance_type
+  search_instance_count         = var.openmetadata.search_instance_count
+  search_dedicated_master_count = var.openmetadata.search_dedicated_master_count
+  secret_recovery_window_days   = var.force_destroy ? 0 : 7
+  log_retention_days            = var.log_retention_days
+  tags                          = var.tags
+}
+
+module "budgets" {
+  source = "../../modules/budgets"
+
+  create                    = var.enable_budgets
+  name_prefix               = local.name_prefix
+  monthly_limit_usd         = var.monthly_budget_usd
+  service_budgets           = var.service_budgets_usd
+  cost_filter_tags          = var.budget_cost_filter_tags
+  enable_notifications      = var.enable_budget_notifications
+  subscriber_emails         = var.budget_subscriber_emails
+  subscriber_sns_topic_arns = [module.observability.alert_topic_arn]
+  tags                      = var.tags
+}
+
+check "inputs_from_earlier_stacks" {
+  assert {
+    condition     = local.kms_key_arn != null && local.vpc_id != null && length(local.private_subnet_ids) >= 2
+    error_message = "Missing inputs from 01_network_iam (kms_key_arns[\"${var.kms_key_purpose}\"], vpc_id, two private_subnet_ids): apply it first."
+  }
+}

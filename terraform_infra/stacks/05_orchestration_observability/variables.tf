@@ -1,0 +1,252 @@
+variable "region" {
+  description = "AWS region of the environment."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must look like eu-west-1."
+  }
+}
+
+variable "project" {
+  description = "Short project name; with environment it prefixes every resource name (\"<project>-<environment>\")."
+  type        = string
+  default     = "dmig"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.project))
+    error_message = "project must be 2-10 lower-case letters and digits, starting with a letter."
+  }
+}
+
+variable "environment" {
+  description = "Environment name: sandbox, dev, staging or prod."
+  type        = string
+
+  validation {
+    condition     = contains(["sandbox", "dev", "staging", "prod"], var.environment)
+    error_message = "environment must be sandbox, dev, staging or prod."
+  }
+}
+
+variable "tags" {
+  description = "Common tags, applied to every resource through the provider's default_tags."
+  type        = map(string)
+  default     = {}
+}
+
+variable "remote_state_backend" {
+  description = "Backend type of the earlier stacks' state: \"s3\" (normal) or \"local\" (offline trials, remote_state_config.path is then a directory)."
+  type        = string
+  default     = "s3"
+
+  validation {
+    condition     = contains(["s3", "local"], var.remote_state_backend)
+    error_message = "remote_state_backend must be s3 or local."
+  }
+}
+
+variable "remote_state_config" {
+  description = "Backend configuration to read earlier stacks' state (bucket, region, endpoints ... for s3; {path = <directory>} for local). The key is added per stack."
+  type        = map(any)
+  default     = {}
+}
+
+variable "state_key_prefix" {
+  description = "Prefix of the state keys, e.g. \"dmig/prod\"; stack NN_name's state is <prefix>/NN_name.tfstate."
+  type        = string
+}
+
+variable "kms_key_purpose" {
+  description = "Which key of 01_network_iam's kms_key_arns encrypts this stack's buckets, databases, search domain, secrets and topic."
+  type        = string
+  default     = "s3"
+}
+
+variable "logs_kms_key_purpose" {
+  description = "Which key of 01_network_iam's kms_key_arns encrypts CloudWatch log groups."
+  type        = string
+  default     = "logs"
+}
+
+variable "force_destroy" {
+  description = "Let terraform delete non-empty buckets and secrets at once (sandbox/dev only)."
+  type        = bool
+  default     = false
+}
+
+variable "log_retention_days" {
+  description = "Retention of this stack's log groups."
+  type        = number
+  default     = 365
+}
+
+# ---------------------------------------------------------------- MWAA
+
+variable "enable_mwaa" {
+  description = "Create the MWAA DAG bucket, execution role and security group."
+  type        = bool
+  default     = true
+}
+
+variable "enable_mwaa_environment" {
+  description = "Create the MWAA environment itself (needs enable_mwaa)."
+  type        = bool
+  default     = true
+}
+
+variable "mwaa_environment_class" {
+  description = "MWAA environment class."
+  type        = string
+  default     = "mw1.small"
+}
+
+variable "mwaa_max_workers" {
+  description = "MWAA worker autoscaling ceiling."
+  type        = number
+  default     = 5
+}
+
+variable "mwaa_webserver_access_mode" {
+  description = "PRIVATE_ONLY or PUBLIC_ONLY."
+  type        = string
+  default     = "PRIVATE_ONLY"
+}
+
+# ---------------------------------------------------------------- Grafana
+
+variable "enable_grafana" {
+  description = "Create the Managed Grafana role."
+  type        = bool
+  default     = true
+}
+
+variable "enable_grafana_workspace" {
+  description = "Create the Managed Grafana workspace (needs enable_grafana)."
+  type        = bool
+  default     = true
+}
+
+variable "grafana_authentication_providers" {
+  description = "AWS_SSO and/or SAML."
+  type        = list(string)
+  default     = ["AWS_SSO"]
+}
+
+# ---------------------------------------------------------------- OpenMetadata
+
+variable "enable_openmetadata" {
+  description = "Create OpenMetadata's ECS cluster, task definition, roles, secrets, log group and security groups."
+  type        = bool
+  default     = true
+}
+
+variable "enable_openmetadata_service" {
+  description = "Run the OpenMetadata ECS service."
+  type        = bool
+  default     = true
+}
+
+variable "enable_openmetadata_database" {
+  description = "Create OpenMetadata's own RDS PostgreSQL."
+  type        = bool
+  default     = true
+}
+
+variable "enable_openmetadata_search" {
+  description = "Create OpenMetadata's own OpenSearch domain."
+  type        = bool
+  default     = true
+}
+
+variable "openmetadata" {
+  description = "OpenMetadata sizing (see modules/openmetadata)."
+  type = object({
+    image                         = optional(string, "docker.getcollate.io/openmetadata/server:1.6.1")
+    cpu                           = optional(number, 1024)
+    memory                        = optional(number, 4096)
+    desired_count                 = optional(number, 1)
+    db_instance_class             = optional(string, "db.t4g.small")
+    db_multi_az                   = optional(bool, true)
+    db_deletion_protection        = optional(bool, true)
+    search_instance_type          = optional(string, "t3.medium.search")
+    search_instance_count         = optional(number, 2)
+    search_dedicated_master_count = optional(number, 3)
+  })
+  default = {}
+}
+
+# ---------------------------------------------------------------- observability
+
+variable "alert_subscriptions" {
+  description = "Subscribers of the alert topic ({protocol, endpoint})."
+  type = list(object({
+    protocol = string
+    endpoint = string
+  }))
+  default = []
+}
+
+variable "ingest_latency_p95_ms" {
+  description = "Ingest API p95 latency alarm threshold in ms."
+  type        = number
+  default     = 1000
+}
+
+variable "rds_cpu_percent" {
+  description = "RDS CPU alarm threshold in percent."
+  type        = number
+  default     = 80
+}
+
+variable "enable_adot_config" {
+  description = "Store the ADOT collector configuration in SSM."
+  type        = bool
+  default     = true
+}
+
+# ---------------------------------------------------------------- budgets
+
+variable "enable_budgets" {
+  description = "Create the monthly cost budget and per-service budgets."
+  type        = bool
+  default     = true
+}
+
+variable "enable_budget_notifications" {
+  description = "Attach notifications (email and the alert topic) to the budgets."
+  type        = bool
+  default     = true
+}
+
+variable "monthly_budget_usd" {
+  description = "Monthly cost budget of the environment in USD."
+  type        = number
+  default     = 1000
+}
+
+variable "service_budgets_usd" {
+  description = "Per-service monthly budgets in USD, keyed by Cost Explorer service name."
+  type        = map(number)
+  default     = {}
+}
+
+variable "budget_subscriber_emails" {
+  description = "Emails notified by the budgets."
+  type        = list(string)
+  default     = []
+}
+
+variable "budget_cost_filter_tags" {
+  description = "Only count costs with these (activated) cost allocation tags; empty counts the whole account."
+  type        = map(string)
+  default     = {}
+}
+
+variable "extra_log_groups" {
+  description = "Further log groups by name, with retention in days (the runbook's own audit log group is always created)."
+  type = map(object({
+    retention_days = optional(number, 365)
+  }))
+  default = {}
+}

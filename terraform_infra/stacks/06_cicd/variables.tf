@@ -1,0 +1,58 @@
+variable "region" {
+  description = "AWS region of the environment."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must look like eu-west-1."
+  }
+}
+
+variable "project" {
+  description = "Short project name; with environment it prefixes every resource name (\"<project>-<environment>\")."
+  type        = string
+  default     = "dmig"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.project))
+    error_message = "project must be 2-10 lower-case letters and digits, starting with a letter."
+  }
+}
+
+variable "environment" {
+  description = "Environment name: sandbox, dev, staging or prod."
+  type        = string
+
+  validation {
+    condition     = contains(["sandbox", "dev", "staging", "prod"], var.environment)
+    error_message = "environment must be sandbox, dev, staging or prod."
+  }
+}
+
+variable "tags" {
+  description = "Common tags, applied to every resource through the provider's default_tags."
+  type        = map(string)
+  default     = {}
+}
+
+variable "remote_state_backend" {
+  description = "Backend type of the earlier stacks' state: \"s3\" (normal) or \"local\" (offline trials, remote_state_config.path is then a directory)."
+  type        = string
+  default     = "s3"
+
+  validation {
+    condition     = contains(["s3", "local"], var.remote_state_backend)
+    error_message = "remote_state_backend must be s3 or local."
+  }
+}
+
+variable "remote_state_config" {
+  description = "Backend configuration to read earlier stacks' state (bucket, region, endpoints ... for s3; {path = <directory>} for local). The key is added per stack."
+  type        = map(any)
+  default     = {}
+}
+
+variable "state_key_prefix" {
+  description = "Prefix of the state keys, e.g. \"dmig/prod\"; stack NN_name's state is <prefix>/NN_name.tfstate."
+  type        = string
+}

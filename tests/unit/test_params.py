@@ -1,0 +1,460 @@
+"""runbook_lib.params: validation errors name the dotted key; secrets are references only."""
+
+from __future__ import annotations
+
+import copy
+import json
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from runbook_lib import redact
+from runbook_lib.errors import ParamsError
+from runbook_lib.params import (
+    GATE_ACTIONS,
+    RunbookParams,
+    SecretRef,
+    diff_keys,
+    load_params,
+    load_params_file,
+    params_hash,
+    parse_params,
+    redacted_dict,
+    resolve_secret,
+)
+
+pytestmark = pytest.mark.unit
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "params" / "valid.yaml"
+REPO_PARAMS = Path(__file__).resolve().parents[2] / "params"
+
+
+@pytest.fixture(autouse=True)
+def _clean_redactor():
+    redact.get_redactor().clear()
+    yield
+    redact.get_redactor().clear()
+
+
+def base() -> dict[str, Any]:
+    return yaml.safe_load(FIXTURE.read_text())
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    """A mutation that sets the value at a dotted path (list indexes as [n])."""
+
+    def mutate(data: dict[str, Any]) -> None:
+        parts = path.replace("[", ".[").split(".")
+        target: Any = data
+        for part in parts[:-1]:
+            target = target[int(part[1:-1])] if part.startswith("[") else target[part]
+        last = parts[-1]
+        if last.startswith("["):
+            target[int(last[1:-1])] = value
+        else:
+            target[last] = value
+
+    return mutate
+
+
+def _delete(path: str) -> Callable[[dict[str, Any]], None]:
+    def mutate(data: dict[str, Any]) -> None:
+        parts = path.split(".")
+        target: Any = data
+        for part in parts[:-1]:
+            target = target[part]
+        del target[parts[-1]]
+
+    return mutate
+
+
+def _dup_s3_target(data: dict[str, Any]) -> None:
+    data["migration"]["s3"][1]["target_bucket"] = data["migration"]["s3"][0]["target_bucket"]
+
+
+def test_fixture_is_valid() -> None:
+    params = parse_params(base())
+    assert params.env == "sandbox"
+    assert params.terraform.env_dir == Path("terraform_infra/envs/sandbox")  # defaulted from env
+    assert params.migration.postgres[0].target_dsn_ref.kind == "env"
+
+
+@pytest.mark.parametrize("env", ["sandbox", "dev", "staging", "prod"])
+def test_repository_params_files_load(env: str) -> None:
+    params = load_params(env, REPO_PARAMS)
+    assert params.env == env
+    if env == "prod":
+        assert params.gates.mode == "interactive"
+        assert params.aws.endpoint_url is None
+        assert params.aws.allowed_account_ids
+    if env == "sandbox":
+        assert params.aws.endpoint_url == "sandbox"
+        assert params.gates.mode == "headless"
+        assert {m.source_bucket for m in params.migration.s3} == {"raw", "curated"}
+        assert [d.name for d in params.migration.postgres] == ["platform"]
+        assert [m.name for m in params.migration.mongo] == ["events"]
+        assert params.migration.kafka
+
+
+BAD_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
+    ("region-incomplete", _set("aws.region", "eu-west"), "aws.region"),
+    ("region-uppercase", _set("aws.region", "EU-WEST-1"), "aws.region"),
+    ("region-number", _set("aws.region", 5), "aws.region"),
+    ("account-short", _set("aws.allowed_account_ids", ["12345"]), "aws.allowed_account_ids[0]"),
+    ("account-unquoted", _set("aws.allowed_account_ids", ["123456789012", 210987654321]), "aws.allowed_account_ids[1]"),
+    ("account-letters", _set("aws.allowed_account_ids", ["12345678901a"]), "aws.allowed_account_ids[0]"),
+    ("endpoint-ftp", _set("aws.endpoint_url", "ftp://example.com"), "aws.endpoint_url"),
+    ("endpoint-no-scheme", _set("aws.endpoint_url", "localhost:5000"), "aws.endpoint_url"),
+    ("endpoint-bad-port", _set("aws.endpoint_url", "http://localhost:99999"), "aws.endpoint_url"),
+    ("connect-timeout-zero", _set("aws.connect_timeout", 0), "aws.connect_timeout"),
+    ("max-attempts-zero", _set("aws.max_attempts", 0), "aws.max_attempts"),
+    ("role-arn-bad", _set("aws.assume_role_arn", "role/runbook"), "aws.assume_role_arn"),
+    ("role-other-account", _set("aws.assume_role_arn", "arn:aws:iam::999999999999:role/x"), "aws.assume_role_arn"),
+    ("aws-unknown-key", _set("aws.regoin", "eu-west-1"), "aws.regoin"),
+    ("top-unknown-key", _set("terrafrom", {}), "terrafrom"),
+    ("aws-missing", _delete("aws"), "aws"),
+    ("region-missing", _delete("aws.region"), "aws.region"),
+    ("env-bad", _set("env", "Prod!"), "env"),
+    ("tf-binary", _set("terraform.binary", "terragrunt"), "terraform.binary"),
+    ("bucket-uppercase", _set("terraform.backend.bucket", "My_Bucket"), "terraform.backend.bucket"),
+    ("bucket-short", _set("terraform.backend.bucket", "ab"), "terraform.backend.bucket"),
+    ("bucket-ip", _set("terraform.backend.bucket", "192.168.1.1"), "terraform.backend.bucket"),
+    ("bucket-double-dot", _set("terraform.backend.bucket", "a..b-c"), "terraform.backend.bucket"),
+    ("bucket-xn", _set("terraform.backend.bucket", "xn--bucket"), "terraform.backend.bucket"),
+    ("bucket-alias-suffix", _set("terraform.backend.bucket", "state-s3alias"), "terraform.backend.bucket"),
+    ("lock-table-short", _set("terraform.backend.lock_table", "x"), "terraform.backend.lock_table"),
+    ("key-prefix-slash", _set("terraform.backend.key_prefix", "/runbook"), "terraform.backend.key_prefix"),
+    ("backend-region", _set("terraform.backend.region", "moon-1"), "terraform.backend.region"),
+    ("allow-destroy-shell", _set("terraform.allow_destroy", ["rm -rf /"]), "terraform.allow_destroy[0]"),
+    ("allow-destroy-no-name", _set("terraform.allow_destroy", ["aws_s3_bucket"]), "terraform.allow_destroy[0]"),
+    ("plan-timeout-negative", _set("terraform.plan_timeout_s", -5), "terraform.plan_timeout_s"),
+    ("apply-timeout-zero", _set("terraform.apply_timeout_s", 0), "terraform.apply_timeout_s"),
+    ("gate-mode", _set("gates.mode", "auto"), "gates.mode"),
+    ("gate-action", _set("gates.auto_approve_actions", ["create", "destroy"]), "gates.auto_approve_actions[1]"),
+    ("workers-zero", _set("migration.workers", 0), "migration.workers"),
+    ("workers-too-many", _set("migration.workers", 65), "migration.workers"),
+    ("threshold-zero", _set("migration.at_scale_threshold_bytes", 0), "migration.at_scale_threshold_bytes"),
+    ("s3-target-bad", _set("migration.s3[0].target_bucket", "Bad_Bucket"), "migration.s3[0].target_bucket"),
+    ("s3-prefix-slash", _set("migration.s3[1].prefix", "/landing"), "migration.s3[1].prefix"),
+    ("s3-duplicate-target", _dup_s3_target, "migration.s3[1].target_bucket"),
+    ("pg-jobs-zero", _set("migration.postgres[0].jobs", 0), "migration.postgres[0].jobs"),
+    ("pg-name", _set("migration.postgres[0].name", "1-bad"), "migration.postgres[0].name"),
+    ("pg-unknown-key", _set("migration.postgres[0].dbname", "x"), "migration.postgres[0].dbname"),
+    ("ref-no-source", _set("migration.postgres[0].source_dsn_ref", {}), "migration.postgres[0].source_dsn_ref"),
+    (
+        "ref-two-sources",
+        _set("migration.postgres[0].target_dsn_ref", {"env": "A", "sandbox": "postgres-target"}),
+        "migration.postgres[0].target_dsn_ref",
+    ),
+    ("ref-plain-string", _set("migration.postgres[0].source_dsn_ref", "env:PG"), "migration.postgres[0].source_dsn_ref"),
+    (
+        "ref-env-name",
+        _set("migration.postgres[0].source_dsn_ref", {"env": "1BAD"}),
+        "migration.postgres[0].source_dsn_ref.env",
+    ),
+    (
+        "ref-sm-arn",
+        _set("migration.kafka[0].target_bootstrap_ref", {"secretsmanager_arn": "not-an-arn"}),
+        "migration.kafka[0].target_bootstrap_ref.secretsmanager_arn",
+    ),
+    (
+        "ref-unknown-source",
+        _set("migration.mongo[0].target_uri_ref", {"vault": "x"}),
+        "migration.mongo[0].target_uri_ref.vault",
+    ),
+    ("topic-name", _set("migration.kafka[0].source_topic", "bad topic"), "migration.kafka[0].source_topic"),
+    ("mongo-name", _set("migration.mongo[0].name", "a.b"), "migration.mongo[0].name"),
+    ("redact-pattern", _set("evidence.redact_patterns", ["ok", "("]), "evidence.redact_patterns[1]"),
+    ("html-export", _set("evidence.html_export", "maybe"), "evidence.html_export"),
+    ("cidr-host-bits", _set("network.source_cidrs", ["10.0.0.1/16"]), "network.source_cidrs[0]"),
+    ("cidr-garbage", _set("network.source_cidrs", ["10.0.0.0/16", "300.0.0.0/8"]), "network.source_cidrs[1]"),
+    ("cidr-no-prefix", _set("network.source_cidrs", ["10.0.0.0"]), "network.source_cidrs[0]"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "key"), [(m, k) for _, m, k in BAD_CASES], ids=[c[0] for c in BAD_CASES])
+def test_bad_parameter_names_its_dotted_key(mutate: Callable[[dict[str, Any]], None], key: str) -> None:
+    data = base()
+    mutate(data)
+    with pytest.raises(ParamsError) as info:
+        parse_params(data)
+    assert info.value.key == key
+    assert info.value.allowed  # always says what would be accepted
+    assert info.value.exit_code == 2
+
+
+def test_literal_choices_are_listed_as_allowed() -> None:
+    data = base()
+    _set("gates.auto_approve_actions", ["create", "destroy"])(data)
+    with pytest.raises(ParamsError) as info:
+        parse_params(data)
+    assert info.value.value == "destroy"
+    for action in GATE_ACTIONS:
+        assert action in info.value.allowed
+
+
+def test_range_is_reported_as_allowed() -> None:
+    data = base()
+    _set("migration.workers", 99)(data)
+    with pytest.raises(ParamsError) as info:
+        parse_params(data)
+    assert info.value.value == 99
+    assert ">= 1" in info.value.allowed and "<= 64" in info.value.allowed
+
+
+def test_unknown_key_lists_allowed_keys_at_its_level() -> None:
+    data = base()
+    data["aws"]["regoin"] = "eu-west-1"
+    with pytest.raises(ParamsError) as info:
+        parse_params(data)
+    assert "region" in info.value.allowed
+    assert "allowed_account_ids" in info.value.allowed
+    assert "workers" not in info.value.allowed  # that is another level
+
+
+def test_several_problems_are_counted_in_the_message() -> None:
+    data = base()
+    data["aws"]["region"] = "nowhere"
+    data["gates"]["mode"] = "sometimes"
+    with pytest.raises(ParamsError) as info:
+        parse_params(data)
+    assert info.value.key == "aws.region"
+    assert "gates.mode" in info.value.message
+
+
+# -- production rules ----------------------------------------------------------------------------
+def _prod() -> dict[str, Any]:
+    data = base()
+    data["env"] = "prod"
+    data["aws"]["endpoint_url"] = None
+    data["gates"] = {"mode": "interactive", "auto_approve_actions": ["no-op", "read"]}
+    return data
+
+
+def test_production_fixture_variant_is_valid() -> None:
+    assert parse_params(_prod()).is_production
+
+
+@pytest.mark.parametrize(
+    ("mutate", "key"),
+    [
+        (_set("aws.endpoint_url", "http://127.0.0.1:5000"), "aws.endpoint_url"),
+        (_set("aws.endpoint_url", "sandbox"), "aws.endpoint_url"),
+        (_set("aws.allowed_account_ids", []), "aws.allowed_account_ids"),
+        (_set("gates", {"mode": "headless", "auto_approve_actions": ["create", "delete"]}), "gates.auto_approve_actions"),
+        (_set("gates", {"mode": "headless", "auto_approve_actions": ["replace"]}), "gates.auto_approve_actions"),
+    ],
+    ids=["endpoint-url", "endpoint-sandbox", "no-accounts", "headless-delete", "headless-replace"],
+)
+def test_production_rules(mutate: Callable[[dict[str, Any]], None], key: str) -> None:
+    data = _prod()
+    mutate(data)
+    with pytest.raises(ParamsError) as info:
+        parse_params(data)
+    assert info.value.key == key
+
+
+def test_production_headless_without_destructive_actions_is_allowed() -> None:
+    data = _prod()
+    data["gates"] = {"mode": "headless", "auto_approve_actions": ["no-op", "read", "create", "update"]}
+    assert parse_params(data).gates.mode == "headless"
+
+
+def test_interactive_production_may_list_delete() -> None:
+    data = _prod()
+    data["gates"]["auto_approve_actions"] = ["delete"]
+    assert parse_params(data).gates.auto_approve_actions == ["delete"]
+
+
+# -- secrets ---------------------------------------------------------------------------------------
+SECRET = "Sup3r-S3cret-" + "x" * 8
+
+SECRET_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
+    ("password-key", _set("migration.postgres[0].password", SECRET), "migration.postgres[0].password"),
+    ("aws-secret-key", _set("aws.aws_secret_access_key", SECRET), "aws.aws_secret_access_key"),
+    ("access-key", _set("aws.access_key", SECRET), "aws.access_key"),
+    ("api-token", _set("migration.kafka[0].api_token", SECRET), "migration.kafka[0].api_token"),
+    ("top-level-secret", _set("db_secret", SECRET), "db_secret"),
+    ("numeric-password", _set("migration.postgres[0].password", 12345678), "migration.postgres[0].password"),
+    (
+        "dsn-as-ref",
+        _set("migration.postgres[0].source_dsn_ref", f"postgresql://app:{SECRET}@db:5432/platform"),
+        "migration.postgres[0].source_dsn_ref",
+    ),
+    (
+        "dsn-inside-ref",
+        _set("migration.postgres[0].target_dsn_ref", {"env": f"postgresql://app:{SECRET}@db/platform"}),
+        "migration.postgres[0].target_dsn_ref.env",
+    ),
+    ("libpq-password", _set("run_label", f"host=db password={SECRET}"), "run_label"),
+    ("url-with-credentials", _set("aws.endpoint_url", f"http://admin:{SECRET}@localhost:5000"), "aws.endpoint_url"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "key"), [(m, k) for _, m, k in SECRET_CASES], ids=[c[0] for c in SECRET_CASES])
+def test_literal_secrets_are_rejected_without_echoing_them(mutate: Callable[[dict[str, Any]], None], key: str) -> None:
+    data = base()
+    mutate(data)
+    with pytest.raises(ParamsError) as info:
+        parse_params(data)
+    error = info.value
+    assert error.key == key
+    shown = f"{error} {error.value!r} {error.allowed!r} {error.message}"
+    assert SECRET not in shown
+    assert "12345678" not in shown
+    assert "reference" in str(error.allowed) or "SecretRef" in str(error.allowed)
+
+
+def test_secret_reference_fields_are_not_mistaken_for_secrets() -> None:
+    data = base()
+    data["migration"]["postgres"][0]["source_dsn_ref"] = {
+        "secretsmanager_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-AbCdEf",
+        "json_key": "dsn",
+    }
+    params = parse_params(data)
+    assert params.migration.postgres[0].source_dsn_ref.describe().startswith("secretsmanager_arn:arn:aws")
+
+
+def test_redact_patterns_may_mention_password() -> None:
+    data = base()
+    data["evidence"]["redact_patterns"] = [r"password=(?P<secret>\S+)"]
+    assert parse_params(data).evidence.redact_patterns == [r"password=(?P<secret>\S+)"]
+
+
+# -- loading ---------------------------------------------------------------------------------------
+def test_unknown_env_lists_the_files_found(tmp_path: Path) -> None:
+    (tmp_path / "sandbox.yaml").write_text(FIXTURE.read_text())
+    (tmp_path / "staging.yaml").write_text("env: staging\n")
+    with pytest.raises(ParamsError) as info:
+        load_params("qa", tmp_path)
+    assert info.value.key == "env"
+    assert info.value.value == "qa"
+    assert list(info.value.allowed) == ["sandbox", "staging"]
+
+
+def test_env_in_file_must_match_its_name(tmp_path: Path) -> None:
+    (tmp_path / "dev.yaml").write_text(FIXTURE.read_text())  # says env: sandbox
+    with pytest.raises(ParamsError) as info:
+        load_params("dev", tmp_path)
+    assert info.value.key == "env"
+
+
+def test_invalid_yaml_is_a_params_error(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.yaml"
+    path.write_text("env: sandbox\naws: [unclosed\n")
+    with pytest.raises(ParamsError) as info:
+        load_params_file(path)
+    assert info.value.key == "params_file"
+    assert "line" in info.value.message
+
+
+def test_loading_registers_redact_patterns(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.yaml"
+    path.write_text(FIXTURE.read_text())
+    load_params_file(path)
+    assert redact.redact_text("token tok-0123abcd here") == f"token {redact.MASK} here"
+
+
+def test_params_hash_is_stable_and_sensitive() -> None:
+    first = parse_params(base())
+    again = parse_params(base())
+    assert params_hash(first) == params_hash(again)
+    assert len(params_hash(first)) == 64
+    changed = base()
+    changed["migration"]["workers"] = 3
+    assert params_hash(parse_params(changed)) != params_hash(first)
+
+
+def test_redacted_dict_is_json_and_passes_through_the_redactor() -> None:
+    data = base()
+    data["run_label"] = "label AKIAIOSFODNN7EXAMPLE"
+    out = redacted_dict(parse_params(data))
+    json.dumps(out)
+    assert out["run_label"] == f"label {redact.MASK}"
+    assert out["migration"]["postgres"][0]["source_dsn_ref"]["sandbox"] == "postgres-source"
+
+
+def test_diff_keys_names_changed_paths() -> None:
+    old = {"a": 1, "b": {"c": [1, 2], "d": "x"}}
+    new = {"a": 1, "b": {"c": [1, 3], "d": "y"}, "e": 0}
+    assert diff_keys(old, new) == ["b.c[1]", "b.d", "e"]
+
+
+def test_params_are_frozen() -> None:
+    params = parse_params(base())
+    with pytest.raises(Exception):  # noqa: B017 - pydantic raises ValidationError for frozen models
+        params.env = "prod"  # type: ignore[misc]
+    assert isinstance(params, RunbookParams)
+
+
+# -- resolving secrets -----------------------------------------------------------------------------
+def test_resolve_env_secret_registers_value_and_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    password = secrets.token_hex(8)
+    monkeypatch.setenv("PG_TARGET_DSN", f"postgresql://app:{password}@db:5432/platform")
+    value = resolve_secret(SecretRef(env="PG_TARGET_DSN"))
+    assert value.endswith("@db:5432/platform")
+    assert password not in redact.redact_text(f"the password is {password}")
+    assert redact.redact_text(value) == redact.MASK
+
+
+def test_resolve_missing_env_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NOPE_NOT_SET", raising=False)
+    with pytest.raises(ParamsError) as info:
+        resolve_secret(SecretRef(env="NOPE_NOT_SET"))
+    assert info.value.key == "env"
+    assert info.value.value == "NOPE_NOT_SET"
+
+
+def test_resolve_sandbox_secret_uses_the_resolver() -> None:
+    token = "host=127.0.0.1 port=5 password=" + secrets.token_hex(6)
+    asked: list[str] = []
+
+    def resolver(name: str) -> str:
+        asked.append(name)
+        return token
+
+    assert resolve_secret(SecretRef(sandbox="postgres-source"), sandbox_resolver=resolver) == token
+    assert asked == ["postgres-source"]
+    assert token.split("=")[-1] not in redact.redact_text("leak " + token.split("=")[-1])
+
+
+def test_resolve_sandbox_secret_without_resolver() -> None:
+    with pytest.raises(ParamsError) as info:
+        resolve_secret(SecretRef(sandbox="postgres-source"))
+    assert info.value.key == "sandbox"
+
+
+def test_resolve_secretsmanager_and_ssm_with_moto() -> None:
+    import boto3
+    from moto import mock_aws
+
+    password = secrets.token_hex(10)
+    with mock_aws():
+        session = boto3.Session(region_name="eu-west-1", aws_access_key_id="test", aws_secret_access_key="test")
+        arn = session.client("secretsmanager").create_secret(
+            Name="pg", SecretString=json.dumps({"dsn": f"postgresql://u:{password}@h/db", "user": "u"})
+        )["ARN"]
+        session.client("ssm").put_parameter(Name="/runbook/test/uri", Value="mongodb://h:27017", Type="SecureString")
+        dsn = resolve_secret(SecretRef(secretsmanager_arn=arn, json_key="dsn"), session=session)
+        uri = resolve_secret(SecretRef(ssm_parameter="/runbook/test/uri"), session=session)
+        with pytest.raises(ParamsError) as info:
+            resolve_secret(SecretRef(ssm_parameter="/runbook/test/absent"), session=session)
+        with pytest.raises(ParamsError) as json_info:
+            resolve_secret(SecretRef(secretsmanager_arn=arn, json_key="absent"), session=session)
+    assert dsn == f"postgresql://u:{password}@h/db"
+    assert uri == "mongodb://h:27017"
+    assert password not in redact.redact_text(f"pw {password}")
+    assert info.value.key == "ssm_parameter"
+    assert json_info.value.key == "json_key"
+
+
+def test_secret_ref_round_trip_and_describe() -> None:
+    ref = SecretRef(env="PG_SOURCE_DSN")
+    assert ref.kind == "env"
+    assert ref.describe() == "env:PG_SOURCE_DSN"
+    copy_of = SecretRef.model_validate(copy.deepcopy(ref.model_dump()))
+    assert copy_of == ref
