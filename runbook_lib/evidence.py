@@ -30,7 +30,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
@@ -74,7 +73,7 @@ def sha256_file(path: Path) -> str:
 
 
 def git_commit(cwd: Path | None = None) -> str:
-    """``git rev-parse HEAD`` in ``cwd`` (the project by default); ``"unknown"`` outside git or without git."""
+    """``git rev-parse HEAD`` in ``cwd`` (default: the project); ``"unknown"`` outside git or without it."""
     from runbook_lib.params import project_root
 
     try:
@@ -249,7 +248,7 @@ class EvidenceLedger:
         run_id: the run's name; letters, digits, ``.``, ``_`` and ``-``.
         outputs_dir: the folder holding run folders (``evidence.outputs_dir``).
         params: the validated parameters (hash and redacted copy go into the manifest) - new runs only.
-        phases: every known phase name, in order; they start ``pending`` (``skipped`` when not in ``selected``).
+        phases: every known phase name, in order; ``pending``, or ``skipped`` when not in ``selected``.
         selected: the phases this run will execute (default: all of ``phases``).
         code_fingerprint: what the runner uses to refuse resuming with changed code.
         html_export: export each notebook to HTML with nbconvert (default: ``params.evidence.html_export``).
@@ -271,7 +270,9 @@ class EvidenceLedger:
         repo_dir: Path | None = None,
     ) -> None:
         if not _RUN_ID_RE.fullmatch(run_id):
-            raise ParamsError("run_id", run_id, "letters, digits, '.', '_' and '-' (max 128), not starting with '.'")
+            raise ParamsError(
+                "run_id", run_id, "letters, digits, '.', '_' and '-' (max 128), not starting with '.'"
+            )
         self.run_id = run_id
         self.outputs_dir = Path(outputs_dir)
         self.run_dir = self.outputs_dir / run_id
@@ -287,7 +288,8 @@ class EvidenceLedger:
 
                 if self._manifest.params_hash not in (None, params_hash(params)):
                     raise EvidenceError(
-                        f"run {run_id} already exists with other parameters (hash {self._manifest.params_hash[:12]})",
+                        f"run {run_id} already exists with other parameters "
+                        f"(hash {self._manifest.params_hash[:12]})",
                         hint="resume it with the same params file, or start a new run",
                     )
             return
@@ -324,7 +326,9 @@ class EvidenceLedger:
         """
         run_dir = Path(evidence_dir)
         if not (run_dir / MANIFEST_NAME).is_file():
-            raise EvidenceError(f"{run_dir} is not a run folder (no {MANIFEST_NAME})", hint="check evidence_dir")
+            raise EvidenceError(
+                f"{run_dir} is not a run folder (no {MANIFEST_NAME})", hint="check evidence_dir"
+            )
         return cls(run_dir.name, run_dir.parent)
 
     @property
@@ -336,7 +340,9 @@ class EvidenceLedger:
         """The record of one phase, read fresh from disk."""
         manifest = self._read()
         if name not in manifest.phases:
-            raise EvidenceError(f"run {self.run_id} has no phase {name!r}", hint=f"known: {', '.join(manifest.phases)}")
+            raise EvidenceError(
+                f"run {self.run_id} has no phase {name!r}", hint=f"known: {', '.join(manifest.phases)}"
+            )
         return manifest.phases[name]
 
     # -- phases ------------------------------------------------------------------------------------
@@ -357,7 +363,9 @@ class EvidenceLedger:
                 manifest.selected_phases.append(phase)
             manifest.current_phase = phase
 
-    def finish_phase(self, status: str, error: str | BaseException | None = None, *, phase: str | None = None) -> None:
+    def finish_phase(
+        self, status: str, error: str | BaseException | None = None, *, phase: str | None = None
+    ) -> None:
         """Close a phase as ``succeeded``, ``failed`` or ``skipped``; ``error`` is stored redacted."""
         if status not in FINAL_STATUSES:
             raise ParamsError("status", status, FINAL_STATUSES)
@@ -423,7 +431,7 @@ class EvidenceLedger:
             self._record(manifest, phase).applies.append(entry)
 
     def record_gate(self, decision: Mapping[str, Any] | Any, *, phase: str | None = None) -> None:
-        """Record a gate decision (a mapping or a dataclass: gate, approved, decided_by, reason …), redacted."""
+        """Record a gate decision (mapping or dataclass: gate, approved, decided_by, reason …), redacted."""
         entry = redact.redact_obj(_jsonable(decision))
         if not isinstance(entry, dict):
             entry = {"decision": entry}
@@ -520,7 +528,9 @@ class EvidenceLedger:
                     record.html = html_relative
                 except Exception as error:  # nbconvert has many failure modes; evidence must survive them
                     log.warning("HTML export of %s failed: %s", relative, error)
-                    record.error = (record.error + "; " if record.error else "") + f"HTML export failed: {error}"
+                    record.error = (
+                        record.error + "; " if record.error else ""
+                    ) + f"HTML export failed: {error}"
         return relative
 
     # -- index --------------------------------------------------------------------------------------
@@ -618,7 +628,9 @@ class EvidenceLedger:
 
 def _has_default_index(frame: Any) -> bool:
     index = frame.index
-    return type(index).__name__ == "RangeIndex" and index.start == 0 and index.step == 1 and index.name is None
+    return (
+        type(index).__name__ == "RangeIndex" and index.start == 0 and index.step == 1 and index.name is None
+    )
 
 
 def _export_html(nb: Any) -> str:
@@ -679,11 +691,17 @@ def render_index(manifest: Manifest) -> str:
         for number, attempt in enumerate(record.attempts, start=1):
             links.append(
                 f"attempt {number} ({esc(str(attempt.get('status')))}): "
-                + " ".join(filter(None, [_link(attempt.get("notebook"), "notebook"), _link(attempt.get("html"), "html")]))
+                + " ".join(
+                    filter(
+                        None, [_link(attempt.get("notebook"), "notebook"), _link(attempt.get("html"), "html")]
+                    )
+                )
             )
         gates = "<br>".join(
-            esc(f"{g.get('gate', '?')}: {'approved' if g.get('approved') else g.get('decision', 'rejected')}"
-                f" by {g.get('decided_by', g.get('approver', '?'))}")
+            esc(
+                f"{g.get('gate', '?')}: {'approved' if g.get('approved') else g.get('decision', 'rejected')}"
+                f" by {g.get('decided_by', g.get('approver', '?'))}"
+            )
             for g in record.gates
         )
         plans = "<br>".join(esc(f"{p.stack or ''} {p.sha256[:12]}") for p in record.plans)
@@ -707,7 +725,8 @@ def render_index(manifest: Manifest) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Run {esc(manifest.run_id)}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #d0d7de;padding:4px 8px;vertical-align:top}}pre{{background:#f6f8fa;padding:1em}}</style>
+td,th{{border:1px solid #d0d7de;padding:4px 8px;vertical-align:top}}
+pre{{background:#f6f8fa;padding:1em}}</style>
 </head><body>
 <h1>Run {esc(manifest.run_id)}</h1>
 <p>env <b>{esc(str(manifest.env))}</b> · git <code>{esc(manifest.git_commit)}</code> ·
@@ -715,9 +734,9 @@ params sha256 <code>{esc(str(manifest.params_hash))}</code> · created {esc(mani
 updated {esc(manifest.updated_at)} · <a href="{MANIFEST_NAME}">manifest.json</a></p>
 <table><thead><tr><th>phase</th><th>status</th><th>started</th><th>ended</th><th>plans</th><th>gates</th>
 <th>evidence</th><th>error</th></tr></thead><tbody>
-{''.join(rows)}
+{"".join(rows)}
 </tbody></table>
-<h2>Charts</h2>{charts or '<p>none</p>'}
+<h2>Charts</h2>{charts or "<p>none</p>"}
 <h2>Parameters (redacted)</h2><pre>{params}</pre>
 </body></html>
 """

@@ -127,7 +127,7 @@ def current_user() -> str:
 
 
 def disallowed_changes(plan: Plan, allowed_actions: Sequence[str]) -> dict[str, str]:
-    """Resource changes whose action is not in ``allowed_actions`` (``no-op`` always passes): address -> action."""
+    """Changes whose action is not in ``allowed_actions`` (``no-op`` always passes): address -> action."""
     allowed = set(allowed_actions) | ALWAYS_ALLOWED
     return {key: rc.action for key, rc in plan.resource_changes.items() if rc.action not in allowed}
 
@@ -181,7 +181,9 @@ def headless_gate(
     else:
         reason = f"all {n_changes} changes are within the policy [{', '.join(policy_actions)}]"
     decision = decisions.record(
-        GateDecision(gate, not disallowed, decided_by, utc_now_iso(), review.plan_sha256, reason, plan.counts())
+        GateDecision(
+            gate, not disallowed, decided_by, utc_now_iso(), review.plan_sha256, reason, plan.counts()
+        )
     )
     if disallowed:
         raise _reject(decision, review, disallowed)
@@ -242,14 +244,18 @@ class PendingGate:
         self._show_status()
         return self.decision
 
-    def approve(self, by: str | None = None, reason: str = "approved after review in the notebook") -> GateDecision:
+    def approve(
+        self, by: str | None = None, reason: str = "approved after review in the notebook"
+    ) -> GateDecision:
         return self._decide(True, by, reason)
 
-    def reject(self, by: str | None = None, reason: str = "rejected after review in the notebook") -> GateDecision:
+    def reject(
+        self, by: str | None = None, reason: str = "rejected after review in the notebook"
+    ) -> GateDecision:
         return self._decide(False, by, reason)
 
     def require_approved(self) -> GateDecision:
-        """The approving decision, or raise: ``PlanError`` while pending, ``PlanRejectedError`` if rejected."""
+        """The approving decision; ``PlanError`` while pending, ``PlanRejectedError`` if rejected."""
         decision = self.decision
         if decision is None:
             raise PlanError(
@@ -278,7 +284,9 @@ class PendingGate:
 
         approve = widgets.Button(description="Approve", button_style="success", icon="check")
         reject = widgets.Button(description="Reject", button_style="danger", icon="times")
-        reason = widgets.Text(placeholder="reason (optional, recorded in the evidence)", layout={"width": "40em"})
+        reason = widgets.Text(
+            placeholder="reason (optional, recorded in the evidence)", layout={"width": "40em"}
+        )
         self._status = widgets.HTML(f"<b>PENDING</b>: plan {self.review.plan_sha256[:12]} awaits a decision")
         self._buttons = (approve, reject)
 
@@ -326,8 +334,12 @@ def interactive_gate(
         from runbook_lib.guard import destructive_findings
 
         plan = review.plan
-        show(HTML(f"<h4>Gate <code>{gate}</code>: plan <code>{review.plan_sha256[:12]}</code> "
-                  f"({len(plan.changes)} changes)</h4>"))
+        show(
+            HTML(
+                f"<h4>Gate <code>{gate}</code>: plan <code>{review.plan_sha256[:12]}</code> "
+                f"({len(plan.changes)} changes)</h4>"
+            )
+        )
         show(plan.summary_by_action().set_index("action").T)
         show(plan.summary_by_module())
         changes = plan.changes_frame()[["key", "type", "action"]]
@@ -337,7 +349,10 @@ def interactive_gate(
             show(HTML("<b style='color:crimson'>Deletes or replaces resources that hold data:</b>"))
             show(
                 pd.DataFrame(
-                    [{"address": f.address, "action": f.action, "allowed by params": f.allowed} for f in findings]
+                    [
+                        {"address": f.address, "action": f.action, "allowed by params": f.allowed}
+                        for f in findings
+                    ]
                 )
             )
         show(widget)
@@ -397,7 +412,8 @@ def require_approval(gate: GateDecision | PendingGate | None, review: ReviewLike
             raise _reject(decision, review, {})
     if decision.plan_sha256 != review.plan_sha256:
         raise PlanError(
-            f"gate {decision.gate!r} approved plan {decision.plan_sha256[:12]}, not {review.plan_sha256[:12]}",
+            f"gate {decision.gate!r} approved plan {decision.plan_sha256[:12]}, "
+            f"not {review.plan_sha256[:12]}",
             hint="a re-planned file needs its own review and approval",
         )
     return decision

@@ -1,4 +1,4 @@
-"""The destructive-change guard: no plan deletes or replaces a resource that holds data unless the params say so.
+"""The destructive-change guard: no plan deletes or replaces a resource holding data unless params say so.
 
 Why a separate, boring check: approval gates are about *whether* a person or a
 policy accepts a plan; this guard is about a class of change that must never

@@ -75,14 +75,18 @@ ACCOUNT_ALLOWED = "a 12-digit AWS account ID as a quoted string, e.g. '111111111
 ENDPOINT_ALLOWED = "null (real AWS), 'sandbox', or an http(s)://host[:port] URL without credentials"
 BUCKET_ALLOWED = (
     "an S3 bucket name: 3-63 characters, lowercase letters, digits, '.' and '-', starting and ending "
-    "with a letter or digit, no '..', not an IP address, no 'xn--'/'sthree-' prefix or '-s3alias'/'--ol-s3' suffix"
+    "with a letter or digit, no '..', not an IP address, "
+    "no 'xn--'/'sthree-' prefix or '-s3alias'/'--ol-s3' suffix"
 )
 TF_ADDRESS_ALLOWED = (
-    "a Terraform resource address such as module.db.aws_db_instance.this or aws_s3_bucket.raw[\"x\"]"
+    'a Terraform resource address such as module.db.aws_db_instance.this or aws_s3_bucket.raw["x"]'
 )
 CIDR_ALLOWED = "an IPv4 or IPv6 network in CIDR notation with no host bits set, e.g. 10.20.0.0/16"
 
-_REGION_RE = r"[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}"
+_REGION_RE = (
+    r"[a-z]{2}(-gov|-iso[a-z]?)?"
+    r"-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}"
+)
 _TF_NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 _TF_INDEX = r"(\[(\d+|\"[^\"]*\")\])?"
 _TF_ADDRESS_RE = rf"(module\.{_TF_NAME}{_TF_INDEX}\.)*(data\.)?{_TF_NAME}\.{_TF_NAME}{_TF_INDEX}"
@@ -147,7 +151,7 @@ def _check_relative_or_absolute_path(value: Path) -> Path:
 
 
 class Allowed:
-    """Annotated marker: the phrase a ParamsError reports as ``allowed`` for this type (pydantic ignores it)."""
+    """Annotated marker: the phrase ParamsError reports as ``allowed`` for a type (pydantic ignores it)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -182,7 +186,7 @@ StateKeyPrefix = _pattern_type(
 )
 S3Prefix = _pattern_type(r"([^/\s][^\s]*)?", "an S3 key prefix without a leading '/', or empty for all")
 PgName = _pattern_type(r"[A-Za-z_][A-Za-z0-9_$]{0,62}", "a PostgreSQL identifier (max 63 characters)")
-MongoDbName = _pattern_type(r"[^/\\. \"$*<>:|?]{1,63}", "a MongoDB database name without /\\. \"$*<>:|?")
+MongoDbName = _pattern_type(r"[^/\\. \"$*<>:|?]{1,63}", 'a MongoDB database name without /\\. "$*<>:|?')
 TopicName = _pattern_type(r"[A-Za-z0-9._-]{1,249}", "a Kafka topic name: 1-249 of A-Z a-z 0-9 . _ -")
 EnvVarName = _pattern_type(r"[A-Za-z_][A-Za-z0-9_]*", "an environment variable name, e.g. PG_SOURCE_DSN")
 SecretsManagerArn = _pattern_type(
@@ -219,7 +223,9 @@ class SecretRef(_Strict):
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> SecretRef:
-        sources = [name for name in ("env", "secretsmanager_arn", "ssm_parameter", "sandbox") if getattr(self, name)]
+        sources = [
+            name for name in ("env", "secretsmanager_arn", "ssm_parameter", "sandbox") if getattr(self, name)
+        ]
         if len(sources) != 1:
             raise PydanticCustomError(
                 "params_rule",
@@ -282,7 +288,7 @@ class TerraformParams(_Strict):
 
 
 class GateParams(_Strict):
-    """Approval gates. Headless: a plan passes only if every change's actions are in ``auto_approve_actions``."""
+    """Approval gates. Headless: a plan passes only if all its actions are in ``auto_approve_actions``."""
 
     mode: Literal["interactive", "headless"] = "interactive"
     auto_approve_actions: list[GateAction] = Field(default_factory=lambda: ["no-op", "read"])
@@ -307,7 +313,7 @@ class DatabaseMapping(_Strict):
 
 
 class MongoMapping(_Strict):
-    """Copy the MongoDB database ``name`` (all collections unless listed) to ``target_name`` (default: same)."""
+    """Copy MongoDB database ``name`` (all collections unless listed) to ``target_name`` (default: same)."""
 
     name: MongoDbName
     source_uri_ref: SecretRef
@@ -404,7 +410,9 @@ class RunbookParams(_Strict):
                 )
         if self.is_production:
             if self.aws.endpoint_url is not None:
-                raise _rule_error("aws.endpoint_url", self.aws.endpoint_url, "null in production (real AWS only)")
+                raise _rule_error(
+                    "aws.endpoint_url", self.aws.endpoint_url, "null in production (real AWS only)"
+                )
             if not self.aws.allowed_account_ids:
                 raise _rule_error(
                     "aws.allowed_account_ids", [], "at least one 12-digit account ID in production"
@@ -430,7 +438,7 @@ class RunbookParams(_Strict):
 
 
 def _rule_error(key: str, value: Any, allowed: str) -> PydanticCustomError:
-    """A cross-field rule failure; ``key`` is carried in the context because pydantic places it at the root."""
+    """A cross-field rule failure; ``key`` rides in the context because pydantic places it at the root."""
     return PydanticCustomError("params_rule", "{allowed}", {"key": key, "value": value, "allowed": allowed})
 
 
@@ -473,7 +481,9 @@ def load_params(env: str, params_dir: Path | None = None) -> RunbookParams:
     directory = params_dir or default_params_dir()
     envs = available_envs(directory)
     if env not in envs:
-        raise ParamsError("env", env, envs or [f"(no *.yaml files in {directory})"], message=f"unknown env {env!r}")
+        raise ParamsError(
+            "env", env, envs or [f"(no *.yaml files in {directory})"], message=f"unknown env {env!r}"
+        )
     return load_params_file(directory / f"{env}.yaml", env=env)
 
 
@@ -491,7 +501,9 @@ def load_params_file(path: str | Path, *, env: str | None = None) -> RunbookPara
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise ParamsError("params_file", str(path), "a readable YAML file", message=f"cannot read {path}: {error}") from None
+        raise ParamsError(
+            "params_file", str(path), "a readable YAML file", message=f"cannot read {path}: {error}"
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -501,10 +513,15 @@ def load_params_file(path: str | Path, *, env: str | None = None) -> RunbookPara
             "params_file", str(path), "valid YAML", message=f"{path} is not valid YAML{where}: {error}"
         ) from None
     if not isinstance(data, dict):
-        raise ParamsError("params_file", str(path), "a YAML mapping with env, aws, terraform, gates, migration, evidence")
+        raise ParamsError(
+            "params_file", str(path), "a YAML mapping with env, aws, terraform, gates, migration, evidence"
+        )
     if env is not None and data.get("env") != env:
         raise ParamsError(
-            "env", data.get("env"), [env], message=f"{path.name} says env={data.get('env')!r}, expected {env!r}"
+            "env",
+            data.get("env"),
+            [env],
+            message=f"{path.name} says env={data.get('env')!r}, expected {env!r}",
         )
     params = parse_params(data)
     redact.add_patterns(params.evidence.redact_patterns)
@@ -542,7 +559,11 @@ def reject_literal_secrets(data: Any, path: str = "") -> None:
             child = f"{path}.{key}" if path else str(key)
             if str(key) in _PATTERN_KEYS:
                 continue
-            if isinstance(key, str) and redact.is_secret_key(key) and isinstance(value, (str, int, float, bytes)):
+            if (
+                isinstance(key, str)
+                and redact.is_secret_key(key)
+                and isinstance(value, (str, int, float, bytes))
+            ):
                 if value not in ("", None):
                     raise ParamsError(
                         child,
@@ -560,13 +581,14 @@ def reject_literal_secrets(data: Any, path: str = "") -> None:
             raise ParamsError(
                 path or "<root>",
                 redact.get_redactor().redact_text(data),
-                "a value without an embedded password; put the DSN in a secret and reference it with a SecretRef",
+                "a value without an embedded password; put the DSN in a secret and reference it "
+                "with a SecretRef",
                 message=f"{path} embeds a password",
             )
 
 
 def params_error_from_validation(error: ValidationError, model: type[BaseModel]) -> ParamsError:
-    """Turn pydantic's first error into a ParamsError naming the dotted key; mention how many more there are."""
+    """Turn pydantic's first error into a ParamsError naming the dotted key; count the others."""
     problems = error.errors(include_url=False)
     first = problems[0]
     loc = tuple(first.get("loc", ()))
@@ -692,7 +714,9 @@ def _describe(model: type[BaseModel], loc: Sequence[Any]) -> str:
 # --------------------------------------------------------------------------------------------
 def canonical_json(params: RunbookParams) -> str:
     """The parameters as canonical JSON (sorted keys, no spaces): the input of :func:`params_hash`."""
-    return json.dumps(params.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        params.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
 
 
 def params_hash(params: RunbookParams) -> str:
@@ -761,7 +785,10 @@ def resolve_secret(
         value = os.environ.get(name)
         if value is None:
             raise ParamsError(
-                "env", name, "the name of a set environment variable", message=f"environment variable {name} is not set"
+                "env",
+                name,
+                "the name of a set environment variable",
+                message=f"environment variable {name} is not set",
             )
     elif kind == "sandbox":
         if sandbox_resolver is None:

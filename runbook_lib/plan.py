@@ -79,7 +79,9 @@ def derive_action(actions: Sequence[str]) -> str:
     if key == ("create", "forget") or key == ("forget", "create"):
         # Terraform >= 1.7: the old object is forgotten (kept in the cloud) and a new one created.
         return "replace"
-    raise PlanError(f"unknown plan action list {list(actions)!r}", hint="upgrade runbook_lib for this plan format")
+    raise PlanError(
+        f"unknown plan action list {list(actions)!r}", hint="upgrade runbook_lib for this plan format"
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -232,7 +234,9 @@ def _render(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def _walk_diff(before: Any, after: Any, path: tuple[Any, ...], out: list[tuple[tuple[Any, ...], Any, Any]]) -> None:
+def _walk_diff(
+    before: Any, after: Any, path: tuple[Any, ...], out: list[tuple[tuple[Any, ...], Any, Any]]
+) -> None:
     if before is after or before == after:
         return
     if isinstance(before, dict) and isinstance(after, dict):
@@ -350,7 +354,9 @@ def parse_resource_change(
 
     sensitive_changes: tuple[tuple[Any, ...], ...] = ()
     if before_sensitive or after_sensitive:
-        paths = sorted(set(_true_paths(before_sensitive)) | set(_true_paths(after_sensitive)), key=format_path)
+        paths = sorted(
+            set(_true_paths(before_sensitive)) | set(_true_paths(after_sensitive)), key=format_path
+        )
         changed = []
         for path in paths:
             b, a = _get_path(before_raw, path), _get_path(after_raw, path)
@@ -491,7 +497,7 @@ class Plan:
         )
 
     def summary_by_action(self) -> pd.DataFrame:
-        """Columns ``action``, ``count``: one row per action in :data:`ACTIONS` order (``forget`` only if present)."""
+        """Columns ``action``, ``count``: a row per action, in :data:`ACTIONS` order (``forget`` if any)."""
         counts = self.counts()
         rows = [(a, n) for a, n in counts.items() if a != "forget" or n]
         return pd.DataFrame(rows, columns=["action", "count"])
@@ -573,7 +579,9 @@ def parse_plan(
     if isinstance(data, (str, bytes)):
         data = json.loads(data)
     if not isinstance(data, Mapping) or "format_version" not in data:
-        raise PlanError("not a terraform plan JSON document", hint="produce it with `terraform show -json PLANFILE`")
+        raise PlanError(
+            "not a terraform plan JSON document", hint="produce it with `terraform show -json PLANFILE`"
+        )
     if "resource_changes" not in data and "planned_values" not in data and "resource_drift" not in data:
         raise PlanError(
             "the JSON has no resource_changes/planned_values: it is a state, not a plan",
@@ -597,7 +605,10 @@ def parse_plan(
 
     changes = keyed(data.get("resource_changes"))
     drift = keyed(data.get("resource_drift"))
-    outputs = {name: _parse_output_change(name, raw, sink) for name, raw in (data.get("output_changes") or {}).items()}
+    outputs = {
+        name: _parse_output_change(name, raw, sink)
+        for name, raw in (data.get("output_changes") or {}).items()
+    }
     if secrets:
         frozen = frozenset(secrets)
 

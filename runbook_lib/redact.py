@@ -43,7 +43,10 @@ SECRET_REFERENCE_KEYS = frozenset({"env", "secretsmanager_arn", "ssm_parameter",
 
 _BUILTIN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # scheme://user:PASSWORD@host - the password is group "secret".
-    ("url-password", re.compile(r"(?P<pre>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@'\"]+:)(?P<secret>[^\s@/'\"]+)(?=@)")),
+    (
+        "url-password",
+        re.compile(r"(?P<pre>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@'\"]+:)(?P<secret>[^\s@/'\"]+)(?=@)"),
+    ),
     # libpq key/value strings, query strings and shell assignments: password=..., PGPASSWORD=...
     (
         "password-assignment",
@@ -75,14 +78,15 @@ _BUILTIN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "aws-session-token",
         re.compile(
-            r"(?P<pre>(?:aws_?)?session_?token[\"']?\s*[:=]\s*[\"']?)(?P<secret>[A-Za-z0-9/+=]{16,})", re.IGNORECASE
+            r"(?P<pre>(?:aws_?)?session_?token[\"']?\s*[:=]\s*[\"']?)(?P<secret>[A-Za-z0-9/+=]{16,})",
+            re.IGNORECASE,
         ),
     ),
 )
 
 
 def is_secret_key(name: str) -> bool:
-    """Whether a mapping key names a secret value (and is not a reference field such as ``secretsmanager_arn``)."""
+    """Whether a mapping key names a secret value (not a reference field such as ``secretsmanager_arn``)."""
     lowered = name.lower()
     if lowered in SECRET_REFERENCE_KEYS or lowered.endswith("_ref") or lowered.endswith("_refs"):
         return False
@@ -90,7 +94,7 @@ def is_secret_key(name: str) -> bool:
 
 
 class Redactor:
-    """Replaces secrets with :data:`MASK`; thread-safe, shared by the whole process (see :func:`get_redactor`).
+    """Replaces secrets with :data:`MASK`; thread-safe, shared process-wide (see :func:`get_redactor`).
 
     Args:
         extra_patterns: regular expressions to redact besides the built-in shapes. The whole match is
@@ -117,7 +121,8 @@ class Redactor:
         value = str(value)
         if len(value) < MIN_SECRET_LENGTH:
             logging.getLogger("runbook_lib.redact").warning(
-                "a registered secret is shorter than %d characters and will not be redacted", MIN_SECRET_LENGTH
+                "a registered secret is shorter than %d characters and will not be redacted",
+                MIN_SECRET_LENGTH,
             )
             return
         with self._lock:

@@ -34,7 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from runbook_lib import errors
-from runbook_lib.errors import ParamsError, PhaseFailedError, ResumeRefusedError, RunbookError, ToolMissingError
+from runbook_lib.errors import (
+    ParamsError,
+    PhaseFailedError,
+    ResumeRefusedError,
+    RunbookError,
+    ToolMissingError,
+)
 from runbook_lib.evidence import MANIFEST_NAME, EvidenceLedger, git_commit
 from runbook_lib.params import (
     RunbookParams,
@@ -72,7 +78,9 @@ def discover_phases(notebooks_dir: Path) -> list[Phase]:
         ParamsError: the folder does not exist, has no phase notebooks, or two notebooks share a number.
     """
     if not notebooks_dir.is_dir():
-        raise ParamsError("notebooks_dir", str(notebooks_dir), "an existing folder of NN_name.ipynb notebooks")
+        raise ParamsError(
+            "notebooks_dir", str(notebooks_dir), "an existing folder of NN_name.ipynb notebooks"
+        )
     phases: dict[int, Phase] = {}
     for path in sorted(notebooks_dir.glob("*.ipynb")):
         match = PHASE_FILE_RE.fullmatch(path.name)
@@ -88,7 +96,9 @@ def discover_phases(notebooks_dir: Path) -> list[Phase]:
             )
         phases[number] = Phase(number=number, name=path.stem, path=path)
     if not phases:
-        raise ParamsError("notebooks_dir", str(notebooks_dir), "a folder holding NN_name.ipynb phase notebooks")
+        raise ParamsError(
+            "notebooks_dir", str(notebooks_dir), "a folder holding NN_name.ipynb phase notebooks"
+        )
     return [phases[n] for n in sorted(phases)]
 
 
@@ -145,7 +155,11 @@ class CodeFingerprint:
     files: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"git_commit": self.git_commit, "sources_sha256": self.sources_sha256, "files": dict(self.files)}
+        return {
+            "git_commit": self.git_commit,
+            "sources_sha256": self.sources_sha256,
+            "files": dict(self.files),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CodeFingerprint:
@@ -173,12 +187,16 @@ class CodeFingerprint:
 
 
 def _notebook_source_hash(path: Path) -> str:
-    """Hash of a notebook's cell types and sources only, so executing it in Jupyter does not count as a change."""
+    """Hash of a notebook's cell types and sources only: executing it in Jupyter is not a change."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         cells = [
-            [cell.get("cell_type"), "".join(cell.get("source", "")) if isinstance(cell.get("source"), list)
-             else cell.get("source", "")]
+            [
+                cell.get("cell_type"),
+                "".join(cell.get("source", ""))
+                if isinstance(cell.get("source"), list)
+                else cell.get("source", ""),
+            ]
             for cell in document.get("cells", [])
         ]
         payload = json.dumps(cells, sort_keys=True, ensure_ascii=False).encode("utf-8")
@@ -187,7 +205,9 @@ def _notebook_source_hash(path: Path) -> str:
     return hashlib.sha256(payload).hexdigest()
 
 
-def code_fingerprint(notebooks_dir: Path, lib_dir: Path | None = None, repo_dir: Path | None = None) -> CodeFingerprint:
+def code_fingerprint(
+    notebooks_dir: Path, lib_dir: Path | None = None, repo_dir: Path | None = None
+) -> CodeFingerprint:
     """Fingerprint the notebooks (cell sources) and the library (every file but bytecode).
 
     Args:
@@ -202,7 +222,9 @@ def code_fingerprint(notebooks_dir: Path, lib_dir: Path | None = None, repo_dir:
     for path in sorted(lib_dir.rglob("*")):
         if not path.is_file() or "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo"):
             continue
-        files[f"{lib_dir.name}/{path.relative_to(lib_dir).as_posix()}"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        files[f"{lib_dir.name}/{path.relative_to(lib_dir).as_posix()}"] = hashlib.sha256(
+            path.read_bytes()
+        ).hexdigest()
     combined = hashlib.sha256("".join(f"{k}:{v}\n" for k, v in sorted(files.items())).encode()).hexdigest()
     return CodeFingerprint(git_commit=git_commit(repo_dir), sources_sha256=combined, files=files)
 
@@ -314,16 +336,22 @@ def run(
     notebooks_dir = notebooks_dir or root / "notebooks"
     params = load_params(env, params_dir)
     params_file = (params_dir / f"{env}.yaml").resolve()
-    outputs_dir = (outputs_dir or resolve_path(params.evidence.outputs_dir, params_dir.resolve().parent)).resolve()
+    outputs_dir = (
+        outputs_dir or resolve_path(params.evidence.outputs_dir, params_dir.resolve().parent)
+    ).resolve()
     all_phases = discover_phases(notebooks_dir)
     fingerprint = code_fingerprint(notebooks_dir, lib_dir, repo_dir)
 
     if resume:
         if phases is not None:
             raise ParamsError("phases", phases, ["(none with --resume: a resumed run keeps its phases)"])
-        ledger, selected, statuses = _open_for_resume(resume, env, params, fingerprint, outputs_dir, all_phases)
+        ledger, selected, statuses = _open_for_resume(
+            resume, env, params, fingerprint, outputs_dir, all_phases
+        )
         run_id = resume
-        first_open = next((i for i, p in enumerate(selected) if statuses.get(p.name) != "succeeded"), len(selected))
+        first_open = next(
+            (i for i, p in enumerate(selected) if statuses.get(p.name) != "succeeded"), len(selected)
+        )
         to_run = selected[first_open:]
     else:
         selected = parse_phase_spec(phases, all_phases)
@@ -344,8 +372,9 @@ def run(
         )
         for p in all_phases
     ]
-    result = RunResult(run_id=run_id, env=env, run_dir=str(run_dir), dry_run=dry_run, resumed=bool(resume),
-                       planned=planned)
+    result = RunResult(
+        run_id=run_id, env=env, run_dir=str(run_dir), dry_run=dry_run, resumed=bool(resume), planned=planned
+    )
     if dry_run:
         return result
 
@@ -400,13 +429,23 @@ def _open_for_resume(
 ) -> tuple[EvidenceLedger, list[Phase], dict[str, str]]:
     run_dir = outputs_dir / run_id
     if not (run_dir / MANIFEST_NAME).is_file():
-        known = sorted(p.parent.name for p in outputs_dir.glob(f"*/{MANIFEST_NAME}")) if outputs_dir.is_dir() else []
-        raise ParamsError("resume", run_id, known or ["(no runs in " + str(outputs_dir) + ")"],
-                          message=f"no run {run_id!r} in {outputs_dir}")
+        known = (
+            sorted(p.parent.name for p in outputs_dir.glob(f"*/{MANIFEST_NAME}"))
+            if outputs_dir.is_dir()
+            else []
+        )
+        raise ParamsError(
+            "resume",
+            run_id,
+            known or ["(no runs in " + str(outputs_dir) + ")"],
+            message=f"no run {run_id!r} in {outputs_dir}",
+        )
     ledger = EvidenceLedger.open(run_dir)
     manifest = ledger.manifest
     if manifest.env != env:
-        raise ParamsError("env", env, [str(manifest.env)], message=f"run {run_id} was made for env {manifest.env!r}")
+        raise ParamsError(
+            "env", env, [str(manifest.env)], message=f"run {run_id} was made for env {manifest.env!r}"
+        )
     if manifest.params_hash != params_hash(params):
         changed = diff_keys(manifest.params, redacted_dict(params)) or ["(parameters hash differs)"]
         raise ResumeRefusedError(run_id, "parameters", changed)
@@ -490,7 +529,9 @@ def _execute_phase(
     except PapermillExecutionError as error:
         failure = (error.cell_index, error.ename, error.evalue)
         cause = error
-    except Exception as error:  # kernel died, timeout, bad notebook JSON …: still a failed phase with evidence
+    except (
+        Exception
+    ) as error:  # kernel died, timeout, bad notebook JSON …: still a failed phase with evidence
         failure = (None, type(error).__name__, str(error))
         cause = error
     seconds = round(time.monotonic() - started, 3)
@@ -507,11 +548,14 @@ def _execute_phase(
 
     evalue = redact.redact_text(evalue or "")
     ledger.finish_phase("failed", error=f"{ename}: {evalue} (cell {cell_index})", phase=phase.name)
-    outcome = PhaseOutcome(phase.name, "failed", str(output) if output.is_file() else None, seconds,
-                           f"{ename}: {evalue}")
+    outcome = PhaseOutcome(
+        phase.name, "failed", str(output) if output.is_file() else None, seconds, f"{ename}: {evalue}"
+    )
     if listener:
         listener("end", phase.name, outcome)
-    log.info("phase %s failed in cell %s: %s: %s (notebook %s)", phase.name, cell_index, ename, evalue, output)
+    log.info(
+        "phase %s failed in cell %s: %s: %s (notebook %s)", phase.name, cell_index, ename, evalue, output
+    )
     error = PhaseFailedError(phase.name, str(output), cell_index, ename, evalue)
     # The exit code follows the error raised inside the notebook (GateRejectedError -> 3 …).
     error.exit_code = exit_code_for_ename(ename)

@@ -218,7 +218,7 @@ class ApplyResult:
 
 @dataclass(frozen=True)
 class DriftItem:
-    """A resource whose real state differs from Terraform's (``drift``) or that a plan would change (``planned``)."""
+    """A resource changed outside Terraform (``drift``) or one a plan would change (``planned``)."""
 
     address: str
     type: str
@@ -280,7 +280,9 @@ def resolve_binary(binary: str = "auto") -> str:
     if os.sep in binary:
         if os.path.isfile(binary) and os.access(binary, os.X_OK):
             return binary
-        raise ToolMissingError(binary, f"{binary} is not an executable file", hint="set terraform.binary to auto")
+        raise ToolMissingError(
+            binary, f"{binary} is not an executable file", hint="set terraform.binary to auto"
+        )
     from runbook_lib.tools import find_terraform_binary
 
     _, path = find_terraform_binary(binary)
@@ -288,7 +290,7 @@ def resolve_binary(binary: str = "auto") -> str:
 
 
 def _hcl_value(value: Any) -> str:
-    """A backend-config value in HCL: JSON literals are valid HCL (strings, numbers, bools, objects, lists)."""
+    """A backend-config value in HCL: JSON literals (strings, numbers, bools, objects) are valid HCL."""
     return json.dumps(value)
 
 
@@ -340,7 +342,9 @@ class TerraformRunner:
     ) -> None:
         self.stack_dir = Path(stack_dir).resolve()
         if not self.stack_dir.is_dir():
-            raise PlanError(f"stack directory {self.stack_dir} does not exist", hint="check --stack / stacks_dir")
+            raise PlanError(
+                f"stack directory {self.stack_dir} does not exist", hint="check --stack / stacks_dir"
+            )
         self.binary = resolve_binary(binary)
         self.env = dict(env or {})
         self.var_files = [Path(v).resolve() for v in var_files]
@@ -451,7 +455,9 @@ class TerraformRunner:
             from runbook_lib.tf_override import remove_override
 
             if remove_override(self.stack_dir):
-                log.warning("removed a sandbox endpoint override from %s: this run targets real AWS", self.stack_dir)
+                log.warning(
+                    "removed a sandbox endpoint override from %s: this run targets real AWS", self.stack_dir
+                )
         self._prepared = True
 
     # -- commands -----------------------------------------------------------------------------
@@ -463,7 +469,11 @@ class TerraformRunner:
         return json.loads(result.stdout)
 
     def init(
-        self, backend_config: Mapping[str, Any] | None = None, *, upgrade: bool = False, reconfigure: bool = False
+        self,
+        backend_config: Mapping[str, Any] | None = None,
+        *,
+        upgrade: bool = False,
+        reconfigure: bool = False,
     ) -> CommandResult:
         """``init``, with the runner's backend config merged with ``backend_config``."""
         self._prepare()
@@ -492,7 +502,14 @@ class TerraformRunner:
         return result
 
     def _plan_args(self, out: Path, *, destroy: bool, refresh_only: bool, detailed: bool) -> list[str]:
-        args = ["plan", "-input=false", "-no-color", "-json", f"-out={out}", f"-lock-timeout={self.lock_timeout}"]
+        args = [
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-json",
+            f"-out={out}",
+            f"-lock-timeout={self.lock_timeout}",
+        ]
         if destroy:
             args.append("-destroy")
         if refresh_only:
@@ -530,8 +547,19 @@ class TerraformRunner:
         warnings = tuple(d for d in diagnostics_of(messages) if d.severity == "warning")
         return self.review(out_path, destroy=destroy, warnings=warnings)
 
-    def review(self, plan_path: str | Path, *, destroy: bool = False, warnings: Sequence[Diagnostic] = ()) -> PlanReview:
-        """Build (and save) the review of an existing plan file: sha256, ``show -json``, guard preview."""
+    def review(
+        self,
+        plan_path: str | Path,
+        *,
+        destroy: bool = False,
+        warnings: Sequence[Diagnostic] = (),
+        save: bool = True,
+    ) -> PlanReview:
+        """Review an existing plan file: sha256, ``show -json``, guard preview; ``save`` writes the record.
+
+        ``runbook tf apply`` calls this with ``save=False`` on a file planned earlier, so
+        the record written at plan time (and its timestamp) stays as it was.
+        """
         plan_path = Path(plan_path).resolve()
         sha_before = file_sha256(plan_path)
         plan = self.show(plan_path, plan_sha256=sha_before)
@@ -548,16 +576,18 @@ class TerraformRunner:
             destructive=tuple(destructive_findings(plan, self.allow_destroy)),
             warnings=tuple(warnings),
         )
-        review.save()
+        if save:
+            review.save()
         log.info(
             "plan %s (%s): %s", plan_path.name, sha_before[:12], {a: n for a, n in plan.counts().items() if n}
         )
         return review
 
     def show(self, plan_path: str | Path, *, plan_sha256: str | None = None) -> Plan:
-        """``show -json PLANFILE`` parsed into a :class:`Plan`; sensitive values go to the redactor, not the model."""
-        result = self._run(["show", "-json", "-no-color", str(plan_path)], timeout=self.plan_timeout_s,
-                           values_in_stdout=True)
+        """``show -json PLANFILE`` as a :class:`Plan`; sensitive values go to the redactor, not the model."""
+        result = self._run(
+            ["show", "-json", "-no-color", str(plan_path)], timeout=self.plan_timeout_s, values_in_stdout=True
+        )
         if not result.ok:
             raise self._failure(result)
         return parse_plan(result.stdout, plan_sha256=plan_sha256, secret_sink=redact.register_secret)
@@ -602,8 +632,14 @@ class TerraformRunner:
             bar.update(1)
 
         stream = ApplyStream(on_progress=on_progress)
-        args = ["apply", "-input=false", "-no-color", "-json", f"-lock-timeout={self.lock_timeout}",
-                str(review.plan_path)]
+        args = [
+            "apply",
+            "-input=false",
+            "-no-color",
+            "-json",
+            f"-lock-timeout={self.lock_timeout}",
+            str(review.plan_path),
+        ]
         started = datetime.now(UTC)
         try:
             result = self._run(args, timeout=self.apply_timeout_s, on_line=stream.feed_line)
@@ -658,7 +694,9 @@ class TerraformRunner:
     def outputs(self, *, reveal: bool = False) -> dict[str, OutputValue]:
         """``output -json``, typed. Sensitive values are masked unless ``reveal`` (they are registered
         with the redactor either way, so they cannot leak into evidence)."""
-        result = self._run(["output", "-json", "-no-color"], timeout=self.plan_timeout_s, values_in_stdout=True)
+        result = self._run(
+            ["output", "-json", "-no-color"], timeout=self.plan_timeout_s, values_in_stdout=True
+        )
         if not result.ok:
             raise self._failure(result)
         return _outputs_from(json.loads(result.stdout or "{}"), reveal=reveal)
@@ -764,7 +802,9 @@ def _resolve_stack(stack: str | Path, params: RunbookParams, root: Path) -> Path
     )
 
 
-def backend_config_from_params(params: RunbookParams, stack_name: str, endpoint_url: str | None) -> dict[str, Any]:
+def backend_config_from_params(
+    params: RunbookParams, stack_name: str, endpoint_url: str | None
+) -> dict[str, Any]:
     """``-backend-config`` values for an S3 backend described by ``terraform.backend`` (empty if none).
 
     Locking uses the DynamoDB ``lock_table`` when given, else S3 lock files (Terraform >= 1.10).
@@ -786,7 +826,12 @@ def backend_config_from_params(params: RunbookParams, stack_name: str, endpoint_
     if endpoint_url:
         config.update(
             {
-                "endpoints": {"s3": endpoint_url, "dynamodb": endpoint_url, "sts": endpoint_url, "iam": endpoint_url},
+                "endpoints": {
+                    "s3": endpoint_url,
+                    "dynamodb": endpoint_url,
+                    "sts": endpoint_url,
+                    "iam": endpoint_url,
+                },
                 "use_path_style": True,
                 "skip_credentials_validation": True,
                 "skip_requesting_account_id": True,

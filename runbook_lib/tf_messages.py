@@ -244,7 +244,9 @@ class ApplyStream:
         pending.status = "complete" if kind == "apply_complete" else "errored"
         measured = (when - pending.started).total_seconds() if when and pending.started else None
         reported = hook.get("elapsed_seconds")
-        pending.elapsed_s = measured if measured is not None else (float(reported) if reported is not None else None)
+        pending.elapsed_s = (
+            measured if measured is not None else (float(reported) if reported is not None else None)
+        )
         pending.id_value = hook.get("id_value")
         self.done += 1
         if self.on_progress is not None:

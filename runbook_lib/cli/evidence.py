@@ -31,7 +31,9 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         print(f"{args.run_dir}: {report.checked} file(s) checked")
         for mismatch in report.mismatched:
-            print(f"  MISMATCH   {mismatch.path}: recorded {mismatch.expected[:12]}, now {mismatch.actual[:12]}")
+            print(
+                f"  MISMATCH   {mismatch.path}: recorded {mismatch.expected[:12]}, now {mismatch.actual[:12]}"
+            )
         for path in report.missing:
             print(f"  MISSING    {path}")
         for path in report.unrecorded:
@@ -42,8 +44,10 @@ def _verify(args: argparse.Namespace) -> int:
             print("  OK: every file matches the manifest")
     if not report.ok:
         problems = len(report.mismatched) + len(report.missing) + len(report.unrecorded) + len(report.errors)
-        raise EvidenceError(f"{args.run_dir}: {problems} problem(s) with the evidence",
-                            hint="the folder was changed after the run wrote it")
+        raise EvidenceError(
+            f"{args.run_dir}: {problems} problem(s) with the evidence",
+            hint="the folder was changed after the run wrote it",
+        )
     return 0
 
 
@@ -53,8 +57,14 @@ def _list(args: argparse.Namespace) -> int:
         print_json(runs)
         return 0
     rows = [
-        {"run_id": r.run_id, "env": r.env or "", "created": r.created_at, "git": r.git_commit[:12],
-         "phases": ", ".join(f"{n} {s}" for s, n in sorted(r.statuses.items())), "path": r.path}
+        {
+            "run_id": r.run_id,
+            "env": r.env or "",
+            "created": r.created_at,
+            "git": r.git_commit[:12],
+            "phases": ", ".join(f"{n} {s}" for s, n in sorted(r.statuses.items())),
+            "path": r.path,
+        }
         for r in runs
     ]
     print_table(rows, ["run_id", "env", "created", "git", "phases", "path"])

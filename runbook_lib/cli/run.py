@@ -20,11 +20,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("run", help="execute the phase notebooks with papermill and record evidence")
     parser.add_argument("--env", required=True, help="params/<ENV>.yaml to use")
     parser.add_argument("--phases", help="which phases, e.g. 0-3,5 (default: all)")
-    parser.add_argument("--resume", metavar="RUN_ID", help="continue RUN_ID from its first phase that did not succeed")
+    parser.add_argument(
+        "--resume", metavar="RUN_ID", help="continue RUN_ID from its first phase that did not succeed"
+    )
     parser.add_argument("--dry-run", action="store_true", help="list phases and parameters; execute nothing")
-    parser.add_argument("--notebooks-dir", type=Path, help="folder of NN_name.ipynb notebooks (default: notebooks/)")
+    parser.add_argument(
+        "--notebooks-dir", type=Path, help="folder of NN_name.ipynb notebooks (default: notebooks/)"
+    )
     parser.add_argument("--params-dir", type=Path, help="folder of params files (default: params/)")
-    parser.add_argument("--outputs-dir", type=Path, help="folder of run folders (default: evidence.outputs_dir)")
+    parser.add_argument(
+        "--outputs-dir", type=Path, help="folder of run folders (default: evidence.outputs_dir)"
+    )
     parser.add_argument("--kernel", default="python3", help="Jupyter kernel name (default: python3)")
     parser.add_argument("--cell-timeout", type=int, help="seconds per cell before giving up (default: none)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -65,8 +71,13 @@ def _run(args: argparse.Namespace) -> int:
     if result.dry_run:
         print(f"run {result.run_id} (dry run{', resume' if result.resumed else ''}) -> {result.run_dir}")
         rows = [
-            {"phase": p.number, "name": p.name, "status": p.status, "run": "yes" if p.will_run else "no",
-             "notebook": p.notebook}
+            {
+                "phase": p.number,
+                "name": p.name,
+                "status": p.status,
+                "run": "yes" if p.will_run else "no",
+                "notebook": p.notebook,
+            }
             for p in result.planned
         ]
         print_table(rows, ["phase", "name", "status", "run", "notebook"])

@@ -105,7 +105,11 @@ BAD_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("region-uppercase", _set("aws.region", "EU-WEST-1"), "aws.region"),
     ("region-number", _set("aws.region", 5), "aws.region"),
     ("account-short", _set("aws.allowed_account_ids", ["12345"]), "aws.allowed_account_ids[0]"),
-    ("account-unquoted", _set("aws.allowed_account_ids", ["123456789012", 210987654321]), "aws.allowed_account_ids[1]"),
+    (
+        "account-unquoted",
+        _set("aws.allowed_account_ids", ["123456789012", 210987654321]),
+        "aws.allowed_account_ids[1]",
+    ),
     ("account-letters", _set("aws.allowed_account_ids", ["12345678901a"]), "aws.allowed_account_ids[0]"),
     ("endpoint-ftp", _set("aws.endpoint_url", "ftp://example.com"), "aws.endpoint_url"),
     ("endpoint-no-scheme", _set("aws.endpoint_url", "localhost:5000"), "aws.endpoint_url"),
@@ -113,7 +117,11 @@ BAD_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("connect-timeout-zero", _set("aws.connect_timeout", 0), "aws.connect_timeout"),
     ("max-attempts-zero", _set("aws.max_attempts", 0), "aws.max_attempts"),
     ("role-arn-bad", _set("aws.assume_role_arn", "role/runbook"), "aws.assume_role_arn"),
-    ("role-other-account", _set("aws.assume_role_arn", "arn:aws:iam::999999999999:role/x"), "aws.assume_role_arn"),
+    (
+        "role-other-account",
+        _set("aws.assume_role_arn", "arn:aws:iam::999999999999:role/x"),
+        "aws.assume_role_arn",
+    ),
     ("aws-unknown-key", _set("aws.regoin", "eu-west-1"), "aws.regoin"),
     ("top-unknown-key", _set("terrafrom", {}), "terrafrom"),
     ("aws-missing", _delete("aws"), "aws"),
@@ -130,11 +138,19 @@ BAD_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("key-prefix-slash", _set("terraform.backend.key_prefix", "/runbook"), "terraform.backend.key_prefix"),
     ("backend-region", _set("terraform.backend.region", "moon-1"), "terraform.backend.region"),
     ("allow-destroy-shell", _set("terraform.allow_destroy", ["rm -rf /"]), "terraform.allow_destroy[0]"),
-    ("allow-destroy-no-name", _set("terraform.allow_destroy", ["aws_s3_bucket"]), "terraform.allow_destroy[0]"),
+    (
+        "allow-destroy-no-name",
+        _set("terraform.allow_destroy", ["aws_s3_bucket"]),
+        "terraform.allow_destroy[0]",
+    ),
     ("plan-timeout-negative", _set("terraform.plan_timeout_s", -5), "terraform.plan_timeout_s"),
     ("apply-timeout-zero", _set("terraform.apply_timeout_s", 0), "terraform.apply_timeout_s"),
     ("gate-mode", _set("gates.mode", "auto"), "gates.mode"),
-    ("gate-action", _set("gates.auto_approve_actions", ["create", "destroy"]), "gates.auto_approve_actions[1]"),
+    (
+        "gate-action",
+        _set("gates.auto_approve_actions", ["create", "destroy"]),
+        "gates.auto_approve_actions[1]",
+    ),
     ("workers-zero", _set("migration.workers", 0), "migration.workers"),
     ("workers-too-many", _set("migration.workers", 65), "migration.workers"),
     ("threshold-zero", _set("migration.at_scale_threshold_bytes", 0), "migration.at_scale_threshold_bytes"),
@@ -144,13 +160,21 @@ BAD_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("pg-jobs-zero", _set("migration.postgres[0].jobs", 0), "migration.postgres[0].jobs"),
     ("pg-name", _set("migration.postgres[0].name", "1-bad"), "migration.postgres[0].name"),
     ("pg-unknown-key", _set("migration.postgres[0].dbname", "x"), "migration.postgres[0].dbname"),
-    ("ref-no-source", _set("migration.postgres[0].source_dsn_ref", {}), "migration.postgres[0].source_dsn_ref"),
+    (
+        "ref-no-source",
+        _set("migration.postgres[0].source_dsn_ref", {}),
+        "migration.postgres[0].source_dsn_ref",
+    ),
     (
         "ref-two-sources",
         _set("migration.postgres[0].target_dsn_ref", {"env": "A", "sandbox": "postgres-target"}),
         "migration.postgres[0].target_dsn_ref",
     ),
-    ("ref-plain-string", _set("migration.postgres[0].source_dsn_ref", "env:PG"), "migration.postgres[0].source_dsn_ref"),
+    (
+        "ref-plain-string",
+        _set("migration.postgres[0].source_dsn_ref", "env:PG"),
+        "migration.postgres[0].source_dsn_ref",
+    ),
     (
         "ref-env-name",
         _set("migration.postgres[0].source_dsn_ref", {"env": "1BAD"}),
@@ -245,8 +269,14 @@ def test_production_fixture_variant_is_valid() -> None:
         (_set("aws.endpoint_url", "http://127.0.0.1:5000"), "aws.endpoint_url"),
         (_set("aws.endpoint_url", "sandbox"), "aws.endpoint_url"),
         (_set("aws.allowed_account_ids", []), "aws.allowed_account_ids"),
-        (_set("gates", {"mode": "headless", "auto_approve_actions": ["create", "delete"]}), "gates.auto_approve_actions"),
-        (_set("gates", {"mode": "headless", "auto_approve_actions": ["replace"]}), "gates.auto_approve_actions"),
+        (
+            _set("gates", {"mode": "headless", "auto_approve_actions": ["create", "delete"]}),
+            "gates.auto_approve_actions",
+        ),
+        (
+            _set("gates", {"mode": "headless", "auto_approve_actions": ["replace"]}),
+            "gates.auto_approve_actions",
+        ),
     ],
     ids=["endpoint-url", "endpoint-sandbox", "no-accounts", "headless-delete", "headless-replace"],
 )
@@ -291,12 +321,20 @@ SECRET_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "migration.postgres[0].target_dsn_ref.env",
     ),
     ("libpq-password", _set("run_label", f"host=db password={SECRET}"), "run_label"),
-    ("url-with-credentials", _set("aws.endpoint_url", f"http://admin:{SECRET}@localhost:5000"), "aws.endpoint_url"),
+    (
+        "url-with-credentials",
+        _set("aws.endpoint_url", f"http://admin:{SECRET}@localhost:5000"),
+        "aws.endpoint_url",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("mutate", "key"), [(m, k) for _, m, k in SECRET_CASES], ids=[c[0] for c in SECRET_CASES])
-def test_literal_secrets_are_rejected_without_echoing_them(mutate: Callable[[dict[str, Any]], None], key: str) -> None:
+@pytest.mark.parametrize(
+    ("mutate", "key"), [(m, k) for _, m, k in SECRET_CASES], ids=[c[0] for c in SECRET_CASES]
+)
+def test_literal_secrets_are_rejected_without_echoing_them(
+    mutate: Callable[[dict[str, Any]], None], key: str
+) -> None:
     data = base()
     mutate(data)
     with pytest.raises(ParamsError) as info:
@@ -434,11 +472,15 @@ def test_resolve_secretsmanager_and_ssm_with_moto() -> None:
 
     password = secrets.token_hex(10)
     with mock_aws():
-        session = boto3.Session(region_name="eu-west-1", aws_access_key_id="test", aws_secret_access_key="test")
+        session = boto3.Session(
+            region_name="eu-west-1", aws_access_key_id="test", aws_secret_access_key="test"
+        )
         arn = session.client("secretsmanager").create_secret(
             Name="pg", SecretString=json.dumps({"dsn": f"postgresql://u:{password}@h/db", "user": "u"})
         )["ARN"]
-        session.client("ssm").put_parameter(Name="/runbook/test/uri", Value="mongodb://h:27017", Type="SecureString")
+        session.client("ssm").put_parameter(
+            Name="/runbook/test/uri", Value="mongodb://h:27017", Type="SecureString"
+        )
         dsn = resolve_secret(SecretRef(secretsmanager_arn=arn, json_key="dsn"), session=session)
         uri = resolve_secret(SecretRef(ssm_parameter="/runbook/test/uri"), session=session)
         with pytest.raises(ParamsError) as info:

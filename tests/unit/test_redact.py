@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from runbook_lib import redact
-from runbook_lib.redact import MASK, Redactor, RedactingFilter, install_log_filter, is_secret_key
+from runbook_lib.redact import MASK, RedactingFilter, Redactor, install_log_filter, is_secret_key
 
 pytestmark = pytest.mark.unit
 
@@ -111,9 +111,18 @@ def test_redact_obj_recursive_and_does_not_mutate() -> None:
 
 @pytest.mark.parametrize(
     ("key", "secret"),
-    [("password", True), ("db_password", True), ("api_key", True), ("token", True), ("aws_secret_access_key", True),
-     ("secretsmanager_arn", False), ("source_dsn_ref", False), ("bypass", False), ("key_prefix", False),
-     ("region", False)],
+    [
+        ("password", True),
+        ("db_password", True),
+        ("api_key", True),
+        ("token", True),
+        ("aws_secret_access_key", True),
+        ("secretsmanager_arn", False),
+        ("source_dsn_ref", False),
+        ("bypass", False),
+        ("key_prefix", False),
+        ("region", False),
+    ],
 )
 def test_is_secret_key(key: str, secret: bool) -> None:
     assert is_secret_key(key) is secret

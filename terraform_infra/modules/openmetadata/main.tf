@@ -569,6 +569,11 @@ resource "aws_ecs_task_definition" "this" {
 
   lifecycle {
     precondition {
+      condition     = length(var.private_subnet_ids) >= 2 && var.vpc_cidr != null
+      error_message = "OpenMetadata needs vpc_cidr and at least two private_subnet_ids."
+    }
+
+    precondition {
       condition     = local.db_secret_arn != null || !local.create_service
       error_message = "The service needs a database secret: create_database = true or database_secret_arn."
     }

@@ -42,7 +42,7 @@ variable "vpc_cidr" {
   type        = string
 
   validation {
-    condition     = can(cidrhost(var.vpc_cidr, 0))
+    condition     = var.vpc_cidr == null || can(cidrhost(coalesce(var.vpc_cidr, "x"), 0))
     error_message = "vpc_cidr must be a valid CIDR block."
   }
 }
@@ -52,7 +52,7 @@ variable "private_subnet_ids" {
   type        = list(string)
 
   validation {
-    condition     = length(var.private_subnet_ids) >= 2
+    condition     = length(var.private_subnet_ids) != 1
     error_message = "private_subnet_ids needs at least two subnets in different AZs (RDS subnet groups and zone-aware OpenSearch require it)."
   }
 }

@@ -1,0 +1,46 @@
+"""Time parsing a 10,000-resource plan and building its three summaries (best of 5).
+
+Run: ``python benchmarks/bench_plan_parse.py [N_RESOURCES]``. The plan is generated
+(deterministic, see ``tests/fixtures/plans/synthetic.py``) and serialised to JSON first,
+so the timing includes ``json.loads`` as ``TerraformRunner.show`` does it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+
+from runbook_lib.plan import parse_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_generator():
+    path = ROOT / "tests" / "fixtures" / "plans" / "synthetic.py"
+    spec = importlib.util.spec_from_file_location("plan_synthetic", path)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(n_resources: int = 10_000, repeats: int = 5) -> float:
+    text = json.dumps(_load_generator().synthetic_plan(n_resources))
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        plan = parse_plan(text)
+        plan.summary_by_action()
+        plan.summary_by_module()
+        plan.summary_by_type()
+        best = min(best, time.perf_counter() - start)
+    assert len(plan.resource_changes) == n_resources
+    print(f"parse + 3 summaries, {n_resources} resources ({len(text) / 1e6:.1f} MB JSON): best of {repeats} = {best:.3f} s")
+    return best
+
+
+if __name__ == "__main__":
+    run(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)

@@ -1,0 +1,180 @@
+"""``runbook tf plan | apply | drift | destroy``: the Terraform steps of a phase, from a terminal or CI.
+
+Why ``plan`` and ``apply`` are separate commands: the file that ``plan`` writes is
+the thing reviewed; ``apply`` takes that file (``--plan-file``, default the
+stack's ``runbook.tfplan``), checks it against the ``<plan>.review.json`` that
+``plan`` wrote (same sha256, same environment), runs the destructive-change
+guard, passes a gate, and applies exactly that file.
+
+The gate: with ``--auto-approve-policy`` or ``gates.mode: headless`` the params'
+policy decides (``gates.auto_approve_actions``); otherwise a terminal asks for
+``yes``; with neither a policy nor a terminal the gate rejects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from runbook_lib.cli._common import print_json, print_table
+from runbook_lib.errors import ApplyFailedError, GateRejectedError, PlanError, StalePlanError
+from runbook_lib.gates import GateDecision, headless_gate, terminal_gate
+from runbook_lib.guard import check_destructive
+from runbook_lib.terraform import PlanReview, TerraformRunner, file_sha256, read_review_metadata
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("tf", help="plan, apply, check drift of, or destroy a Terraform stack")
+    tsub = parser.add_subparsers(dest="tf_command", required=True, metavar="ACTION")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--stack", required=True, help="stack directory, or a name under terraform.stacks_dir")
+        p.add_argument("--env", required=True, help="environment: params/<env>.yaml")
+        p.add_argument("--json", action="store_true", help="print JSON (summary + result) instead of tables")
+
+    plan = tsub.add_parser("plan", help="plan to a file and record its review (sha256, summary)")
+    common(plan)
+    plan.add_argument("--plan-file", help="where to write the plan (default: the stack's runbook.tfplan)")
+    plan.add_argument("--destroy", action="store_true", help="plan the destruction of the stack")
+    plan.add_argument("--no-init", action="store_true", help="skip `terraform init`")
+    plan.set_defaults(func=_plan)
+
+    apply = tsub.add_parser("apply", help="apply a plan file made by `runbook tf plan`, after guard and gate")
+    common(apply)
+    apply.add_argument("--plan-file", help="the plan to apply (default: the stack's runbook.tfplan)")
+    apply.add_argument(
+        "--auto-approve-policy", action="store_true", help="let gates.auto_approve_actions decide (no prompt)"
+    )
+    apply.set_defaults(func=_apply)
+
+    drift = tsub.add_parser("drift", help="compare real infrastructure with the state")
+    common(drift)
+    drift.add_argument("--mode", choices=["refresh-only", "plan"], default="refresh-only")
+    drift.add_argument("--fail-on-drift", action="store_true", help="exit 1 when drift is found")
+    drift.add_argument("--no-init", action="store_true", help="skip `terraform init`")
+    drift.set_defaults(func=_drift)
+
+    destroy = tsub.add_parser("destroy", help="plan -destroy, then guard, gate and apply of that plan")
+    common(destroy)
+    destroy.add_argument("--plan-file", help="where to write the destroy plan")
+    destroy.add_argument(
+        "--auto-approve-policy", action="store_true", help="let gates.auto_approve_actions decide (no prompt)"
+    )
+    destroy.add_argument("--no-init", action="store_true", help="skip `terraform init`")
+    destroy.set_defaults(func=_destroy)
+
+
+# ----------------------------------------------------------------------------------------------
+def _load(args: argparse.Namespace) -> tuple[Any, TerraformRunner]:
+    from runbook_lib.params import load_params
+
+    params = load_params(args.env)
+    return params, TerraformRunner.from_params(params, args.stack)
+
+
+def _print_review(review: PlanReview) -> None:
+    counts = {a: n for a, n in review.plan.counts().items() if n}
+    print(f"plan {review.plan_path} (sha256 {review.plan_sha256[:12]}): {counts or 'no changes'}")
+    rows = [{"address": rc.key, "type": rc.type, "action": rc.action} for rc in review.plan.changes.values()]
+    if rows:
+        print_table(rows, ["action", "address", "type"])
+    for finding in review.destructive:
+        verdict = "allowed by terraform.allow_destroy" if finding.allowed else "WILL BE REFUSED"
+        print(f"destructive: {finding.action} {finding.address} ({finding.type}): {verdict}")
+
+
+def _gate(review: PlanReview, params: Any, args: argparse.Namespace, name: str) -> GateDecision:
+    gates = params.gates
+    if args.auto_approve_policy or gates.mode == "headless":
+        return headless_gate(review, list(gates.auto_approve_actions), gates.approver, gate=name)
+    if sys.stdin.isatty():
+        return terminal_gate(review, gate=name, approver=gates.approver)
+    raise GateRejectedError(
+        name,
+        "no approver: gates.mode is interactive, stdin is not a terminal, and --auto-approve-policy is unset",
+        decided_by="cli",
+    )
+
+
+def _apply_reviewed(
+    review: PlanReview, params: Any, runner: TerraformRunner, args: argparse.Namespace, name: str
+) -> int:
+    check_destructive(review.plan, runner.allow_destroy)
+    decision = _gate(review, params, args, name)
+    report = {"summary": review.plan.summary_dict(), "gate": decision.to_dict()}
+    try:
+        result = runner.apply(review, gate=decision, progress=not args.json)
+    except ApplyFailedError as error:
+        if args.json:
+            print_json({**report, "result": error.result.to_dict()})
+        raise
+    if args.json:
+        print_json({**report, "result": result.to_dict()})
+    else:
+        print(f"applied {review.plan_path.name}: {result.change_summary}")
+        rows = [
+            {"address": s.address, "action": s.action, "status": s.status, "s": f"{s.elapsed_s or 0:.1f}"}
+            for s in result.resources
+        ]
+        if rows:
+            print_table(rows, ["status", "action", "address", "s"])
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    params, runner = _load(args)
+    if not args.no_init:
+        runner.init()
+    review = runner.plan(args.plan_file, destroy=args.destroy)
+    if args.json:
+        print_json({"summary": review.plan.summary_dict(), "review": review.to_dict()})
+    else:
+        _print_review(review)
+        print(f"review recorded in {review.review_path}")
+        print(f"apply: runbook tf apply --stack {args.stack} --env {args.env} --plan-file {review.plan_path}")
+    return 0
+
+
+def _apply(args: argparse.Namespace) -> int:
+    params, runner = _load(args)
+    plan_file = args.plan_file or runner.default_plan_path()
+    meta = read_review_metadata(plan_file)
+    if meta.get("env") not in (None, params.env):
+        raise PlanError(
+            f"plan {plan_file} was made for env {meta.get('env')!r}, not {params.env!r}",
+            hint="plan again for this environment",
+        )
+    actual = file_sha256(plan_file)
+    if actual != meta["plan_sha256"]:
+        raise StalePlanError(str(plan_file), meta["plan_sha256"], actual)
+    review = runner.review(plan_file, destroy=bool(meta.get("destroy")), save=False)
+    return _apply_reviewed(review, params, runner, args, "tf-apply")
+
+
+def _drift(args: argparse.Namespace) -> int:
+    _, runner = _load(args)
+    if not args.no_init:
+        runner.init()
+    report = runner.drift(mode=args.mode)
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        print(f"drift ({report.mode}): {'DRIFT FOUND' if report.has_drift else 'none'}")
+        rows = [
+            {"address": i.address, "action": i.action, "source": i.source, "changed": ", ".join(i.changed)}
+            for i in report.items
+        ]
+        if rows:
+            print_table(rows, ["source", "action", "address", "changed"])
+    return 1 if (args.fail_on_drift and report.has_drift) else 0
+
+
+def _destroy(args: argparse.Namespace) -> int:
+    params, runner = _load(args)
+    if not args.no_init:
+        runner.init()
+    review = runner.plan(args.plan_file, destroy=True)
+    if not args.json:
+        _print_review(review)
+    return _apply_reviewed(review, params, runner, args, "tf-destroy")

@@ -1,0 +1,179 @@
+"""One interface for every kind of data move: check -> copy -> verify -> report.
+
+Why one interface: the notebook, the CLI (``runbook migrate KIND``) and the
+evidence ledger treat objects, PostgreSQL, MongoDB and Kafka alike — run the
+compatibility check before anything moves, copy (resumably), verify the target
+against the source, and record a report table. Migrators register by name (as
+papermill registers engines); an unknown name lists the known ones.
+
+Rules every migrator keeps:
+- the source is never written to (read-only connections/credentials where the
+  system allows it);
+- progress is checkpointed in ``checkpoint_dir`` so a killed run resumes
+  without recopying what is already verified, and without duplicates;
+- verification compares content (checksums), not only counts.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from runbook_lib.errors import ParamsError
+
+log = logging.getLogger("runbook_lib.migrate")
+
+
+@dataclass
+class Finding:
+    """One compatibility finding: ``blocker`` stops the move, ``warning`` is shown and recorded."""
+
+    severity: str  # "blocker" | "warning" | "info"
+    object: str
+    message: str
+    fix: str = ""
+
+
+@dataclass
+class CheckReport:
+    kind: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def blockers(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "blocker"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.blockers
+
+
+@dataclass
+class CopyReport:
+    """What a copy did; ``skipped`` counts items already present and verified (resume)."""
+
+    kind: str
+    items_copied: int = 0
+    bytes_copied: int = 0
+    items_skipped: int = 0
+    seconds: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class VerifyRow:
+    """One verified unit (a bucket, a table, a collection, a topic)."""
+
+    unit: str
+    source_count: int
+    target_count: int
+    matched: int
+    missing: int
+    mismatched: int
+    extra: int
+    source_checksum: str = ""
+    target_checksum: str = ""
+    bytes: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.missing == 0 and self.mismatched == 0 and self.source_count == self.target_count
+
+
+@dataclass
+class VerifyReport:
+    kind: str
+    rows: list[VerifyRow] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # e.g. the first N mismatched keys
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.rows) and not self.problems
+
+    def to_frame(self):  # -> pandas.DataFrame
+        import pandas as pd
+
+        frame = pd.DataFrame([{**r.__dict__, "ok": r.ok} for r in self.rows])
+        return frame
+
+
+@dataclass
+class MigrationResult:
+    kind: str
+    check: CheckReport
+    copy: CopyReport | None
+    verify: VerifyReport
+
+    @property
+    def ok(self) -> bool:
+        return self.check.ok and self.verify.ok
+
+
+ProgressFactory = Callable[..., Any]  # tqdm-like: progress(total=..., desc=..., unit=...) -> bar with update()
+
+
+class Migrator(abc.ABC):
+    """Base class of all migrators. Subclasses set ``kind`` and implement the three steps."""
+
+    kind: ClassVar[str]
+
+    def __init__(self, *, checkpoint_dir: Path, workers: int = 4, progress: ProgressFactory | None = None) -> None:
+        self.checkpoint_dir = Path(checkpoint_dir)
+        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        self.workers = workers
+        if progress is None:
+            from tqdm.auto import tqdm
+
+            progress = tqdm
+        self.progress = progress
+
+    @abc.abstractmethod
+    def check(self) -> CheckReport:
+        """Compatibility of the source with the target service, before anything moves."""
+
+    @abc.abstractmethod
+    def copy(self, *, resume: bool = True) -> CopyReport:
+        """Copy source to target; with ``resume`` continue from the checkpoint."""
+
+    @abc.abstractmethod
+    def verify(self) -> VerifyReport:
+        """Compare target with source by content."""
+
+    def run(self, *, verify_only: bool = False, resume: bool = True, fail_on_blockers: bool = True) -> MigrationResult:
+        """check -> copy -> verify. Blockers stop before any copy."""
+        from runbook_lib.errors import CompatibilityError
+
+        check = self.check()
+        if fail_on_blockers and not check.ok:
+            raise CompatibilityError(self.kind, [f"{f.object}: {f.message}" for f in check.blockers])
+        copy = None if verify_only else self.copy(resume=resume)
+        return MigrationResult(self.kind, check, copy, self.verify())
+
+
+_REGISTRY: dict[str, type[Migrator]] = {}
+
+
+def register_migrator(cls: type[Migrator]) -> type[Migrator]:
+    """Class decorator: make a migrator available by its ``kind``."""
+    _REGISTRY[cls.kind] = cls
+    return cls
+
+
+def get_migrator(kind: str) -> type[Migrator]:
+    """The migrator class for ``kind``; an unknown kind lists the known ones."""
+    from runbook_lib import migrate  # noqa: F401 - importing the package registers the built-in migrators
+
+    try:
+        return _REGISTRY[kind]
+    except KeyError:
+        raise ParamsError("migration kind", kind, sorted(_REGISTRY)) from None
+
+
+def known_kinds() -> list[str]:
+    from runbook_lib import migrate  # noqa: F401
+
+    return sorted(_REGISTRY)

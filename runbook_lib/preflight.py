@@ -1,0 +1,140 @@
+"""Preflight: is it safe to start? Tools, AWS identity, region, sandbox health.
+
+Why a separate phase: every later phase changes something. Before any of
+that, the operator (and the evidence) should show which account and region the
+run will touch, that the tools are the expected ones, and — against a real
+account — that the account is one the parameters allow. Nothing here changes
+anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from runbook_lib.endpoints import aws_client, aws_endpoint_url
+from runbook_lib.errors import RunbookError
+
+log = logging.getLogger("runbook_lib.preflight")
+
+
+class PreflightError(RunbookError):
+    """A blocking preflight check failed; ``failed`` lists them."""
+
+    exit_code = 4
+
+    def __init__(self, failed: list[CheckResult]) -> None:
+        self.failed = failed
+        super().__init__(
+            f"preflight failed: {'; '.join(f'{c.name}: {c.detail}' for c in failed)}",
+            hint="fix the checks marked NOT READY and run preflight again",
+        )
+
+
+@dataclass
+class CheckResult:
+    """One preflight check."""
+
+    area: str  # "tools", "aws", "sandbox"
+    name: str
+    ready: bool
+    detail: str
+    blocking: bool = True
+
+
+@dataclass
+class PreflightReport:
+    """Every check, plus what the operator must see: account, region, endpoint."""
+
+    checks: list[CheckResult] = field(default_factory=list)
+    account_id: str | None = None
+    caller_arn: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        return all(c.ready for c in self.checks if c.blocking)
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [c for c in self.checks if c.blocking and not c.ready]
+
+    def to_frame(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame([{"area": c.area, "check": c.name, "ready": "ready" if c.ready else "NOT READY",
+                              "blocking": c.blocking, "detail": c.detail} for c in self.checks])
+
+    def require_ready(self) -> None:
+        """Raise ``PreflightError`` listing every failed blocking check."""
+        if not self.ready:
+            raise PreflightError(self.failed)
+
+
+def check_tools(terraform_binary: str = "auto") -> list[CheckResult]:
+    from runbook_lib.tools import tools_status
+
+    report = tools_status(terraform_binary=terraform_binary)
+    # Java (Spark) is only needed by phase 4; it does not block preflight.
+    return [CheckResult("tools", t.name, t.ready, f"{t.version or '-'} {t.path or ''} {t.detail}".strip(),
+                        blocking=t.name != "java") for t in report.tools]
+
+
+def check_aws_identity(params: Any, report: PreflightReport) -> list[CheckResult]:
+    """STS GetCallerIdentity, then the account allow-list (refuses a real account not listed)."""
+    aws = params.aws
+    sandboxed = aws.endpoint_url is not None
+    results: list[CheckResult] = []
+    try:
+        report.endpoint_url = aws_endpoint_url(aws)
+        identity = aws_client("sts", aws).get_caller_identity()
+    except RunbookError as error:
+        return [CheckResult("aws", "identity", False, error.one_line())]
+    except Exception as error:  # noqa: BLE001 - botocore raises many kinds; all mean "no identity"
+        return [CheckResult("aws", "identity", False, f"{type(error).__name__}: {error}")]
+    report.account_id, report.caller_arn = identity["Account"], identity["Arn"]
+    results.append(CheckResult("aws", "identity", True, f"{identity['Arn']} (account {identity['Account']})"))
+    allowed = list(aws.allowed_account_ids)
+    if identity["Account"] in allowed:
+        results.append(CheckResult("aws", "account allowed", True, f"{identity['Account']} is in aws.allowed_account_ids"))
+    elif sandboxed and not allowed:
+        results.append(CheckResult("aws", "account allowed", True, "sandbox: no allow-list set", blocking=False))
+    else:
+        results.append(CheckResult(
+            "aws", "account allowed", False,
+            f"account {identity['Account']} is not in aws.allowed_account_ids {allowed}; refusing to go on"))
+    return results
+
+
+def check_region(params: Any, report: PreflightReport) -> CheckResult:
+    report.region = params.aws.region
+    try:
+        regions = {r["RegionName"] for r in aws_client("ec2", params.aws).describe_regions()["Regions"]}
+    except Exception as error:  # noqa: BLE001
+        return CheckResult("aws", "region", False, f"cannot list regions: {error}")
+    ok = params.aws.region in regions
+    return CheckResult("aws", "region", ok, params.aws.region + ("" if ok else f" is not one of {len(regions)} regions"))
+
+
+def check_sandbox() -> list[CheckResult]:
+    from runbook_lib import sandbox
+
+    try:
+        services = sandbox.status()
+    except RunbookError as error:
+        return [CheckResult("sandbox", "sandbox", False, error.one_line())]
+    return [CheckResult("sandbox", s.name, s.health == "healthy",
+                        f"{s.role}: {s.stands_for}{' [MOCK]' if s.mocked else ''} at {s.url}") for s in services]
+
+
+def run_preflight(params: Any) -> PreflightReport:
+    """Run every check; never raises for a failed check (``require_ready`` does)."""
+    report = PreflightReport()
+    report.checks.extend(check_tools(params.terraform.binary))
+    report.checks.extend(check_aws_identity(params, report))
+    report.checks.append(check_region(params, report))
+    if params.aws.endpoint_url == "sandbox":
+        report.checks.extend(check_sandbox())
+    return report

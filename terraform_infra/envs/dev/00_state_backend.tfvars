@@ -1,0 +1,13 @@
+# Stack 00 (dev): bucket and table names must equal backend.hcl.
+region            = "eu-west-1"
+state_bucket_name = "dmig-dev-tfstate"
+lock_table_name   = "dmig-dev-tflock"
+tags = {
+  Project     = "data-migration"
+  Environment = "dev"
+  ManagedBy   = "terraform"
+  Stack       = "00_state_backend"
+}
+
+force_destroy       = false
+deletion_protection = true

@@ -1,0 +1,13 @@
+# Stack 00 (prod): bucket and table names must equal backend.hcl.
+region            = "eu-west-1"
+state_bucket_name = "dmig-prod-tfstate"
+lock_table_name   = "dmig-prod-tflock"
+tags = {
+  Project     = "data-migration"
+  Environment = "prod"
+  ManagedBy   = "terraform"
+  Stack       = "00_state_backend"
+}
+
+force_destroy       = false
+deletion_protection = true

@@ -1,0 +1,27 @@
+# Stack 03 (prod): MSK and the ingest API.
+region = "eu-west-1"
+tags = {
+  Project     = "data-migration"
+  Environment = "prod"
+  ManagedBy   = "terraform"
+  Stack       = "03_streaming_ingestion"
+}
+
+# Earlier stacks' state: the same bucket as backend.hcl.
+state_key_prefix     = "prod"
+remote_state_backend = "s3"
+remote_state_config = {
+  bucket = "dmig-prod-tfstate"
+  region = "eu-west-1"
+}
+
+enable_msk                  = true
+enable_msk_cluster          = true
+kafka_version               = "3.6.0"
+msk_broker_instance_type    = "kafka.m7g.large"
+msk_broker_volume_size      = 500
+log_retention_days          = 365
+ingest_package_type         = "Image"
+ingest_image_tag            = "v1"
+ingest_reserved_concurrency = 50
+enable_ingest_kafka         = true

@@ -1,0 +1,14 @@
+# Stack 00 (sandbox): bucket and table names must equal backend.hcl.
+region            = "eu-west-1"
+state_bucket_name = "dmig-sandbox-tfstate"
+lock_table_name   = "dmig-sandbox-tflock"
+tags = {
+  Project     = "data-migration"
+  Environment = "sandbox"
+  ManagedBy   = "terraform"
+  Stack       = "00_state_backend"
+}
+
+# Sandbox teardown (not a moto gap): destroy must leave moto empty without manual steps.
+force_destroy       = true
+deletion_protection = false
