@@ -49,6 +49,7 @@ PRODUCTION_ENVS = frozenset({"prod", "production"})
 GateAction = Literal["no-op", "create", "update", "read", "delete", "replace"]
 GATE_ACTIONS: tuple[str, ...] = typing.get_args(GateAction)
 DESTRUCTIVE_ACTIONS = frozenset({"delete", "replace"})
+_DEFAULT_AUTO_APPROVE: tuple[GateAction, ...] = ("no-op", "read")
 
 
 # --------------------------------------------------------------------------------------------
@@ -140,13 +141,13 @@ def _check_regex(value: str) -> str:
     try:
         re.compile(value)
     except re.error as error:
-        raise _format_error(f"a valid Python regular expression ({error})") from None
+        raise _format_error(f"{REGEX_ALLOWED} ({error})") from None
     return value
 
 
 def _check_relative_or_absolute_path(value: Path) -> Path:
     if str(value).strip() == "":
-        raise _format_error("a non-empty path")
+        raise _format_error(PATH_ALLOWED)
     return value
 
 
@@ -160,44 +161,86 @@ class Allowed:
         return f"Allowed({self.text!r})"
 
 
-def _pattern_type(pattern: str, allowed: str) -> Any:
-    return Annotated[str, AfterValidator(_matching(pattern, allowed)), Allowed(allowed)]
-
-
-def _checked_type(check: Callable[[str], str], allowed: str) -> Any:
-    return Annotated[str, AfterValidator(check), Allowed(allowed)]
-
-
-Region = _pattern_type(_REGION_RE, REGION_ALLOWED)
-AccountId = _pattern_type(r"\d{12}", ACCOUNT_ALLOWED)
-EndpointUrl = _checked_type(_check_endpoint, ENDPOINT_ALLOWED)
-BucketName = _checked_type(_check_bucket, BUCKET_ALLOWED)
-TfAddress = _pattern_type(_TF_ADDRESS_RE, TF_ADDRESS_ALLOWED)
-Cidr = _checked_type(_check_cidr, CIDR_ALLOWED)
-RegexPattern = _checked_type(_check_regex, "a valid Python regular expression")
-EnvName = _pattern_type(r"[a-z][a-z0-9-]{0,31}", "lowercase letters, digits and '-', e.g. staging")
-RoleArn = _pattern_type(
-    r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}",
-    "an IAM role ARN, e.g. arn:aws:iam::111111111111:role/runbook",
+ENV_NAME_ALLOWED = "lowercase letters, digits and '-', e.g. staging"
+ROLE_ARN_ALLOWED = "an IAM role ARN, e.g. arn:aws:iam::111111111111:role/runbook"
+DYNAMO_ALLOWED = "a DynamoDB table name: 3-255 of A-Z a-z 0-9 _ . -"
+STATE_PREFIX_ALLOWED = "an S3 key prefix without leading/trailing '/'"
+S3_PREFIX_ALLOWED = "an S3 key prefix without a leading '/', or empty for all"
+PG_NAME_ALLOWED = "a PostgreSQL identifier (max 63 characters)"
+MONGO_NAME_ALLOWED = 'a MongoDB database name without /\\. "$*<>:|?'
+TOPIC_ALLOWED = "a Kafka topic name: 1-249 of A-Z a-z 0-9 . _ -"
+ENV_VAR_ALLOWED = "an environment variable name, e.g. PG_SOURCE_DSN"
+SM_ARN_ALLOWED = (
+    "a Secrets Manager secret ARN, e.g. arn:aws:secretsmanager:eu-west-1:111111111111:secret:pg-AbCdEf"
 )
-DynamoTableName = _pattern_type(r"[A-Za-z0-9_.-]{3,255}", "a DynamoDB table name: 3-255 of A-Z a-z 0-9 _ . -")
-StateKeyPrefix = _pattern_type(
-    r"[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*", "an S3 key prefix without leading/trailing '/'"
-)
-S3Prefix = _pattern_type(r"([^/\s][^\s]*)?", "an S3 key prefix without a leading '/', or empty for all")
-PgName = _pattern_type(r"[A-Za-z_][A-Za-z0-9_$]{0,62}", "a PostgreSQL identifier (max 63 characters)")
-MongoDbName = _pattern_type(r"[^/\\. \"$*<>:|?]{1,63}", 'a MongoDB database name without /\\. "$*<>:|?')
-TopicName = _pattern_type(r"[A-Za-z0-9._-]{1,249}", "a Kafka topic name: 1-249 of A-Z a-z 0-9 . _ -")
-EnvVarName = _pattern_type(r"[A-Za-z_][A-Za-z0-9_]*", "an environment variable name, e.g. PG_SOURCE_DSN")
-SecretsManagerArn = _pattern_type(
-    r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+",
-    "a Secrets Manager secret ARN, e.g. arn:aws:secretsmanager:eu-west-1:111111111111:secret:pg-AbCdEf",
-)
-SsmParameterName = _pattern_type(
-    r"/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*", "an SSM parameter name, e.g. /runbook/prod/pg-dsn"
-)
-SandboxService = _pattern_type(r"[a-z0-9][a-z0-9-]*", "a sandbox service name, e.g. postgres-source")
-PositivePath = Annotated[Path, AfterValidator(_check_relative_or_absolute_path), Allowed("a non-empty path")]
+SSM_ALLOWED = "an SSM parameter name, e.g. /runbook/prod/pg-dsn"
+SANDBOX_SERVICE_ALLOWED = "a sandbox service name, e.g. postgres-source"
+REGEX_ALLOWED = "a valid Python regular expression"
+PATH_ALLOWED = "a non-empty path"
+
+# Written out as Annotated[...] (not built by a helper) so type checkers see them as type aliases.
+Region = Annotated[str, AfterValidator(_matching(_REGION_RE, REGION_ALLOWED)), Allowed(REGION_ALLOWED)]
+AccountId = Annotated[str, AfterValidator(_matching(r"\d{12}", ACCOUNT_ALLOWED)), Allowed(ACCOUNT_ALLOWED)]
+EndpointUrl = Annotated[str, AfterValidator(_check_endpoint), Allowed(ENDPOINT_ALLOWED)]
+BucketName = Annotated[str, AfterValidator(_check_bucket), Allowed(BUCKET_ALLOWED)]
+TfAddress = Annotated[
+    str, AfterValidator(_matching(_TF_ADDRESS_RE, TF_ADDRESS_ALLOWED)), Allowed(TF_ADDRESS_ALLOWED)
+]
+Cidr = Annotated[str, AfterValidator(_check_cidr), Allowed(CIDR_ALLOWED)]
+RegexPattern = Annotated[str, AfterValidator(_check_regex), Allowed(REGEX_ALLOWED)]
+EnvName = Annotated[
+    str, AfterValidator(_matching(r"[a-z][a-z0-9-]{0,31}", ENV_NAME_ALLOWED)), Allowed(ENV_NAME_ALLOWED)
+]
+RoleArn = Annotated[
+    str,
+    AfterValidator(
+        _matching(r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}", ROLE_ARN_ALLOWED)
+    ),
+    Allowed(ROLE_ARN_ALLOWED),
+]
+DynamoTableName = Annotated[
+    str, AfterValidator(_matching(r"[A-Za-z0-9_.-]{3,255}", DYNAMO_ALLOWED)), Allowed(DYNAMO_ALLOWED)
+]
+StateKeyPrefix = Annotated[
+    str,
+    AfterValidator(_matching(r"[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*", STATE_PREFIX_ALLOWED)),
+    Allowed(STATE_PREFIX_ALLOWED),
+]
+S3Prefix = Annotated[
+    str, AfterValidator(_matching(r"([^/\s][^\s]*)?", S3_PREFIX_ALLOWED)), Allowed(S3_PREFIX_ALLOWED)
+]
+PgName = Annotated[
+    str, AfterValidator(_matching(r"[A-Za-z_][A-Za-z0-9_$]{0,62}", PG_NAME_ALLOWED)), Allowed(PG_NAME_ALLOWED)
+]
+MongoDbName = Annotated[
+    str,
+    AfterValidator(_matching(r"[^/\\. \"$*<>:|?]{1,63}", MONGO_NAME_ALLOWED)),
+    Allowed(MONGO_NAME_ALLOWED),
+]
+TopicName = Annotated[
+    str, AfterValidator(_matching(r"[A-Za-z0-9._-]{1,249}", TOPIC_ALLOWED)), Allowed(TOPIC_ALLOWED)
+]
+EnvVarName = Annotated[
+    str, AfterValidator(_matching(r"[A-Za-z_][A-Za-z0-9_]*", ENV_VAR_ALLOWED)), Allowed(ENV_VAR_ALLOWED)
+]
+SecretsManagerArn = Annotated[
+    str,
+    AfterValidator(
+        _matching(
+            r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+", SM_ARN_ALLOWED
+        )
+    ),
+    Allowed(SM_ARN_ALLOWED),
+]
+SsmParameterName = Annotated[
+    str, AfterValidator(_matching(r"/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*", SSM_ALLOWED)), Allowed(SSM_ALLOWED)
+]
+SandboxService = Annotated[
+    str,
+    AfterValidator(_matching(r"[a-z0-9][a-z0-9-]*", SANDBOX_SERVICE_ALLOWED)),
+    Allowed(SANDBOX_SERVICE_ALLOWED),
+]
+PositivePath = Annotated[Path, AfterValidator(_check_relative_or_absolute_path), Allowed(PATH_ALLOWED)]
 
 
 class _Strict(BaseModel):
@@ -258,8 +301,8 @@ class AwsParams(_Strict):
     assume_role_arn: RoleArn | None = None
     allowed_account_ids: list[AccountId] = Field(default_factory=list)
     endpoint_url: EndpointUrl | None = None
-    connect_timeout: float = Field(5.0, gt=0, le=300)
-    max_attempts: int = Field(3, ge=1, le=10)
+    connect_timeout: float = Field(default=5.0, gt=0, le=300)
+    max_attempts: int = Field(default=3, ge=1, le=10)
 
 
 class BackendParams(_Strict):
@@ -283,15 +326,15 @@ class TerraformParams(_Strict):
     backend: BackendParams | None = None
     var_files: list[PositivePath] = Field(default_factory=list)
     allow_destroy: list[TfAddress] = Field(default_factory=list)
-    plan_timeout_s: int = Field(900, gt=0, le=24 * 3600)
-    apply_timeout_s: int = Field(3600, gt=0, le=24 * 3600)
+    plan_timeout_s: int = Field(default=900, gt=0, le=24 * 3600)
+    apply_timeout_s: int = Field(default=3600, gt=0, le=24 * 3600)
 
 
 class GateParams(_Strict):
     """Approval gates. Headless: a plan passes only if all its actions are in ``auto_approve_actions``."""
 
     mode: Literal["interactive", "headless"] = "interactive"
-    auto_approve_actions: list[GateAction] = Field(default_factory=lambda: ["no-op", "read"])
+    auto_approve_actions: list[GateAction] = Field(default_factory=lambda: list(_DEFAULT_AUTO_APPROVE))
     approver: str | None = None
 
 
@@ -309,7 +352,7 @@ class DatabaseMapping(_Strict):
     name: PgName
     source_dsn_ref: SecretRef
     target_dsn_ref: SecretRef
-    jobs: int = Field(2, ge=1, le=64)
+    jobs: int = Field(default=2, ge=1, le=64)
 
 
 class MongoMapping(_Strict):
@@ -342,8 +385,8 @@ class MigrationParams(_Strict):
     postgres: list[DatabaseMapping] = Field(default_factory=list)
     mongo: list[MongoMapping] = Field(default_factory=list)
     kafka: list[TopicMapping] = Field(default_factory=list)
-    at_scale_threshold_bytes: int = Field(10 * 1024**3, gt=0)
-    workers: int = Field(4, ge=1, le=64)
+    at_scale_threshold_bytes: int = Field(default=10 * 1024**3, gt=0)
+    workers: int = Field(default=4, ge=1, le=64)
 
     @model_validator(mode="after")
     def _unique_targets(self) -> MigrationParams:
@@ -691,9 +734,9 @@ def _describe(model: type[BaseModel], loc: Sequence[Any]) -> str:
             current = args[0]
             continue
         if origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(current) if a is not type(None)]
-            if len(args) == 1:
-                current = args[0]
+            members = [a for a in typing.get_args(current) if a is not type(None)]
+            if len(members) == 1:
+                current = members[0]
                 continue
         break
     core = current

@@ -556,7 +556,7 @@ def _execute_phase(
     log.info(
         "phase %s failed in cell %s: %s: %s (notebook %s)", phase.name, cell_index, ename, evalue, output
     )
-    error = PhaseFailedError(phase.name, str(output), cell_index, ename, evalue)
+    failed = PhaseFailedError(phase.name, str(output), cell_index, ename, evalue)
     # The exit code follows the error raised inside the notebook (GateRejectedError -> 3 …).
-    error.exit_code = exit_code_for_ename(ename)
-    raise error from cause
+    failed.exit_code = exit_code_for_ename(ename)
+    raise failed from cause
