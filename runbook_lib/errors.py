@@ -279,3 +279,37 @@ class ApplyFailedError(TerraformError):
     def __init__(self, command: Sequence[str], returncode: int, stderr: str, result: Any) -> None:
         self.result = result
         super().__init__(command, returncode, stderr, hint="fix the errors above, then plan and review again")
+
+
+class DataSyncError(MigrationError):
+    """An AWS DataSync task execution ended in ERROR (or did not finish in time).
+
+    ``error_code``/``error_detail`` are DataSync's own ``Result.ErrorCode``/``ErrorDetail``, so the
+    operator can look them up in the DataSync console without parsing the message.
+    """
+
+    def __init__(self, execution_arn: str, status: str, error_code: str = "", error_detail: str = "",
+                 *, hint: str | None = None) -> None:
+        self.execution_arn = execution_arn
+        self.status = status
+        self.error_code = error_code
+        self.error_detail = error_detail
+        detail = f": {error_code} {error_detail}".rstrip() if (error_code or error_detail) else ""
+        super().__init__(f"DataSync execution {execution_arn} ended {status}{detail}",
+                         hint=hint or "see the execution in the DataSync console / its CloudWatch log group")
+
+
+class CopyFailedError(MigrationError):
+    """Some items could not be copied; everything else was copied and checkpointed, so a resume retries only these.
+
+    ``failed`` maps each item (an object key, a table …) to the error it hit; ``copied`` counts what did move.
+    """
+
+    def __init__(self, kind: str, unit: str, failed: dict[str, str], copied: int) -> None:
+        self.kind = kind
+        self.unit = unit
+        self.failed = dict(failed)
+        self.copied = copied
+        first = ", ".join(f"{k} ({v})" for k, v in list(self.failed.items())[:3])
+        super().__init__(f"{kind} {unit}: {len(self.failed)} items failed to copy ({copied} copied): {first}",
+                         hint="fix the cause and run again with --resume: verified items are not copied twice")

@@ -151,8 +151,8 @@ def parse_timestamp(value: str | None) -> datetime | None:
     text = value.replace("Z", "+00:00")
     if "." in text:
         head, _, frac_tz = text.partition(".")
-        digits = "".join(ch for ch in frac_tz if ch.isdigit())
-        tz = frac_tz[len(digits) :]
+        end = len(frac_tz) - len(frac_tz.lstrip("0123456789"))
+        digits, tz = frac_tz[:end], frac_tz[end:]
         text = f"{head}.{digits[:6].ljust(6, '0')}{tz}"
     try:
         return datetime.fromisoformat(text)

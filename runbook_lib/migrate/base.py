@@ -131,6 +131,29 @@ class Migrator(abc.ABC):
             progress = tqdm
         self.progress = progress
 
+    @classmethod
+    def from_params(
+        cls,
+        params: Any,
+        sandbox_state: Any | None,
+        *,
+        checkpoint_dir: Path | None = None,
+        progress: ProgressFactory | None = None,
+    ) -> Migrator:
+        """Build this migrator from validated run parameters (what ``runbook migrate KIND`` calls).
+
+        Args:
+            params: the ``runbook_lib.params.RunbookParams`` of the environment.
+            sandbox_state: the running ``SandboxState`` when ``params.is_sandbox``, else None; sandbox
+                secret references and endpoints resolve through it.
+            checkpoint_dir: where checkpoints go; :func:`default_checkpoint_dir` when None.
+            progress: tqdm-like factory; tqdm.auto when None.
+        """
+        from runbook_lib.errors import MigrationError
+
+        raise MigrationError(f"the {cls.kind} migrator cannot be built from params yet",
+                             hint=f"construct {cls.__name__} directly")
+
     @abc.abstractmethod
     def check(self) -> CheckReport:
         """Compatibility of the source with the target service, before anything moves."""
@@ -152,6 +175,25 @@ class Migrator(abc.ABC):
             raise CompatibilityError(self.kind, [f"{f.object}: {f.message}" for f in check.blockers])
         copy = None if verify_only else self.copy(resume=resume)
         return MigrationResult(self.kind, check, copy, self.verify())
+
+
+#: Overrides where checkpoints live (tests, or a volume that outlives the machine).
+CHECKPOINT_DIR_ENV = "RUNBOOK_CHECKPOINT_DIR"
+
+
+def default_checkpoint_dir(env: str, kind: str) -> Path:
+    """``<RUNBOOK_CHECKPOINT_DIR or outputs/.checkpoints>/<env>/<kind>``.
+
+    Why under ``outputs/``: it is git-ignored and already the place an operator backs up after
+    a run; the leading dot keeps it out of ``outputs/*/`` listings of run folders.
+    """
+    import os
+
+    from runbook_lib.params import project_root
+
+    root = os.environ.get(CHECKPOINT_DIR_ENV)
+    base = Path(root) if root else project_root() / "outputs" / ".checkpoints"
+    return base / env / kind
 
 
 _REGISTRY: dict[str, type[Migrator]] = {}

@@ -15,6 +15,7 @@ remote_state_config = {
   region = "eu-west-1"
 }
 
+enable_tls_only_policy      = true
 enable_access_logging       = true
 enable_replication          = false # dev data is disposable
 rds_instance_class          = "db.t4g.medium"

@@ -12,3 +12,7 @@ tags = {
 # Sandbox teardown (not a moto gap): destroy must leave moto empty without manual steps.
 force_destroy       = true
 deletion_protection = false
+
+# moto evaluates bucket-policy conditions only for StringEquals and ignores the rest, so the
+# "Deny unless aws:SecureTransport" statement denies every object request, the backend's own included.
+enable_tls_only_policy = false

@@ -22,6 +22,9 @@ remote_state_config = {
 }
 
 enable_access_logging = true
+# moto ignores bucket-policy conditions other than StringEquals: the TLS-only Deny would refuse every
+# object request (ingest Lambda, migration copies) in the sandbox.
+enable_tls_only_policy = false
 # Replication: moto stores the configuration without checking the DR buckets, so the module path is
 # exercised; the DR buckets themselves belong to the DR account and are not created here.
 enable_replication = true

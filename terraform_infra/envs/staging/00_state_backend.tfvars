@@ -11,3 +11,5 @@ tags = {
 
 force_destroy       = false
 deletion_protection = true
+
+enable_tls_only_policy = true

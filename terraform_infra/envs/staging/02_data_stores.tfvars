@@ -15,6 +15,7 @@ remote_state_config = {
   region = "eu-west-1"
 }
 
+enable_tls_only_policy      = true
 enable_access_logging       = true
 enable_replication          = false # staging mirrors prod's shape but not its DR copy
 rds_instance_class          = "db.r6g.large"

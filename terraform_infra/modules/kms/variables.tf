@@ -35,12 +35,12 @@ variable "keys" {
 }
 
 variable "rotation_period_in_days" {
-  description = "Automatic rotation period for every key. KMS accepts 90-2560 days; 365 is the long-standing default."
+  description = "Automatic rotation period for every key, 90-2560 days. Null leaves the KMS default (365 days) and does not send the setting, which older KMS stand-ins (moto) do not store."
   type        = number
-  default     = 365
+  default     = null
 
   validation {
-    condition     = var.rotation_period_in_days >= 90 && var.rotation_period_in_days <= 2560
+    condition     = var.rotation_period_in_days == null || (coalesce(var.rotation_period_in_days, 365) >= 90 && coalesce(var.rotation_period_in_days, 365) <= 2560)
     error_message = "rotation_period_in_days must be between 90 and 2560."
   }
 }

@@ -241,18 +241,21 @@ resource "aws_security_group" "this" {
   }
 }
 
-resource "aws_vpc_security_group_ingress_rule" "this" {
+# Ingress uses aws_security_group_rule, which reads rules back through DescribeSecurityGroups: the
+# sandbox stand-in (moto) answers DescribeSecurityGroupRules with account-qualified group references
+# and no descriptions, which would leave aws_vpc_security_group_ingress_rule drifting forever.
+resource "aws_security_group_rule" "ingress" {
   for_each = local.ingress_rules
 
-  security_group_id            = aws_security_group.this[each.value.group].id
-  description                  = each.value.description
-  ip_protocol                  = each.value.protocol
-  from_port                    = each.value.protocol == "-1" ? null : each.value.from_port
-  to_port                      = each.value.protocol == "-1" ? null : each.value.to_port
-  cidr_ipv4                    = each.value.cidr
-  referenced_security_group_id = each.value.source == null ? null : aws_security_group.this[each.value.source].id
-
-  tags = merge(var.tags, { Name = "${var.name_prefix}-${each.key}" })
+  type                     = "ingress"
+  security_group_id        = aws_security_group.this[each.value.group].id
+  description              = each.value.description
+  protocol                 = each.value.protocol
+  from_port                = each.value.protocol == "-1" ? 0 : each.value.from_port
+  to_port                  = each.value.protocol == "-1" ? 0 : each.value.to_port
+  self                     = each.value.source == each.value.group ? true : null
+  source_security_group_id = each.value.source != null && each.value.source != each.value.group ? aws_security_group.this[each.value.source].id : null
+  cidr_blocks              = each.value.cidr == null ? null : [each.value.cidr]
 }
 
 resource "aws_vpc_security_group_egress_rule" "vpc" {

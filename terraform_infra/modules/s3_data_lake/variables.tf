@@ -61,6 +61,12 @@ variable "force_destroy" {
   default     = false
 }
 
+variable "enable_tls_only_policy" {
+  description = "Attach to every bucket the policy that denies requests without TLS (1.2 or later). Only a stand-in that cannot evaluate policy conditions (moto) needs false: it applies the Deny to every object request."
+  type        = bool
+  default     = true
+}
+
 variable "enable_access_logging" {
   description = "Create a central access-log bucket and send every zone's S3 server access logs to it. Other stacks can point their buckets at it too."
   type        = bool

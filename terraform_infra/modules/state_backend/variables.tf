@@ -58,6 +58,12 @@ variable "noncurrent_version_expiration_days" {
   }
 }
 
+variable "enable_tls_only_policy" {
+  description = "Attach the bucket policy that denies requests without TLS. Only a stand-in that cannot evaluate policy conditions (moto) needs false: it applies the Deny to every object request, including the backend's own."
+  type        = bool
+  default     = true
+}
+
 variable "access_log_bucket" {
   description = "Bucket that receives S3 server access logs for the state bucket. Null disables them (the central log bucket is created later, in stack 02; set this on a second apply)."
   type        = string

@@ -9,4 +9,6 @@ module "state_backend" {
   force_destroy       = var.force_destroy
   deletion_protection = var.deletion_protection
   access_log_bucket   = var.access_log_bucket
+
+  enable_tls_only_policy = var.enable_tls_only_policy
 }

@@ -41,3 +41,9 @@ variable "access_log_bucket" {
   type        = string
   default     = null
 }
+
+variable "enable_tls_only_policy" {
+  description = "Bucket policies that deny requests without TLS. False only against moto, which ignores policy conditions and so denies every object request."
+  type        = bool
+  default     = true
+}

@@ -29,9 +29,10 @@ module "s3_data_lake" {
       try(var.data_lake_lifecycle[z], { noncurrent_version_expiration_days = 90 }),
     )
   }
-  kms_key_arn           = local.net.kms_key_arns["data"]
-  force_destroy         = var.force_destroy
-  enable_access_logging = var.enable_access_logging
+  kms_key_arn            = local.net.kms_key_arns["data"]
+  force_destroy          = var.force_destroy
+  enable_access_logging  = var.enable_access_logging
+  enable_tls_only_policy = var.enable_tls_only_policy
 
   enable_replication                  = var.enable_replication
   replication_destination_bucket_arns = var.replication_destination_bucket_arns

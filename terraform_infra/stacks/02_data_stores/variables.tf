@@ -166,3 +166,9 @@ variable "docdb_instance_count" {
   type        = number
   default     = 3
 }
+
+variable "enable_tls_only_policy" {
+  description = "Bucket policies that deny requests without TLS. False only against moto, which ignores policy conditions and so denies every object request."
+  type        = bool
+  default     = true
+}

@@ -1,0 +1,174 @@
+"""``runbook tf`` end to end against the stand-in terraform binary and a params file written for the test."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from runbook_lib.cli import main
+
+pytestmark = pytest.mark.unit
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
+
+PARAMS = """\
+env: {env}
+aws:
+  region: eu-west-1
+terraform:
+  binary: terraform
+  stacks_dir: {stacks}
+  allow_destroy: {allow}
+gates:
+  mode: {mode}
+  auto_approve_actions: [no-op, read, create, update]
+  approver: unit-policy
+"""
+
+
+@pytest.fixture
+def setup(tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "terraform"
+    fake.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FIXTURES / "fake_terraform.py"}" "$@"\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", str(bin_dir) + os.pathsep + os.environ.get("PATH", ""))
+    monkeypatch.delenv("RUNBOOK_TERRAFORM_BINARY", raising=False)
+    log = tmp_path / "calls.jsonl"
+    monkeypatch.setenv("FAKE_TF_LOG", str(log))
+    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "tf_data_create.json"))
+    monkeypatch.setenv("FAKE_TF_APPLY", str(FIXTURES / "apply_ok.jsonl"))
+    monkeypatch.setenv("FAKE_TF_OUTPUTS", str(FIXTURES / "outputs.json"))
+    monkeypatch.delenv("FAKE_TF_LOCK", raising=False)
+    monkeypatch.delenv("FAKE_TF_DRIFT", raising=False)
+    stacks = tmp_path / "stacks"
+    (stacks / "demo").mkdir(parents=True)
+    (stacks / "demo" / "main.tf").write_text('resource "terraform_data" "x" {}\n')
+    params = tmp_path / "params"
+    params.mkdir()
+    monkeypatch.setenv("RUNBOOK_PARAMS_DIR", str(params))
+
+    def write_params(env: str = "unit", mode: str = "headless", allow: str = "[]") -> None:
+        (params / f"{env}.yaml").write_text(PARAMS.format(env=env, stacks=stacks, mode=mode, allow=allow))
+
+    write_params()
+
+    class Setup:
+        plan_file = stacks / "demo" / ".terraform" / "envs" / "unit" / "runbook.tfplan"
+
+        @staticmethod
+        def calls(command: str) -> list[dict]:
+            lines = log.read_text().splitlines() if log.exists() else []
+            return [c for c in map(json.loads, lines) if c["argv"][0] == command]
+
+    Setup.write_params = staticmethod(write_params)
+    return Setup
+
+
+def _json(capsys) -> dict:
+    return json.loads(capsys.readouterr().out)
+
+
+def test_plan_then_apply_by_policy(setup, capsys):
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json"]) == 0
+    planned = _json(capsys)
+    raw = json.loads((FIXTURES / "tf_data_create.json").read_text())
+    assert planned["summary"]["counts"]["create"] == len(raw["resource_changes"])
+    assert planned["review"]["plan_path"] == str(setup.plan_file)
+    assert Path(str(setup.plan_file) + ".review.json").exists()
+    assert setup.calls("init"), "plan runs init first"
+
+    assert main(["tf", "apply", "--stack", "demo", "--env", "unit", "--json", "--auto-approve-policy"]) == 0
+    applied = _json(capsys)
+    assert applied["gate"]["approved"] is True
+    assert applied["gate"]["decided_by"] == "policy:unit-policy"
+    assert applied["gate"]["plan_sha256"] == planned["review"]["plan_sha256"]
+    assert applied["result"]["ok"] is True
+    assert {r["status"] for r in applied["result"]["resources"]} == {"complete"}
+    (apply_call,) = setup.calls("apply")
+    assert apply_call["argv"][-1] == str(setup.plan_file)
+
+
+def test_plan_prints_a_table(setup, capsys):
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit"]) == 0
+    out = capsys.readouterr().out
+    assert "terraform_data.keep" in out and "create" in out
+    assert "runbook tf apply" in out
+
+
+def test_policy_rejects_deletes(setup, capsys, monkeypatch):
+    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "tf_data_mixed.json"))
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json"]) == 0
+    capsys.readouterr()
+    code = main(["tf", "apply", "--stack", "demo", "--env", "unit", "--json", "--auto-approve-policy"])
+    assert code == 3
+    assert "outside the policy" in capsys.readouterr().err
+    assert setup.calls("apply") == []
+
+
+def test_stale_plan_is_refused(setup, capsys):
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json"]) == 0
+    setup.plan_file.write_text("someone re-planned\n")
+    assert main(["tf", "apply", "--stack", "demo", "--env", "unit", "--auto-approve-policy"]) == 1
+    assert "not the reviewed plan" in capsys.readouterr().err
+    assert setup.calls("apply") == []
+
+
+def test_apply_without_a_reviewed_plan(setup, capsys):
+    assert main(["tf", "apply", "--stack", "demo", "--env", "unit", "--auto-approve-policy"]) == 1
+    assert "runbook tf plan" in capsys.readouterr().err
+
+
+def test_plan_from_another_env_is_refused(setup, capsys):
+    setup.write_params(env="other")
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json",
+                 "--plan-file", str(setup.plan_file)]) == 0
+    capsys.readouterr()
+    code = main(["tf", "apply", "--stack", "demo", "--env", "other", "--plan-file", str(setup.plan_file),
+                 "--auto-approve-policy"])
+    assert code == 1
+    assert "made for env 'unit'" in capsys.readouterr().err
+
+
+def test_interactive_mode_without_terminal_rejects(setup, capsys, monkeypatch):
+    setup.write_params(mode="interactive")
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert main(["tf", "apply", "--stack", "demo", "--env", "unit"]) == 3
+    assert "no approver" in capsys.readouterr().err
+    assert setup.calls("apply") == []
+
+
+def test_destructive_plan_is_refused_even_with_a_permissive_policy(setup, capsys, monkeypatch):
+    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "aws_s3_replace.json"))
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit"]) == 0
+    assert "WILL BE REFUSED" in capsys.readouterr().out
+    assert main(["tf", "apply", "--stack", "demo", "--env", "unit", "--auto-approve-policy"]) == 3
+    assert "aws_s3_bucket.this" in capsys.readouterr().err
+    assert setup.calls("apply") == []
+
+
+def test_drift(setup, capsys, monkeypatch):
+    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "aws_s3_drift_refresh_only.json"))
+    monkeypatch.setenv("FAKE_TF_DRIFT", "1")
+    assert main(["tf", "drift", "--stack", "demo", "--env", "unit", "--json", "--fail-on-drift"]) == 1
+    report = _json(capsys)
+    assert report["has_drift"] is True
+    assert report["items"][0]["address"] == "aws_s3_bucket.this"
+    monkeypatch.delenv("FAKE_TF_DRIFT")
+    assert main(["tf", "drift", "--stack", "demo", "--env", "unit", "--fail-on-drift"]) == 0
+
+
+def test_destroy_goes_through_the_policy(setup, capsys, monkeypatch):
+    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "tf_data_destroy.json"))
+    assert main(["tf", "destroy", "--stack", "demo", "--env", "unit", "--json", "--auto-approve-policy"]) == 3
+    assert setup.calls("apply") == []
+    assert "-destroy" in setup.calls("plan")[0]["argv"]

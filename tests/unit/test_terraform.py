@@ -1,0 +1,295 @@
+"""TerraformRunner against a stand-in terraform binary that replays captured output (offline, fast)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from runbook_lib.errors import (
+    ApplyFailedError,
+    DestructiveChangeError,
+    PlanError,
+    PlanRejectedError,
+    StalePlanError,
+    StateLockError,
+    ToolMissingError,
+)
+from runbook_lib.gates import DecisionLog, PendingGate, headless_gate
+from runbook_lib.plan import SENSITIVE
+from runbook_lib.terraform import (
+    TerraformRunner,
+    read_review_metadata,
+    render_backend_config,
+    resolve_binary,
+    review_path_for,
+)
+
+pytestmark = pytest.mark.unit
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
+ALL_ACTIONS = ["no-op", "create", "read", "update", "delete", "replace"]
+
+
+class FakeTerraform:
+    def __init__(self, root: Path) -> None:
+        self.bin_dir = root / "bin"
+        self.bin_dir.mkdir()
+        self.path = self.bin_dir / "terraform"
+        self.path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FIXTURES / "fake_terraform.py"}" "$@"\n')
+        self.path.chmod(self.path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        self.log = root / "calls.jsonl"
+
+    def calls(self, command: str | None = None) -> list[dict]:
+        if not self.log.exists():
+            return []
+        calls = [json.loads(line) for line in self.log.read_text().splitlines()]
+        return [c for c in calls if command is None or c["argv"][0] == command]
+
+
+@pytest.fixture
+def fake(tmp_path, monkeypatch) -> FakeTerraform:
+    fake = FakeTerraform(tmp_path)
+    monkeypatch.setenv("FAKE_TF_LOG", str(fake.log))
+    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "tf_data_mixed.json"))
+    monkeypatch.setenv("FAKE_TF_APPLY", str(FIXTURES / "apply_ok.jsonl"))
+    monkeypatch.setenv("FAKE_TF_OUTPUTS", str(FIXTURES / "outputs.json"))
+    monkeypatch.delenv("FAKE_TF_LOCK", raising=False)
+    monkeypatch.delenv("FAKE_TF_DRIFT", raising=False)
+    return fake
+
+
+@pytest.fixture
+def stack(tmp_path) -> Path:
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    (stack / "main.tf").write_text('resource "terraform_data" "x" {}\n')
+    return stack
+
+
+def _runner(fake: FakeTerraform, stack: Path, **kwargs) -> TerraformRunner:
+    return TerraformRunner(stack, binary=str(fake.path), **kwargs)
+
+
+def _approve(review, log=None):
+    return headless_gate(review, ALL_ACTIONS, "test", decisions=log or DecisionLog())
+
+
+def test_every_command_is_non_interactive_and_colourless(fake, stack, tmp_path):
+    var_file = tmp_path / "vars.tfvars"
+    var_file.write_text('phase = 2\n')
+    runner = _runner(fake, stack, var_files=[var_file], data_dir=tmp_path / "data", env={"AWS_REGION": "eu-west-1"})
+    runner.init()
+    review = runner.plan()
+    runner.apply(review, gate=_approve(review), progress=False)
+    runner.outputs()
+    calls = fake.calls()
+    assert [c["argv"][0] for c in calls] == ["init", "plan", "show", "apply", "output"]
+    for call in calls:
+        assert call["cwd"] == str(stack.resolve())
+        assert "-no-color" in call["argv"]
+        assert call["env"]["TF_IN_AUTOMATION"] == "1"
+        assert call["env"]["TF_DATA_DIR"] == str((tmp_path / "data").resolve())
+        assert call["env"]["AWS_REGION"] == "eu-west-1"
+        if call["argv"][0] in ("init", "plan", "apply"):
+            assert "-input=false" in call["argv"]
+    plan_argv = fake.calls("plan")[0]["argv"]
+    assert f"-var-file={var_file.resolve()}" in plan_argv
+    assert "-json" in plan_argv
+    assert f"-out={review.plan_path}" in plan_argv
+    assert fake.calls("apply")[0]["argv"][-1] == str(review.plan_path)  # the saved file, nothing else
+
+
+def test_plan_records_the_file_sha256_and_a_review(fake, stack):
+    runner = _runner(fake, stack, env_name="unit")
+    review = runner.plan()
+    assert review.plan_sha256 == hashlib.sha256(review.plan_path.read_bytes()).hexdigest()
+    assert review.plan.raw_sha256 == review.plan_sha256
+    assert review.plan.resource_changes["terraform_data.replace"].action == "replace"
+    meta = read_review_metadata(review.plan_path)
+    assert meta["plan_sha256"] == review.plan_sha256
+    assert meta["env"] == "unit"
+    assert meta["summary"]["counts"] == review.plan.counts()
+    assert review.review_path == review_path_for(review.plan_path)
+    assert "s3cr3t" not in review.review_path.read_text()
+
+
+def test_a_changed_plan_file_is_stale_and_nothing_is_applied(fake, stack):
+    runner = _runner(fake, stack)
+    review = runner.plan()
+    gate = _approve(review)
+    runner.plan(review.plan_path)  # re-plan into the same file after the review
+    with pytest.raises(StalePlanError) as caught:
+        runner.apply(review, gate=gate, progress=False)
+    assert caught.value.reviewed_sha256 == review.plan_sha256
+    assert caught.value.actual_sha256 == hashlib.sha256(review.plan_path.read_bytes()).hexdigest()
+    assert fake.calls("apply") == []
+
+
+def test_missing_plan_file_is_a_plan_error(fake, stack):
+    runner = _runner(fake, stack)
+    review = runner.plan()
+    review.plan_path.unlink()
+    with pytest.raises(PlanError, match="does not exist"):
+        runner.apply(review, gate=_approve(review), progress=False)
+
+
+def test_apply_waits_for_the_gate(fake, stack):
+    runner = _runner(fake, stack)
+    review = runner.plan()
+    pending = PendingGate(review, decisions=DecisionLog())
+    with pytest.raises(PlanError, match="not approved yet"):
+        runner.apply(review, gate=pending, progress=False)
+    with pytest.raises(PlanError, match="approved gate"):
+        runner.apply(review, progress=False)
+    assert fake.calls("apply") == []
+    pending.approve(by="tester")
+    result = runner.apply(review, gate=pending, progress=True)
+    assert result.ok
+    assert result.gate is pending.decision
+
+
+def test_a_rejected_gate_applies_nothing(fake, stack):
+    runner = _runner(fake, stack)
+    review = runner.plan()
+    pending = PendingGate(review, decisions=DecisionLog())
+    pending.reject(by="tester", reason="no")
+    with pytest.raises(PlanRejectedError):
+        runner.apply(review, gate=pending, progress=False)
+    assert fake.calls("apply") == []
+
+
+def test_destructive_plan_is_refused_before_apply(fake, stack, monkeypatch):
+    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "aws_s3_replace.json"))
+    runner = _runner(fake, stack)
+    review = runner.plan()
+    assert review.refused == ["aws_s3_bucket.this"]
+    with pytest.raises(DestructiveChangeError):
+        runner.apply(review, gate=_approve(review), progress=False)
+    assert fake.calls("apply") == []
+    allowed = _runner(fake, stack, allow_destroy=["aws_s3_bucket.this"])
+    assert allowed.apply(review, gate=_approve(review), progress=False).ok
+
+
+def test_apply_result_is_typed(fake, stack):
+    runner = _runner(fake, stack)
+    review = runner.plan()
+    result = runner.apply(review, gate=_approve(review), progress=False)
+    frame = result.to_frame()
+    assert len(frame) == 6 and set(frame["status"]) == {"complete"}
+    assert result.change_summary["add"] == 6
+    assert result.outputs["secret_out"].value == SENSITIVE
+    assert result.plan_sha256 == review.plan_sha256
+    json.dumps(result.to_dict(), default=str)
+
+
+def test_failed_apply_carries_per_resource_status(fake, stack, monkeypatch):
+    monkeypatch.setenv("FAKE_TF_APPLY", str(FIXTURES / "apply_errored.jsonl"))
+    runner = _runner(fake, stack)
+    review = runner.plan()
+    with pytest.raises(ApplyFailedError) as caught:
+        runner.apply(review, gate=_approve(review), progress=False)
+    result = caught.value.result
+    statuses = {s.address: s.status for s in result.resources}
+    assert statuses == {"terraform_data.ok": "complete", "terraform_data.broken": "errored"}
+    assert not result.ok
+    assert "local-exec provisioner error" in caught.value.stderr
+
+
+def test_state_lock_conflict(fake, stack, monkeypatch):
+    monkeypatch.setenv("FAKE_TF_LOCK", "1")
+    runner = _runner(fake, stack)
+    with pytest.raises(StateLockError) as caught:
+        runner.plan()
+    lock_file = json.loads((FIXTURES / "lock_info.json").read_text())
+    for key in ("ID", "Who", "Operation"):
+        assert caught.value.lock_info[key] == lock_file[key]
+    assert lock_file["ID"] in caught.value.hint
+
+
+def test_outputs_are_typed_and_masked(fake, stack):
+    runner = _runner(fake, stack)
+    raw = json.loads((FIXTURES / "outputs.json").read_text())
+    outputs = runner.outputs()
+    assert set(outputs) == set(raw)
+    assert outputs["secret_out"].sensitive and outputs["secret_out"].value == SENSITIVE
+    assert outputs["phase"].value == raw["phase"]["value"] and outputs["phase"].type == "number"
+    assert runner.outputs(reveal=True)["secret_out"].value == raw["secret_out"]["value"]
+
+
+def test_drift_report(fake, stack, monkeypatch):
+    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "aws_s3_drift_refresh_only.json"))
+    runner = _runner(fake, stack)
+    clean = runner.drift()
+    assert clean.has_drift is False  # exit code 0
+    monkeypatch.setenv("FAKE_TF_DRIFT", "1")
+    report = runner.drift()
+    assert report.has_drift and report.exit_code == 2
+    frame = report.to_frame().set_index("address")
+    assert "tags.Owner" in frame.loc["aws_s3_bucket.this", "changed"]
+    argv = fake.calls("plan")[-1]["argv"]
+    assert "-refresh-only" in argv and "-detailed-exitcode" in argv
+
+
+def test_backend_config_is_passed_as_a_file(fake, stack):
+    runner = _runner(fake, stack, backend_config={"bucket": "b", "key": "k/x.tfstate", "use_path_style": True})
+    runner.init(backend_config={"endpoints": {"s3": "http://127.0.0.1:1"}})
+    (call,) = fake.calls("init")
+    assert call["backend_config"] == render_backend_config(
+        {"bucket": "b", "key": "k/x.tfstate", "use_path_style": True, "endpoints": {"s3": "http://127.0.0.1:1"}}
+    )
+    assert 'endpoints = {"s3": "http://127.0.0.1:1"}' in call["backend_config"]
+    leftover = [a for a in call["argv"] if a.startswith("-backend-config=")]
+    assert not Path(leftover[0].split("=", 1)[1]).exists()  # the temporary file is gone
+
+
+def test_endpoint_override_is_written_and_removed(fake, stack, monkeypatch):
+    import runbook_lib.tf_override as tf_override
+
+    calls: list[tuple] = []
+
+    def fake_write(stack_dir, endpoint_url, region):
+        calls.append((Path(stack_dir), endpoint_url, region))
+        path = Path(stack_dir) / tf_override.OVERRIDE_FILE_NAME
+        path.write_text("# override\n")
+        return path
+
+    monkeypatch.setattr(tf_override, "write_override", fake_write)
+    _runner(fake, stack, endpoint_url="http://127.0.0.1:5000", region="eu-west-1").init()
+    assert calls == [(stack.resolve(), "http://127.0.0.1:5000", "eu-west-1")]
+    assert (stack / tf_override.OVERRIDE_FILE_NAME).exists()
+    _runner(fake, stack).init()  # no endpoint: a left-over override must not redirect a real run
+    assert not (stack / tf_override.OVERRIDE_FILE_NAME).exists()
+
+
+def test_missing_binary_names_the_fix(tmp_path, monkeypatch):
+    with pytest.raises(ToolMissingError):
+        resolve_binary(str(tmp_path / "nope" / "terraform"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("RUNBOOK_TERRAFORM_BINARY", raising=False)
+    with pytest.raises(ToolMissingError) as caught:
+        resolve_binary("tofu")
+    assert caught.value.hint and "install" in caught.value.hint.lower()
+    with pytest.raises(ToolMissingError):
+        resolve_binary("auto")
+
+
+def test_auto_finds_terraform_on_path(fake, monkeypatch):
+    monkeypatch.setenv("PATH", str(fake.bin_dir) + os.pathsep + os.environ.get("PATH", ""))
+    monkeypatch.delenv("RUNBOOK_TERRAFORM_BINARY", raising=False)
+    assert resolve_binary("auto") == str(fake.path)
+    assert resolve_binary("terraform") == str(fake.path)
+
+
+def test_destroy_plans_with_destroy_then_guards(fake, stack, monkeypatch):
+    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "tf_data_destroy.json"))
+    runner = _runner(fake, stack)
+    review, result = runner.destroy(lambda r: headless_gate(r, ["delete"], decisions=DecisionLog()), progress=False)
+    assert review.destroy and "-destroy" in fake.calls("plan")[0]["argv"]
+    assert result.ok
+    assert review.plan_path.name == "runbook-destroy.tfplan"
