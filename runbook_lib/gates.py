@@ -47,9 +47,14 @@ ALWAYS_ALLOWED = frozenset({"no-op"})
 class ReviewLike(Protocol):
     """What a gate needs of a plan review (``runbook_lib.terraform.PlanReview``)."""
 
-    plan: Plan
-    plan_sha256: str
-    plan_path: Path
+    @property
+    def plan(self) -> Plan: ...
+
+    @property
+    def plan_sha256(self) -> str: ...
+
+    @property
+    def plan_path(self) -> Path: ...
 
 
 @dataclass(frozen=True)
@@ -213,6 +218,10 @@ class PendingGate:
         self.decision: GateDecision | None = None
         self.widget: Any = None
         self._status: Any = None
+
+    def __repr__(self) -> str:
+        by = f" by {self.decision.decided_by}" if self.decision else ""
+        return f"<PendingGate {self.gate!r} plan {self.review.plan_sha256[:12]}: {self.state}{by}>"
 
     @property
     def state(self) -> str:

@@ -227,15 +227,16 @@ def _mask_equal(value: Any, secrets: frozenset[str]) -> Any:
     return value
 
 
-def _collect_strings(value: Any, sink: Callable[[str], None]) -> None:
+def collect_strings(value: Any, sink: Callable[[str], None]) -> None:
+    """Call ``sink`` with every string inside ``value`` (used to hand secrets to the redactor)."""
     if isinstance(value, str):
         sink(value)
     elif isinstance(value, dict):
         for item in value.values():
-            _collect_strings(item, sink)
+            collect_strings(item, sink)
     elif isinstance(value, list):
         for item in value:
-            _collect_strings(item, sink)
+            collect_strings(item, sink)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -392,9 +393,9 @@ def parse_resource_change(
             b, a = _get_path(before_raw, path), _get_path(after_raw, path)
             if secret_sink is not None:
                 if b is not _ABSENT:
-                    _collect_strings(b, secret_sink)
+                    collect_strings(b, secret_sink)
                 if a is not _ABSENT:
-                    _collect_strings(a, secret_sink)
+                    collect_strings(a, secret_sink)
             if compare and b != a:
                 changed.append(path)
         sensitive_changes = tuple(changed)
@@ -435,9 +436,9 @@ def _parse_output_change(
     before, after = raw.get("before"), raw.get("after")
     if secret_sink is not None:
         if before_sensitive is True:
-            _collect_strings(before, secret_sink)
+            collect_strings(before, secret_sink)
         if after_sensitive is True:
-            _collect_strings(after, secret_sink)
+            collect_strings(after, secret_sink)
     if raw.get("after_unknown"):
         after = mark_unknown(after, raw["after_unknown"])
     return OutputChange(

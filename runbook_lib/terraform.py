@@ -44,6 +44,7 @@ import pandas as pd
 from runbook_lib import redact
 from runbook_lib.errors import (
     ApplyFailedError,
+    ParamsError,
     PlanError,
     StalePlanError,
     StateLockError,
@@ -52,7 +53,7 @@ from runbook_lib.errors import (
 )
 from runbook_lib.gates import GateDecision, PendingGate, require_approval
 from runbook_lib.guard import DestructiveFinding, check_destructive, destructive_findings
-from runbook_lib.plan import SENSITIVE, Plan, parse_plan
+from runbook_lib.plan import SENSITIVE, Plan, collect_strings, parse_plan
 from runbook_lib.process import CommandResult, run_command
 from runbook_lib.tf_messages import (
     ApplyStream,
@@ -311,7 +312,8 @@ class TerraformRunner:
         env: extra environment variables for every command (``AWS_PROFILE``, ``TF_CLI_CONFIG_FILE`` …).
         var_files: ``-var-file`` arguments for plans (made absolute: commands run in ``stack_dir``).
         backend_config: ``-backend-config`` values for ``init`` (written to a temporary ``.tfbackend``
-            file, so map values such as ``endpoints`` work).
+            file, so map values such as ``endpoints`` work); they win over ``backend_config_files``.
+        backend_config_files: ``-backend-config`` files (e.g. ``envs/<env>/backend.hcl``), passed first.
         allow_destroy: addresses the destructive-change guard lets through (``terraform.allow_destroy``).
         endpoint_url: an AWS stand-in URL; when set, ``_sandbox_override.tf`` is written before
             init/plan, and when not set a stale override file is removed.
@@ -330,6 +332,7 @@ class TerraformRunner:
         env: Mapping[str, str] | None = None,
         var_files: Iterable[str | Path] = (),
         backend_config: Mapping[str, Any] | None = None,
+        backend_config_files: Iterable[str | Path] = (),
         allow_destroy: Sequence[str] = (),
         endpoint_url: str | None = None,
         region: str | None = None,
@@ -342,13 +345,12 @@ class TerraformRunner:
     ) -> None:
         self.stack_dir = Path(stack_dir).resolve()
         if not self.stack_dir.is_dir():
-            raise PlanError(
-                f"stack directory {self.stack_dir} does not exist", hint="check --stack / stacks_dir"
-            )
+            raise ParamsError("stack", str(self.stack_dir), "an existing Terraform root directory")
         self.binary = resolve_binary(binary)
         self.env = dict(env or {})
         self.var_files = [Path(v).resolve() for v in var_files]
         self.backend_config = dict(backend_config or {})
+        self.backend_config_files = [Path(f).resolve() for f in backend_config_files]
         self.allow_destroy = list(allow_destroy)
         self.endpoint_url = endpoint_url
         self.region = region or self.env.get("AWS_REGION") or "us-east-1"
@@ -366,9 +368,12 @@ class TerraformRunner:
         """A runner for ``stack`` (a path, or a name under ``terraform.stacks_dir``) configured by the params.
 
         Sets: binary, var files (``terraform.var_files`` plus ``<env_dir>/<stack>.tfvars`` if it exists),
-        S3 backend config from ``terraform.backend`` (key ``<key_prefix>/<stack>.tfstate``; pointed at the
-        stand-in when ``aws.endpoint_url`` is set), the endpoint override, ``allow_destroy``, timeouts,
-        and a per-environment ``TF_DATA_DIR`` (``<stack>/.terraform/envs/<env>``).
+        the endpoint override, ``allow_destroy``, timeouts, a per-environment ``TF_DATA_DIR``
+        (``<stack>/.terraform/envs/<env>``) and, for a stack with an ``s3`` backend,
+        ``<env_dir>/backend.hcl`` (if present) plus :func:`backend_config_from_params`.
+
+        Not handled: the ``path`` of a ``local`` backend (stack 00's state); pass
+        ``backend_config={"path": ...}`` in ``overrides``.
         """
         from runbook_lib.endpoints import aws_endpoint_url
 
@@ -384,11 +389,19 @@ class TerraformRunner:
             per_stack = _absolute(tf.env_dir, root) / f"{stack_dir.name}.tfvars"
             if per_stack.exists() and per_stack not in var_files:
                 var_files.append(per_stack)
+        backend_files: list[Path] = []
+        backend: dict[str, Any] = {}
+        backend_type = detect_backend_type(stack_dir)
+        if backend_type == "s3" or (backend_type is None and tf.backend is not None):
+            if tf.env_dir is not None and (_absolute(tf.env_dir, root) / "backend.hcl").exists():
+                backend_files.append(_absolute(tf.env_dir, root) / "backend.hcl")
+            backend = backend_config_from_params(params, stack_dir.name, endpoint)
         kwargs: dict[str, Any] = {
             "binary": tf.binary,
             "env": env,
             "var_files": var_files,
-            "backend_config": backend_config_from_params(params, stack_dir.name, endpoint),
+            "backend_config": backend,
+            "backend_config_files": backend_files,
             "allow_destroy": list(tf.allow_destroy),
             "endpoint_url": endpoint,
             "region": params.aws.region,
@@ -473,18 +486,26 @@ class TerraformRunner:
         backend_config: Mapping[str, Any] | None = None,
         *,
         upgrade: bool = False,
-        reconfigure: bool = False,
+        reconfigure: bool | None = None,
     ) -> CommandResult:
-        """``init``, with the runner's backend config merged with ``backend_config``."""
+        """``init``, with the runner's backend config merged with ``backend_config``.
+
+        ``reconfigure`` defaults to True against a stand-in only: the sandbox's endpoint port
+        changes between sandbox runs, which Terraform would otherwise report as a changed
+        backend; against real AWS a changed backend must stop the run.
+        """
         self._prepare()
         config = {**self.backend_config, **(backend_config or {})}
         args = ["init", "-input=false", "-no-color"]
         if upgrade:
             args.append("-upgrade")
+        if reconfigure is None:
+            reconfigure = bool(self.endpoint_url)
         if reconfigure:
             args.append("-reconfigure")
         if self.data_dir is not None:
             self.data_dir.mkdir(parents=True, exist_ok=True)
+        args += [f"-backend-config={f}" for f in self.backend_config_files]
         backend_file: Path | None = None
         try:
             if config:
@@ -590,7 +611,10 @@ class TerraformRunner:
         )
         if not result.ok:
             raise self._failure(result)
-        return parse_plan(result.stdout, plan_sha256=plan_sha256, secret_sink=redact.register_secret)
+        found: set[str] = set()
+        plan = parse_plan(result.stdout, plan_sha256=plan_sha256, secret_sink=found.add)
+        _register_secrets(found)
+        return plan
 
     def apply(
         self,
@@ -711,8 +735,6 @@ class TerraformRunner:
         temporary and never applied.
         """
         if mode not in ("refresh-only", "plan"):
-            from runbook_lib.errors import ParamsError
-
             raise ParamsError("mode", mode, ["refresh-only", "plan"])
         self._prepare()
         with tempfile.TemporaryDirectory(prefix="runbook-drift-") as tmp:
@@ -757,14 +779,16 @@ def _outputs_from(raw: Mapping[str, Any], *, reveal: bool) -> dict[str, OutputVa
 
 
 def _register_strings(value: Any) -> None:
-    if isinstance(value, str):
-        redact.register_secret(value)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _register_strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            _register_strings(item)
+    found: set[str] = set()
+    collect_strings(value, found.add)
+    _register_secrets(found)
+
+
+def _register_secrets(values: Iterable[str]) -> None:
+    """Hand sensitive values to the process-wide redactor, once each, skipping ones too short to mask."""
+    for value in values:
+        if len(value) >= redact.MIN_SECRET_LENGTH:
+            redact.register_secret(value)
 
 
 def _progress_bar(total: int, desc: str, *, enabled: bool) -> Any:
@@ -796,33 +820,62 @@ def _resolve_stack(stack: str | Path, params: RunbookParams, root: Path) -> Path
     under = _absolute(params.terraform.stacks_dir, root) / str(stack)
     if under.is_dir():
         return under.resolve()
-    raise PlanError(
-        f"no stack {stack!r}: neither {candidate} nor {under} is a directory",
-        hint="pass a stack directory or a name under terraform.stacks_dir",
+    raise ParamsError(
+        "stack",
+        str(stack),
+        f"a stack directory or a name under terraform.stacks_dir ({under.parent})",
+        message=f"no stack {stack!r}: neither {candidate} nor {under} is a directory",
     )
+
+
+def detect_backend_type(stack_dir: Path) -> str | None:
+    """The backend a stack declares (``s3``, ``local`` …), read with python-hcl2; None if none found."""
+    try:
+        import hcl2
+    except ImportError:  # pragma: no cover - installed with the sandbox tooling
+        log.debug("python-hcl2 is not installed; backend type of %s unknown", stack_dir)
+        return None
+    for tf in sorted(Path(stack_dir).glob("*.tf")):
+        if tf.name.endswith("_override.tf"):
+            continue
+        try:
+            with tf.open() as handle:
+                parsed = hcl2.load(handle)
+        except Exception as error:  # noqa: BLE001 - a parse problem is Terraform's to report, not ours
+            log.debug("cannot parse %s: %s", tf, error)
+            continue
+        for block in parsed.get("terraform", []):
+            for backend in block.get("backend", []):
+                for name in backend:
+                    return str(name).strip('"')
+    return None
 
 
 def backend_config_from_params(
     params: RunbookParams, stack_name: str, endpoint_url: str | None
 ) -> dict[str, Any]:
-    """``-backend-config`` values for an S3 backend described by ``terraform.backend`` (empty if none).
+    """``-backend-config`` values for a stack's S3 backend.
 
-    Locking uses the DynamoDB ``lock_table`` when given, else S3 lock files (Terraform >= 1.10).
-    Against a stand-in the backend gets the same endpoint and dummy credentials as the provider.
+    With ``terraform.backend`` set: bucket, region, lock (the DynamoDB ``lock_table`` when given,
+    else S3 lock files, Terraform >= 1.10) and key ``<key_prefix>/<stack>.tfstate``. Without it only
+    the key ``<env>/<stack>.tfstate`` (the rest comes from ``envs/<env>/backend.hcl``). Against a
+    stand-in the backend gets the endpoint and dummy credentials the provider override uses. No
+    ``encrypt``: the state bucket's default encryption (SSE-KMS) applies.
     """
     backend = params.terraform.backend
-    if backend is None:
-        return {}
-    config: dict[str, Any] = {
-        "bucket": backend.bucket,
-        "key": f"{backend.key_prefix.rstrip('/')}/{stack_name}.tfstate",
-        "region": backend.region or params.aws.region,
-        "encrypt": True,
-    }
-    if backend.lock_table:
-        config["dynamodb_table"] = backend.lock_table
+    config: dict[str, Any] = {}
+    if backend is not None:
+        config.update(
+            bucket=backend.bucket,
+            key=f"{backend.key_prefix.rstrip('/')}/{stack_name}.tfstate",
+            region=backend.region or params.aws.region,
+        )
+        if backend.lock_table:
+            config["dynamodb_table"] = backend.lock_table
+        else:
+            config["use_lockfile"] = True
     else:
-        config["use_lockfile"] = True
+        config["key"] = f"{params.env}/{stack_name}.tfstate"
     if endpoint_url:
         config.update(
             {

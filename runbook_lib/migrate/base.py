@@ -89,6 +89,8 @@ class VerifyReport:
     kind: str
     rows: list[VerifyRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # e.g. the first N mismatched keys
+    #: What was deliberately not compared, and why (nothing is excluded silently); does not affect ``ok``.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -810,12 +810,13 @@ class S3Migrator(Migrator):
 
     @staticmethod
     def _judge(key: str, expected: str, expected_attrs: str, actual: str, actual_attrs: str) -> _Outcome:
+        """Content first, then content headers and metadata; both sides' strings feed the bucket aggregate."""
+        expected_full, actual_full = f"{expected}+{expected_attrs}", f"{actual}+{actual_attrs}"
         if expected != actual:
-            return _Outcome(key, False, expected, actual, f"checksum expected {expected}, found {actual}")
+            return _Outcome(key, False, expected_full, actual_full, f"checksum expected {expected}, found {actual}")
         if expected_attrs != actual_attrs:
-            return _Outcome(key, False, f"{expected}+{expected_attrs}", f"{actual}+{actual_attrs}",
-                            "content headers or metadata differ")
-        return _Outcome(key, True, f"{expected}+{expected_attrs}", f"{actual}+{actual_attrs}")
+            return _Outcome(key, False, expected_full, actual_full, "content headers or metadata differ")
+        return _Outcome(key, True, expected_full, actual_full)
 
     def _hash_object(self, client: Any, bucket: str, key: str, part_size: int) -> tuple[ObjectChecksum, str]:
         """Stream an object and compute its checksum: full-object (``part_size == 0``) or composite."""

@@ -34,6 +34,17 @@ REGION = "eu-west-1"
 EVERYTHING = ["no-op", "create", "read", "update", "delete", "replace"]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def own_redactor() -> Iterator[object]:
+    """A fresh process-wide redactor for this module: secrets registered here must not mask other tests."""
+    from runbook_lib import redact
+
+    with pytest.MonkeyPatch.context() as patch:
+        fresh = redact.Redactor()
+        patch.setattr(redact, "_DEFAULT", fresh)
+        yield fresh
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -47,7 +58,9 @@ def moto_endpoint(tmp_path_factory) -> Iterator[str]:
     port = _free_port()
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([binary, "-H", "127.0.0.1", "-p", str(port)], stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [binary, "-H", "127.0.0.1", "-p", str(port)], stdout=out, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -83,7 +96,9 @@ def _stack(tmp: Path, name: str) -> Path:
     return target
 
 
-def _runner(stack: Path, tf_env: dict[str, str], endpoint: str | None, bucket: str, **kwargs) -> TerraformRunner:
+def _runner(
+    stack: Path, tf_env: dict[str, str], endpoint: str | None, bucket: str, **kwargs
+) -> TerraformRunner:
     var_file = stack.parent / f"{bucket}.tfvars.json"
     var_file.write_text(json.dumps({"bucket_name": bucket}))
     return TerraformRunner(
@@ -186,8 +201,13 @@ def test_state_lock_conflict_on_an_s3_backend(tmp_path, moto_endpoint, tf_env):
         {
             "env": "itest",
             "aws": {"region": REGION, "endpoint_url": moto_endpoint},
-            "terraform": {"backend": {"bucket": f"tfstate-{uuid.uuid4().hex[:8]}", "lock_table": "tflock",
-                                      "key_prefix": "runbook/itest"}},
+            "terraform": {
+                "backend": {
+                    "bucket": f"tfstate-{uuid.uuid4().hex[:8]}",
+                    "lock_table": "tflock",
+                    "key_prefix": "runbook/itest",
+                }
+            },
         }
     )
     backend = params.terraform.backend
@@ -206,8 +226,15 @@ def test_state_lock_conflict_on_an_s3_backend(tmp_path, moto_endpoint, tf_env):
     runner = TerraformRunner(stack, env=tf_env, backend_config=config, data_dir=stack / ".terraform")
     runner.init()
 
-    holder = {"ID": str(uuid.uuid4()), "Operation": "OperationTypeApply", "Info": "", "Who": "ops@elsewhere",
-              "Version": "1.11.4", "Created": "2026-01-01T00:00:00Z", "Path": f"{backend.bucket}/{config['key']}"}
+    holder = {
+        "ID": str(uuid.uuid4()),
+        "Operation": "OperationTypeApply",
+        "Info": "",
+        "Who": "ops@elsewhere",
+        "Version": "1.11.4",
+        "Created": "2026-01-01T00:00:00Z",
+        "Path": f"{backend.bucket}/{config['key']}",
+    }
     dynamodb.put_item(
         TableName=backend.lock_table,
         Item={"LockID": {"S": f"{backend.bucket}/{config['key']}"}, "Info": {"S": json.dumps(holder)}},
@@ -218,6 +245,8 @@ def test_state_lock_conflict_on_an_s3_backend(tmp_path, moto_endpoint, tf_env):
     assert caught.value.lock_info["Who"] == "ops@elsewhere"
     assert caught.value.lock_info["Operation"] == "OperationTypeApply"
 
-    dynamodb.delete_item(TableName=backend.lock_table, Key={"LockID": {"S": f"{backend.bucket}/{config['key']}"}})
+    dynamodb.delete_item(
+        TableName=backend.lock_table, Key={"LockID": {"S": f"{backend.bucket}/{config['key']}"}}
+    )
     review = runner.plan()  # the lock is gone: the same plan now succeeds
     assert review.plan.counts()["create"] == 1

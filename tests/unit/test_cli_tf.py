@@ -17,6 +17,17 @@ pytestmark = pytest.mark.unit
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 
+
+@pytest.fixture(autouse=True)
+def own_redactor(monkeypatch):
+    """A fresh process-wide redactor per test: secrets registered here must not mask other tests' output."""
+    from runbook_lib import redact
+
+    fresh = redact.Redactor()
+    monkeypatch.setattr(redact, "_DEFAULT", fresh)
+    return fresh
+
+
 PARAMS = """\
 env: {env}
 aws:
@@ -128,11 +139,26 @@ def test_apply_without_a_reviewed_plan(setup, capsys):
 
 def test_plan_from_another_env_is_refused(setup, capsys):
     setup.write_params(env="other")
-    assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json",
-                 "--plan-file", str(setup.plan_file)]) == 0
+    assert (
+        main(
+            ["tf", "plan", "--stack", "demo", "--env", "unit", "--json", "--plan-file", str(setup.plan_file)]
+        )
+        == 0
+    )
     capsys.readouterr()
-    code = main(["tf", "apply", "--stack", "demo", "--env", "other", "--plan-file", str(setup.plan_file),
-                 "--auto-approve-policy"])
+    code = main(
+        [
+            "tf",
+            "apply",
+            "--stack",
+            "demo",
+            "--env",
+            "other",
+            "--plan-file",
+            str(setup.plan_file),
+            "--auto-approve-policy",
+        ]
+    )
     assert code == 1
     assert "made for env 'unit'" in capsys.readouterr().err
 

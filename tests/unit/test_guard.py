@@ -44,7 +44,9 @@ def test_bucket_replace_allowed_by_trailing_glob(bucket_replace):
     assert check_destructive(bucket_replace, ["aws_s3_bucket.*"])[0].allowed
 
 
-@pytest.mark.parametrize("entry", ["aws_s3_bucket.other*", "aws_s3_bucket.thi", "module.x.aws_s3_bucket.this"])
+@pytest.mark.parametrize(
+    "entry", ["aws_s3_bucket.other*", "aws_s3_bucket.thi", "module.x.aws_s3_bucket.this"]
+)
 def test_entries_that_do_not_cover_the_address_refuse(bucket_replace, entry):
     with pytest.raises(DestructiveChangeError):
         check_destructive(bucket_replace, [entry])
@@ -69,7 +71,11 @@ def test_creating_a_stateful_resource_passes():
 
 
 def _plan_with(rtype: str, actions: list[str], *, mode: str = "managed", deposed: str | None = None):
-    change = {"actions": actions, "before": {"id": "x"}, "after": None if actions == ["delete"] else {"id": "x"}}
+    change = {
+        "actions": actions,
+        "before": {"id": "x"},
+        "after": None if actions == ["delete"] else {"id": "x"},
+    }
     rc = {"address": f"{rtype}.this", "mode": mode, "type": rtype, "name": "this", "change": change}
     if deposed:
         rc["deposed"] = deposed
@@ -78,8 +84,17 @@ def _plan_with(rtype: str, actions: list[str], *, mode: str = "managed", deposed
 
 @pytest.mark.parametrize(
     "rtype",
-    ["aws_db_instance", "aws_rds_cluster", "aws_kms_key", "aws_dynamodb_table", "aws_elasticache_replication_group",
-     "aws_elasticache_cluster", "aws_msk_cluster", "aws_fsx_lustre_file_system", "aws_docdb_cluster_instance"],
+    [
+        "aws_db_instance",
+        "aws_rds_cluster",
+        "aws_kms_key",
+        "aws_dynamodb_table",
+        "aws_elasticache_replication_group",
+        "aws_elasticache_cluster",
+        "aws_msk_cluster",
+        "aws_fsx_lustre_file_system",
+        "aws_docdb_cluster_instance",
+    ],
 )
 def test_stateful_types_are_guarded(rtype):
     assert is_stateful(rtype)

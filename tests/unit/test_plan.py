@@ -1,4 +1,4 @@
-"""The plan model against ``terraform show -json`` output captured from Terraform 1.11.4 (tests/fixtures/plans)."""
+"""The plan model against `terraform show -json` output captured from Terraform 1.11.4 (fixtures/plans)."""
 
 from __future__ import annotations
 
@@ -139,7 +139,10 @@ def test_sensitive_values_never_reach_the_model(mixed):
 def test_a_changed_sensitive_value_is_still_listed_in_the_diff(mixed):
     diff = mixed.diff("terraform_data.secret").set_index("attribute")
     assert "input.password" in diff.index
-    assert (diff.loc["input.password", "before"], diff.loc["input.password", "after"]) == (SENSITIVE, SENSITIVE)
+    assert (diff.loc["input.password", "before"], diff.loc["input.password", "after"]) == (
+        SENSITIVE,
+        SENSITIVE,
+    )
     assert mixed.resource_changes["terraform_data.secret"].sensitive_changes == (("input", "password"),)
 
 
@@ -156,7 +159,11 @@ def test_mask_functions_copy_only_what_they_change():
     assert value["a"]["b"] == "x"  # input untouched
     assert masked["d"] is value["d"]  # unmasked branches are shared
     assert mask_sensitive(value, {}) is value
-    assert mark_unknown({"a": 1}, {"b": True, "l": [False, True]}) == {"a": 1, "b": UNKNOWN, "l": [None, UNKNOWN]}
+    assert mark_unknown({"a": 1}, {"b": True, "l": [False, True]}) == {
+        "a": 1,
+        "b": UNKNOWN,
+        "l": [None, UNKNOWN],
+    }
     assert mask_sensitive({"k": [1, 2]}, {"k": True}) == {"k": SENSITIVE}
 
 
@@ -221,7 +228,14 @@ def test_summaries_of_the_mixed_plan(mixed):
     expected = Counter(derive_action(rc["change"]["actions"]) for rc in raw)
     by_action = mixed.summary_by_action().set_index("action")["count"].to_dict()
     assert {a: n for a, n in by_action.items() if n} == dict(expected)
-    assert list(mixed.summary_by_action()["action"])[:6] == ["no-op", "create", "read", "update", "delete", "replace"]
+    assert list(mixed.summary_by_action()["action"])[:6] == [
+        "no-op",
+        "create",
+        "read",
+        "update",
+        "delete",
+        "replace",
+    ]
 
     by_module = mixed.summary_by_module().set_index("module")
     modules = Counter(rc.get("module_address", ROOT_MODULE) for rc in raw)

@@ -36,6 +36,16 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 ALL_ACTIONS = ["no-op", "create", "read", "update", "delete", "replace"]
 
 
+@pytest.fixture(autouse=True)
+def own_redactor(monkeypatch):
+    """A fresh process-wide redactor per test: secrets registered here must not mask other tests' output."""
+    from runbook_lib import redact
+
+    fresh = redact.Redactor()
+    monkeypatch.setattr(redact, "_DEFAULT", fresh)
+    return fresh
+
+
 class FakeTerraform:
     def __init__(self, root: Path) -> None:
         self.bin_dir = root / "bin"
@@ -82,8 +92,10 @@ def _approve(review, log=None):
 
 def test_every_command_is_non_interactive_and_colourless(fake, stack, tmp_path):
     var_file = tmp_path / "vars.tfvars"
-    var_file.write_text('phase = 2\n')
-    runner = _runner(fake, stack, var_files=[var_file], data_dir=tmp_path / "data", env={"AWS_REGION": "eu-west-1"})
+    var_file.write_text("phase = 2\n")
+    runner = _runner(
+        fake, stack, var_files=[var_file], data_dir=tmp_path / "data", env={"AWS_REGION": "eu-west-1"}
+    )
     runner.init()
     review = runner.plan()
     runner.apply(review, gate=_approve(review), progress=False)
@@ -237,11 +249,18 @@ def test_drift_report(fake, stack, monkeypatch):
 
 
 def test_backend_config_is_passed_as_a_file(fake, stack):
-    runner = _runner(fake, stack, backend_config={"bucket": "b", "key": "k/x.tfstate", "use_path_style": True})
+    runner = _runner(
+        fake, stack, backend_config={"bucket": "b", "key": "k/x.tfstate", "use_path_style": True}
+    )
     runner.init(backend_config={"endpoints": {"s3": "http://127.0.0.1:1"}})
     (call,) = fake.calls("init")
     assert call["backend_config"] == render_backend_config(
-        {"bucket": "b", "key": "k/x.tfstate", "use_path_style": True, "endpoints": {"s3": "http://127.0.0.1:1"}}
+        {
+            "bucket": "b",
+            "key": "k/x.tfstate",
+            "use_path_style": True,
+            "endpoints": {"s3": "http://127.0.0.1:1"},
+        }
     )
     assert 'endpoints = {"s3": "http://127.0.0.1:1"}' in call["backend_config"]
     leftover = [a for a in call["argv"] if a.startswith("-backend-config=")]
@@ -262,9 +281,11 @@ def test_endpoint_override_is_written_and_removed(fake, stack, monkeypatch):
     monkeypatch.setattr(tf_override, "write_override", fake_write)
     _runner(fake, stack, endpoint_url="http://127.0.0.1:5000", region="eu-west-1").init()
     assert calls == [(stack.resolve(), "http://127.0.0.1:5000", "eu-west-1")]
+    assert "-reconfigure" in fake.calls("init")[0]["argv"]  # the stand-in's port changes between runs
     assert (stack / tf_override.OVERRIDE_FILE_NAME).exists()
     _runner(fake, stack).init()  # no endpoint: a left-over override must not redirect a real run
     assert not (stack / tf_override.OVERRIDE_FILE_NAME).exists()
+    assert "-reconfigure" not in fake.calls("init")[1]["argv"]
 
 
 def test_missing_binary_names_the_fix(tmp_path, monkeypatch):
@@ -289,7 +310,83 @@ def test_auto_finds_terraform_on_path(fake, monkeypatch):
 def test_destroy_plans_with_destroy_then_guards(fake, stack, monkeypatch):
     monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "tf_data_destroy.json"))
     runner = _runner(fake, stack)
-    review, result = runner.destroy(lambda r: headless_gate(r, ["delete"], decisions=DecisionLog()), progress=False)
+    review, result = runner.destroy(
+        lambda r: headless_gate(r, ["delete"], decisions=DecisionLog()), progress=False
+    )
     assert review.destroy and "-destroy" in fake.calls("plan")[0]["argv"]
     assert result.ok
     assert review.plan_path.name == "runbook-destroy.tfplan"
+
+
+def test_sensitive_values_from_show_and_output_reach_the_redactor(fake, stack, own_redactor):
+    runner = _runner(fake, stack)
+    runner.plan()
+    assert own_redactor.redact_text("rotated to s3cr3t-two") == "rotated to [REDACTED]"
+    assert "s3cr3t-one" not in own_redactor.redact_text("was s3cr3t-one")
+    runner.outputs()
+    assert own_redactor.redact_text("phase 1") == "phase 1"  # non-sensitive values stay readable
+
+
+def _params(tmp_path: Path, **terraform):
+    from runbook_lib.params import RunbookParams
+
+    return RunbookParams.model_validate(
+        {
+            "env": "staging",
+            "aws": {"region": "eu-west-1", "endpoint_url": "http://127.0.0.1:4566"},
+            "terraform": {
+                "binary": "terraform",
+                "stacks_dir": str(tmp_path / "stacks"),
+                "env_dir": str(tmp_path / "envs" / "staging"),
+                **terraform,
+            },
+        }
+    )
+
+
+def _s3_stack(tmp_path: Path, name: str = "01_network") -> Path:
+    stack = tmp_path / "stacks" / name
+    stack.mkdir(parents=True)
+    (stack / "versions.tf").write_text('terraform {\n  backend "s3" {}\n}\n')
+    env_dir = tmp_path / "envs" / "staging"
+    env_dir.mkdir(parents=True)
+    (env_dir / "backend.hcl").write_text('bucket = "from-hcl"\n')
+    (env_dir / f"{name}.tfvars").write_text("x = 1\n")
+    return stack
+
+
+def test_from_params_wires_env_dir_backend_and_endpoint(fake, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(fake.bin_dir) + os.pathsep + os.environ.get("PATH", ""))
+    monkeypatch.delenv("RUNBOOK_TERRAFORM_BINARY", raising=False)
+    stack = _s3_stack(tmp_path)
+    runner = TerraformRunner.from_params(_params(tmp_path, allow_destroy=["aws_s3_bucket.raw"]), "01_network")
+    env_dir = tmp_path / "envs" / "staging"
+    assert runner.stack_dir == stack.resolve()
+    assert runner.var_files == [(env_dir / "01_network.tfvars").resolve()]
+    assert runner.backend_config_files == [(env_dir / "backend.hcl").resolve()]
+    assert runner.backend_config["key"] == "staging/01_network.tfstate"
+    assert runner.backend_config["endpoints"]["s3"] == "http://127.0.0.1:4566"
+    assert runner.endpoint_url == "http://127.0.0.1:4566"
+    assert runner.allow_destroy == ["aws_s3_bucket.raw"]
+    assert runner.data_dir == (stack / ".terraform" / "envs" / "staging").resolve()
+    assert runner.env["AWS_REGION"] == "eu-west-1"
+
+
+def test_from_params_backend_section_sets_bucket_key_and_lock(fake, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(fake.bin_dir) + os.pathsep + os.environ.get("PATH", ""))
+    _s3_stack(tmp_path)
+    backend = {"bucket": "state-bucket", "lock_table": "locks", "key_prefix": "runbook/staging"}
+    runner = TerraformRunner.from_params(_params(tmp_path, backend=backend), "01_network")
+    config = runner.backend_config
+    assert (config["bucket"], config["dynamodb_table"]) == ("state-bucket", "locks")
+    assert config["key"] == "runbook/staging/01_network.tfstate"
+    assert "encrypt" not in config
+
+
+def test_unknown_stack_is_a_params_error(fake, tmp_path, monkeypatch):
+    from runbook_lib.errors import ParamsError
+
+    monkeypatch.setenv("PATH", str(fake.bin_dir) + os.pathsep + os.environ.get("PATH", ""))
+    with pytest.raises(ParamsError) as caught:
+        TerraformRunner.from_params(_params(tmp_path), "no_such_stack")
+    assert caught.value.key == "stack"

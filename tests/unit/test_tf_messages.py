@@ -45,8 +45,14 @@ def test_lock_info_given_as_a_json_block():
 
 
 def test_lock_error_without_info_still_detected():
-    message = {"type": "diagnostic", "diagnostic": {"severity": "error", "summary": "Error acquiring the state lock",
-                                                    "detail": "ConditionalCheckFailedException"}}
+    message = {
+        "type": "diagnostic",
+        "diagnostic": {
+            "severity": "error",
+            "summary": "Error acquiring the state lock",
+            "detail": "ConditionalCheckFailedException",
+        },
+    }
     assert find_lock_conflict([message]) == {"Info": "ConditionalCheckFailedException"}
 
 

@@ -9,6 +9,10 @@ locals {
   partition      = data.aws_partition.current.partition
   region         = data.aws_region.current.name
   log_bucket     = "${var.name_prefix}-emr-logs-${local.account_id}"
+  create_roles   = local.create && var.create_roles
+  service_role   = local.create_roles ? try(aws_iam_role.service[0].arn, null) : var.service_role_arn
+  instance_prof  = local.create_roles ? try(aws_iam_instance_profile.instance[0].arn, null) : var.instance_profile_name
+  instance_role  = local.create_roles ? try(aws_iam_role.instance[0].id, null) : var.instance_role_name
   # The AWS-managed EMR v2 service policy only acts on resources carrying this tag.
   emr_managed_tag = { "for-use-with-amazon-emr-managed-policies" = "true" }
 
@@ -59,6 +63,8 @@ module "log_bucket" {
   force_destroy     = var.force_destroy
   access_log_bucket = var.access_log_bucket
   tags              = var.tags
+
+  enable_tls_only_policy = var.enable_tls_only_policy
 }
 
 # ---------------------------------------------------------------- encryption
@@ -167,16 +173,16 @@ data "aws_iam_policy_document" "service_trust" {
 }
 
 resource "aws_iam_role" "service" {
-  count = local.create ? 1 : 0
+  count = local.create_roles ? 1 : 0
 
-  name               = "${var.name_prefix}-emr-service"
+  name               = "${var.name_prefix}-emr-svc"
   assume_role_policy = data.aws_iam_policy_document.service_trust.json
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-emr-service" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-emr-svc" })
 }
 
 resource "aws_iam_role_policy_attachment" "service" {
-  for_each = local.create ? toset(var.service_policy_arns) : toset([])
+  for_each = local.create_roles ? toset(var.service_policy_arns) : toset([])
 
   role       = aws_iam_role.service[0].name
   policy_arn = each.value
@@ -238,29 +244,29 @@ data "aws_iam_policy_document" "instance" {
 }
 
 resource "aws_iam_role" "instance" {
-  count = local.create ? 1 : 0
+  count = local.create_roles ? 1 : 0
 
-  name               = "${var.name_prefix}-emr-instance"
+  name               = "${var.name_prefix}-emr-node"
   assume_role_policy = data.aws_iam_policy_document.ec2_trust.json
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-emr-instance" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-emr-node" })
 }
 
 resource "aws_iam_role_policy" "instance" {
-  count = local.create ? 1 : 0
+  count = local.create && (var.create_roles || var.instance_role_name != null) ? 1 : 0
 
-  name   = "emr-node-least-privilege"
-  role   = aws_iam_role.instance[0].id
+  name   = "${var.name_prefix}-emr-module"
+  role   = local.instance_role
   policy = data.aws_iam_policy_document.instance.json
 }
 
 resource "aws_iam_instance_profile" "instance" {
-  count = local.create ? 1 : 0
+  count = local.create_roles ? 1 : 0
 
-  name = "${var.name_prefix}-emr-instance"
+  name = "${var.name_prefix}-emr-node"
   role = aws_iam_role.instance[0].name
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-emr-instance" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-emr-node" })
 }
 
 # ---------------------------------------------------------------- cluster
@@ -272,7 +278,7 @@ resource "aws_emr_cluster" "this" {
   name                              = "${var.name_prefix}-spark"
   release_label                     = var.release_label
   applications                      = var.applications
-  service_role                      = aws_iam_role.service[0].arn
+  service_role                      = local.service_role
   security_configuration            = aws_emr_security_configuration.this[0].name
   log_uri                           = "s3://${module.log_bucket.bucket_id}/logs/"
   log_encryption_kms_key_id         = var.kms_key_arn
@@ -283,7 +289,7 @@ resource "aws_emr_cluster" "this" {
 
   ec2_attributes {
     subnet_id                         = var.subnet_id
-    instance_profile                  = aws_iam_instance_profile.instance[0].arn
+    instance_profile                  = local.instance_prof
     emr_managed_master_security_group = aws_security_group.primary[0].id
     emr_managed_slave_security_group  = aws_security_group.core[0].id
     service_access_security_group     = aws_security_group.service_access[0].id
@@ -322,6 +328,11 @@ resource "aws_emr_cluster" "this" {
     precondition {
       condition     = var.subnet_id != null
       error_message = "create_cluster = true needs subnet_id (a private subnet)."
+    }
+
+    precondition {
+      condition     = local.service_role != null && local.instance_prof != null
+      error_message = "create_roles = false needs service_role_arn and instance_profile_name."
     }
   }
 

@@ -25,12 +25,12 @@ output "log_uri" {
 
 output "service_role_arn" {
   description = "EMR service role."
-  value       = try(aws_iam_role.service[0].arn, null)
+  value       = local.service_role
 }
 
-output "instance_profile_arn" {
-  description = "Instance profile for cluster nodes."
-  value       = try(aws_iam_instance_profile.instance[0].arn, null)
+output "instance_profile" {
+  description = "Instance profile (ARN when created here, name when given) of the cluster nodes."
+  value       = local.instance_prof
 }
 
 output "security_group_ids" {

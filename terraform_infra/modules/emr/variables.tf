@@ -158,3 +158,33 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "create_roles" {
+  description = "Create the EMR service role, node role and instance profile. False uses service_role_arn and instance_profile_name (e.g. from the iam module); the node role then gets this module's log-bucket policy added."
+  type        = bool
+  default     = true
+}
+
+variable "service_role_arn" {
+  description = "Existing EMR service role, used when create_roles = false."
+  type        = string
+  default     = null
+}
+
+variable "instance_profile_name" {
+  description = "Existing instance profile of the cluster nodes, used when create_roles = false."
+  type        = string
+  default     = null
+}
+
+variable "instance_role_name" {
+  description = "Role inside instance_profile_name; the module adds an inline policy for its log bucket and certificates to it. Null adds nothing."
+  type        = string
+  default     = null
+}
+
+variable "enable_tls_only_policy" {
+  description = "Bucket policy denying non-TLS requests on this module's bucket. Only the sandbox turns it off (moto ignores the aws:SecureTransport condition and would deny everything)."
+  type        = bool
+  default     = true
+}

@@ -11,7 +11,10 @@ locals {
   scripts_bucket = coalesce(var.scripts_bucket_name, "${var.name_prefix}-glue-scripts-${local.account_id}")
   sample_key     = "jobs/curate_events.py"
   role_arn       = var.create_role ? aws_iam_role.glue[0].arn : var.role_arn
-  role_name      = "${var.name_prefix}-glue"
+  role_name      = "${var.name_prefix}-glue-jobs"
+  # An external role (e.g. from the iam module) gets this module's policy as an extra inline policy,
+  # so it can read the scripts bucket and write the log group that only this module knows about.
+  policy_role    = var.create_role ? try(aws_iam_role.glue[0].id, null) : (var.role_arn == null ? null : element(split("/", var.role_arn), length(split("/", var.role_arn)) - 1))
   security_conf  = var.create_security_configuration ? aws_glue_security_configuration.this[0].name : null
   log_group_name = "/aws-glue/${var.name_prefix}/jobs"
   logs_kms_key   = var.logs_kms_key_arn != null ? var.logs_kms_key_arn : var.kms_key_arn
@@ -67,6 +70,8 @@ module "scripts_bucket" {
   force_destroy     = var.force_destroy
   access_log_bucket = var.access_log_bucket
   tags              = var.tags
+
+  enable_tls_only_policy = var.enable_tls_only_policy
 }
 
 resource "aws_s3_object" "sample_script" {
@@ -224,10 +229,10 @@ resource "aws_iam_role" "glue" {
 }
 
 resource "aws_iam_role_policy" "glue" {
-  count = var.create_role ? 1 : 0
+  count = var.create_role || var.role_arn != null ? 1 : 0
 
-  name   = "glue-least-privilege"
-  role   = aws_iam_role.glue[0].id
+  name   = "${var.name_prefix}-glue-module"
+  role   = local.policy_role
   policy = data.aws_iam_policy_document.glue.json
 }
 

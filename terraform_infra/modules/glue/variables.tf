@@ -171,3 +171,9 @@ variable "logs_kms_key_arn" {
   type        = string
   default     = null
 }
+
+variable "enable_tls_only_policy" {
+  description = "Bucket policy denying non-TLS requests on this module's bucket. Only the sandbox turns it off (moto ignores the aws:SecureTransport condition and would deny everything)."
+  type        = bool
+  default     = true
+}

@@ -9,6 +9,10 @@ locals {
   partition        = data.aws_partition.current.partition
   region           = data.aws_region.current.name
   name             = "${var.name_prefix}-grafana"
+  role_name        = "${var.name_prefix}-grafana-workspace"
+  create_role      = local.create && var.role_arn == null
+  role_arn         = local.create_role ? try(aws_iam_role.this[0].arn, null) : var.role_arn
+  policy_role      = local.create_role ? try(aws_iam_role.this[0].id, null) : (var.role_arn == null ? null : element(split("/", var.role_arn), length(split("/", var.role_arn)) - 1))
 }
 
 data "aws_iam_policy_document" "trust" {
@@ -89,19 +93,19 @@ data "aws_iam_policy_document" "read" {
 }
 
 resource "aws_iam_role" "this" {
-  count = local.create ? 1 : 0
+  count = local.create_role ? 1 : 0
 
-  name               = local.name
+  name               = local.role_name
   assume_role_policy = data.aws_iam_policy_document.trust.json
 
-  tags = merge(var.tags, { Name = local.name })
+  tags = merge(var.tags, { Name = local.role_name })
 }
 
 resource "aws_iam_role_policy" "read" {
   count = local.create ? 1 : 0
 
-  name   = "grafana-read-data-sources"
-  role   = aws_iam_role.this[0].id
+  name   = "${var.name_prefix}-grafana-module"
+  role   = local.policy_role
   policy = data.aws_iam_policy_document.read.json
 }
 
@@ -113,7 +117,7 @@ resource "aws_grafana_workspace" "this" {
   account_access_type       = "CURRENT_ACCOUNT"
   authentication_providers  = var.authentication_providers
   permission_type           = "CUSTOMER_MANAGED"
-  role_arn                  = aws_iam_role.this[0].arn
+  role_arn                  = local.role_arn
   data_sources              = var.data_sources
   notification_destinations = length(var.alert_topic_arns) > 0 ? ["SNS"] : []
   grafana_version           = var.grafana_version

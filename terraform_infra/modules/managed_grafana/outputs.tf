@@ -10,5 +10,5 @@ output "workspace_endpoint" {
 
 output "role_arn" {
   description = "IAM role the workspace reads data sources with."
-  value       = try(aws_iam_role.this[0].arn, null)
+  value       = local.role_arn
 }

@@ -68,3 +68,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "role_arn" {
+  description = "Existing workspace role (e.g. from the iam module). Null creates one; otherwise the module adds its data-source and SNS policy to the given role."
+  type        = string
+  default     = null
+}

@@ -10,8 +10,11 @@ locals {
   region             = data.aws_region.current.name
   env_name           = "${var.name_prefix}-airflow"
   # MWAA only accepts source buckets whose name starts with "airflow-".
-  dag_bucket = "airflow-${var.name_prefix}-dags-${local.account_id}"
-  env_arn    = "arn:${local.partition}:airflow:${local.region}:${local.account_id}:environment/${local.env_name}"
+  dag_bucket  = "airflow-${var.name_prefix}-dags-${local.account_id}"
+  env_arn     = "arn:${local.partition}:airflow:${local.region}:${local.account_id}:environment/${local.env_name}"
+  create_role = local.create && var.execution_role_arn == null
+  role_arn    = local.create_role ? try(aws_iam_role.execution[0].arn, null) : var.execution_role_arn
+  policy_role = local.create_role ? try(aws_iam_role.execution[0].id, null) : (var.execution_role_arn == null ? null : element(split("/", var.execution_role_arn), length(split("/", var.execution_role_arn)) - 1))
 }
 
 module "dag_bucket" {
@@ -23,6 +26,8 @@ module "dag_bucket" {
   force_destroy     = var.force_destroy
   access_log_bucket = var.access_log_bucket
   tags              = var.tags
+
+  enable_tls_only_policy = var.enable_tls_only_policy
 }
 
 # ---------------------------------------------------------------- execution role
@@ -124,7 +129,7 @@ data "aws_iam_policy_document" "execution" {
 }
 
 resource "aws_iam_role" "execution" {
-  count = local.create ? 1 : 0
+  count = local.create_role ? 1 : 0
 
   name               = "${var.name_prefix}-mwaa-execution"
   assume_role_policy = data.aws_iam_policy_document.trust.json
@@ -135,8 +140,8 @@ resource "aws_iam_role" "execution" {
 resource "aws_iam_role_policy" "execution" {
   count = local.create ? 1 : 0
 
-  name   = "mwaa-least-privilege"
-  role   = aws_iam_role.execution[0].id
+  name   = "${var.name_prefix}-mwaa-module"
+  role   = local.policy_role
   policy = data.aws_iam_policy_document.execution.json
 }
 
@@ -189,7 +194,7 @@ resource "aws_mwaa_environment" "this" {
   name                            = local.env_name
   airflow_version                 = var.airflow_version
   environment_class               = var.environment_class
-  execution_role_arn              = aws_iam_role.execution[0].arn
+  execution_role_arn              = local.role_arn
   kms_key                         = var.kms_key_arn
   source_bucket_arn               = module.dag_bucket.bucket_arn
   dag_s3_path                     = "dags/"

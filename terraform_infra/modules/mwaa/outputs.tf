@@ -25,7 +25,7 @@ output "dag_bucket_arn" {
 
 output "execution_role_arn" {
   description = "Execution role of the environment."
-  value       = try(aws_iam_role.execution[0].arn, null)
+  value       = local.role_arn
 }
 
 output "security_group_id" {

@@ -148,3 +148,15 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "execution_role_arn" {
+  description = "Existing execution role (e.g. from the iam module). Null creates one; otherwise the module adds its DAG-bucket/queue/log policy to the given role."
+  type        = string
+  default     = null
+}
+
+variable "enable_tls_only_policy" {
+  description = "Bucket policy denying non-TLS requests on this module's bucket. Only the sandbox turns it off (moto ignores the aws:SecureTransport condition and would deny everything)."
+  type        = bool
+  default     = true
+}

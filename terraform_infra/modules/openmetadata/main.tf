@@ -371,7 +371,7 @@ resource "aws_opensearch_domain" "this" {
 
   encrypt_at_rest {
     enabled    = true
-    kms_key_id = var.kms_key_arn
+    kms_key_id = var.search_kms_key_arn != null ? var.search_kms_key_arn : var.kms_key_arn
   }
 
   node_to_node_encryption {
@@ -400,21 +400,25 @@ resource "aws_opensearch_domain" "this" {
 
   log_publishing_options {
     log_type                 = "INDEX_SLOW_LOGS"
+    enabled                  = true
     cloudwatch_log_group_arn = aws_cloudwatch_log_group.search["INDEX_SLOW_LOGS"].arn
   }
 
   log_publishing_options {
     log_type                 = "SEARCH_SLOW_LOGS"
+    enabled                  = true
     cloudwatch_log_group_arn = aws_cloudwatch_log_group.search["SEARCH_SLOW_LOGS"].arn
   }
 
   log_publishing_options {
     log_type                 = "ES_APPLICATION_LOGS"
+    enabled                  = true
     cloudwatch_log_group_arn = aws_cloudwatch_log_group.search["ES_APPLICATION_LOGS"].arn
   }
 
   log_publishing_options {
     log_type                 = "AUDIT_LOGS"
+    enabled                  = true
     cloudwatch_log_group_arn = aws_cloudwatch_log_group.search["AUDIT_LOGS"].arn
   }
 

@@ -239,3 +239,9 @@ variable "logs_kms_key_arn" {
   type        = string
   default     = null
 }
+
+variable "search_kms_key_arn" {
+  description = "KMS key for the OpenSearch domain at rest, if it differs (its policy must admit es.<region>.amazonaws.com). Null uses kms_key_arn."
+  type        = string
+  default     = null
+}

@@ -63,13 +63,33 @@ resource "aws_iam_role" "monitoring" {
 }
 
 data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
 
-# The AWS-managed policy only allows writing to the RDSOSMetrics log group; nothing broader.
-resource "aws_iam_role_policy_attachment" "monitoring" {
+# The same grants as the AWS-managed AmazonRDSEnhancedMonitoringRole (write to the RDSOSMetrics log
+# group only), written out so the policy is reviewable here and does not depend on a managed policy.
+data "aws_iam_policy_document" "monitoring" {
   count = var.monitoring_interval > 0 ? 1 : 0
 
-  role       = aws_iam_role.monitoring[0].name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+  statement {
+    sid       = "EnableCreationAndManagementOfRDSCloudwatchLogGroups"
+    actions   = ["logs:CreateLogGroup", "logs:PutRetentionPolicy"]
+    resources = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:RDS*"]
+  }
+
+  statement {
+    sid       = "EnableCreationAndManagementOfRDSCloudwatchLogStreams"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents"]
+    resources = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:RDS*:log-stream:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "monitoring" {
+  count = var.monitoring_interval > 0 ? 1 : 0
+
+  name   = "enhanced-monitoring"
+  role   = aws_iam_role.monitoring[0].id
+  policy = data.aws_iam_policy_document.monitoring[0].json
 }
 
 resource "aws_db_instance" "this" {
@@ -122,5 +142,5 @@ resource "aws_db_instance" "this" {
 
   tags = merge(var.tags, { Name = var.identifier })
 
-  depends_on = [aws_iam_role_policy_attachment.monitoring]
+  depends_on = [aws_iam_role_policy.monitoring]
 }

@@ -274,7 +274,7 @@ data "aws_iam_policy_document" "access_logs" {
   statement {
     sid       = "S3ServerAccessLogDelivery"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.access_logs[0].arn}/s3/*"]
+    resources = ["${aws_s3_bucket.access_logs[0].arn}/*"]
 
     principals {
       type        = "Service"

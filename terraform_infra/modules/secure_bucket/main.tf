@@ -108,12 +108,12 @@ resource "aws_s3_bucket_logging" "this" {
 }
 
 resource "aws_s3_bucket_policy" "this" {
-  count = local.create ? 1 : 0
+  count = local.create && (var.enable_tls_only_policy || length(var.extra_policy_statements) > 0) ? 1 : 0
 
   bucket = aws_s3_bucket.this[0].id
   policy = jsonencode({
     Version   = "2012-10-17"
-    Statement = concat([local.tls_only_statement], var.extra_policy_statements)
+    Statement = concat(var.enable_tls_only_policy ? [local.tls_only_statement] : [], var.extra_policy_statements)
   })
 
   # A policy put before the public access block can be judged public and rejected.

@@ -71,3 +71,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "enable_tls_only_policy" {
+  description = "Deny every request that does not use TLS (aws:SecureTransport). Only the sandbox turns it off: moto ignores the Bool condition and would deny every request."
+  type        = bool
+  default     = true
+}

@@ -7,7 +7,6 @@
 # than a crash of the whole plan.
 
 locals {
-  name_prefix = "${var.project}-${var.environment}"
 
   # The local backend rejects a "key" argument, so for offline trials
   # remote_state_config.path names a directory holding <prefix>/<stack>.tfstate.
@@ -22,6 +21,7 @@ locals {
   network = data.terraform_remote_state.network_iam.outputs
   stores  = data.terraform_remote_state.data_stores.outputs
 
+  name_prefix        = coalesce(var.name_prefix, try(local.network.name_prefix, null), "dmig-${var.state_key_prefix}")
   vpc_id             = try(local.network.vpc_id, null)
   vpc_cidr           = try(local.network.vpc_cidr_block, null)
   private_subnet_ids = try(local.network.private_subnet_ids, [])
@@ -33,7 +33,16 @@ locals {
   access_log_bucket = try(local.stores.access_log_bucket_name, null)
   data_bucket_arns  = [for z in ["raw", "curated", "analytics"] : local.bucket_arns[z] if contains(keys(local.bucket_arns), z)]
   raw_bucket        = try(local.bucket_names["raw"], null)
-  curated_bucket    = try(local.bucket_names["curated"], null)
+  artifacts_bucket  = try(local.bucket_names["artifacts"], null)
+
+  # Shared roles of 01_network_iam (null where it has none, or use_shared_roles = false).
+  shared_roles              = var.use_shared_roles ? try(local.network.iam_role_arns, {}) : {}
+  shared_role_names         = var.use_shared_roles ? try(local.network.iam_role_names, {}) : {}
+  glue_role_arn             = lookup(local.shared_roles, "glue", null)
+  emr_service_role_arn      = lookup(local.shared_roles, "emr_service", null)
+  emr_instance_profile_name = var.use_shared_roles ? try(local.network.emr_instance_profile_name, null) : null
+  emr_shared_roles          = local.emr_service_role_arn != null && local.emr_instance_profile_name != null
+  curated_bucket            = try(local.bucket_names["curated"], null)
 
   # Module defaults for the sample job: read the raw zone, write the curated zone.
   glue_jobs = {
@@ -59,12 +68,16 @@ data "terraform_remote_state" "data_stores" {
 
 module "glue" {
   source = "../../modules/glue"
-  count  = var.enable_glue ? 1 : 0
+
+  enable_tls_only_policy = var.enable_tls_only_policy
+  count                  = var.enable_glue ? 1 : 0
 
   name_prefix                   = local.name_prefix
   kms_key_arn                   = local.kms_key_arn
   force_destroy                 = var.force_destroy
   access_log_bucket             = local.access_log_bucket
+  create_role                   = local.glue_role_arn == null
+  role_arn                      = local.glue_role_arn
   data_bucket_arns              = local.data_bucket_arns
   jobs                          = local.glue_jobs
   create_crawler                = var.enable_glue_crawler
@@ -80,8 +93,15 @@ module "glue" {
 module "emr" {
   source = "../../modules/emr"
 
+  enable_tls_only_policy = var.enable_tls_only_policy
+
   create                        = var.enable_emr
   create_cluster                = var.enable_emr_cluster
+  create_roles                  = !local.emr_shared_roles
+  service_role_arn              = local.emr_service_role_arn
+  instance_profile_name         = local.emr_instance_profile_name
+  instance_role_name            = local.emr_shared_roles ? lookup(local.shared_role_names, "emr_ec2", null) : null
+  service_policy_arns           = var.emr_service_policy_arns
   name_prefix                   = local.name_prefix
   vpc_id                        = local.vpc_id
   vpc_cidr                      = local.vpc_cidr

@@ -58,9 +58,9 @@ output "emr_service_role_arn" {
   value       = module.emr.service_role_arn
 }
 
-output "emr_instance_profile_arn" {
-  description = "EMR node instance profile."
-  value       = module.emr.instance_profile_arn
+output "emr_instance_profile" {
+  description = "EMR node instance profile (ARN or name)."
+  value       = module.emr.instance_profile
 }
 
 output "emr_security_group_ids" {

@@ -8,24 +8,14 @@ variable "region" {
   }
 }
 
-variable "project" {
-  description = "Short project name; with environment it prefixes every resource name (\"<project>-<environment>\")."
+variable "name_prefix" {
+  description = "Prefix of every resource name, e.g. \"dmig-prod\". Null takes 01_network_iam's name_prefix output, so all stacks share one."
   type        = string
-  default     = "dmig"
+  default     = null
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.project))
-    error_message = "project must be 2-10 lower-case letters and digits, starting with a letter."
-  }
-}
-
-variable "environment" {
-  description = "Environment name: sandbox, dev, staging or prod."
-  type        = string
-
-  validation {
-    condition     = contains(["sandbox", "dev", "staging", "prod"], var.environment)
-    error_message = "environment must be sandbox, dev, staging or prod."
+    condition     = var.name_prefix == null || can(regex("^[a-z][a-z0-9-]{1,20}[a-z0-9]$", coalesce(var.name_prefix, "x")))
+    error_message = "name_prefix must be 3-22 characters of lower-case letters, digits and hyphens, starting with a letter."
   }
 }
 
@@ -53,16 +43,17 @@ variable "remote_state_config" {
 }
 
 variable "state_key_prefix" {
-  description = "Prefix of the state keys, e.g. \"dmig/prod\"; stack NN_name's state is <prefix>/NN_name.tfstate."
+  description = "Prefix of the state keys (usually the environment name); stack NN_name's state is <prefix>/NN_name.tfstate."
   type        = string
+  default     = "sandbox"
 }
 
 # ---------------------------------------------------------------- inputs from earlier stacks
 
 variable "kms_key_purpose" {
-  description = "Which key of 01_network_iam's kms_key_arns encrypts this stack's data, scripts and logs."
+  description = "Which key of 01_network_iam's kms_key_arns encrypts this stack's data and scripts (the \"data\" key admits s3, glue and ec2)."
   type        = string
-  default     = "s3"
+  default     = "data"
 }
 
 variable "logs_kms_key_purpose" {
@@ -206,4 +197,22 @@ variable "emr_in_transit_certificate_s3_uri" {
   description = "s3:// URI of the PEM zip for EMR in-transit TLS. Null uses s3://<glue scripts bucket>/emr/in-transit-certs.zip, which the operator uploads before the first cluster starts."
   type        = string
   default     = null
+}
+
+variable "use_shared_roles" {
+  description = "Use the IAM roles of 01_network_iam (iam_role_arns) where it has one for a service; this stack's modules then only add an inline policy for the buckets and log groups they own. False makes the modules create their own roles."
+  type        = bool
+  default     = true
+}
+
+variable "emr_service_policy_arns" {
+  description = "Managed policies attached to the EMR service role when this stack creates it (use_shared_roles = false or no shared EMR roles)."
+  type        = list(string)
+  default     = ["arn:aws:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2"]
+}
+
+variable "enable_tls_only_policy" {
+  description = "TLS-only bucket policies on this stack's buckets. Sandbox only turns it off: moto ignores the aws:SecureTransport condition and would deny every request."
+  type        = bool
+  default     = true
 }

@@ -9,7 +9,6 @@
 # a null input instead of a failed plan.
 
 locals {
-  name_prefix = "${var.project}-${var.environment}"
 
   # The local backend rejects a "key" argument, so for offline trials
   # remote_state_config.path names a directory holding <prefix>/<stack>.tfstate.
@@ -26,21 +25,28 @@ locals {
   ingestion  = data.terraform_remote_state.streaming_ingestion.outputs
   processing = data.terraform_remote_state.processing.outputs
 
+  name_prefix        = coalesce(var.name_prefix, try(local.network.name_prefix, null), "dmig-${var.state_key_prefix}")
   vpc_id             = try(local.network.vpc_id, null)
   vpc_cidr           = try(local.network.vpc_cidr_block, null)
   private_subnet_ids = try(local.network.private_subnet_ids, [])
   kms_key_arn        = try(local.network.kms_key_arns[var.kms_key_purpose], null)
   logs_kms_key_arn   = try(local.network.kms_key_arns[var.logs_kms_key_purpose], local.kms_key_arn)
+  db_kms_key_arn     = try(local.network.kms_key_arns[var.database_kms_key_purpose], local.kms_key_arn)
+  ops_kms_key_arn    = try(local.network.kms_key_arns[var.ops_kms_key_purpose], local.kms_key_arn)
+
+  shared_roles     = var.use_shared_roles ? try(local.network.iam_role_arns, {}) : {}
+  mwaa_role_arn    = lookup(local.shared_roles, "mwaa", null)
+  grafana_role_arn = lookup(local.shared_roles, "grafana", null)
 
   bucket_arns       = try(local.stores.data_lake_bucket_arns, {})
   access_log_bucket = try(local.stores.access_log_bucket_name, null)
   data_bucket_arns  = [for z in ["raw", "curated", "analytics"] : local.bucket_arns[z] if contains(keys(local.bucket_arns), z)]
-  rds_identifier    = try(local.stores.rds_identifier, local.stores.rds_instance_id, null)
+  rds_identifier    = try(local.stores.postgres_identifier, local.stores.rds_identifier, null)
 
-  api_id           = try(local.ingestion.api_id, local.ingestion.ingest_api_id, null)
-  api_stage        = try(local.ingestion.api_stage_name, local.ingestion.ingest_api_stage, null)
-  lambda_functions = compact([try(local.ingestion.function_name, local.ingestion.ingest_function_name, null)])
-  msk_cluster_name = try(local.ingestion.msk_cluster_name, null)
+  api_id           = try(local.ingestion.ingest_api_id, local.ingestion.api_id, null)
+  api_stage        = try(local.ingestion.ingest_api_stage_name, "$default") # the ingest_api module serves the $default stage
+  lambda_functions = compact([try(local.ingestion.ingest_function_name, local.ingestion.function_name, null)])
+  msk_cluster_name = try(local.ingestion.msk_cluster_name, local.network.msk_cluster_name, null)
 
   glue_job_arns = values(try(local.processing.glue_job_arns, {}))
 
@@ -76,7 +82,7 @@ module "observability" {
   source = "../../modules/observability"
 
   name_prefix           = local.name_prefix
-  kms_key_arn           = local.kms_key_arn
+  kms_key_arn           = local.ops_kms_key_arn
   logs_kms_key_arn      = local.logs_kms_key_arn
   log_groups            = local.log_groups
   alert_subscriptions   = var.alert_subscriptions
@@ -93,8 +99,11 @@ module "observability" {
 module "mwaa" {
   source = "../../modules/mwaa"
 
+  enable_tls_only_policy = var.enable_tls_only_policy
+
   create                = var.enable_mwaa
   create_environment    = var.enable_mwaa_environment
+  execution_role_arn    = local.mwaa_role_arn
   name_prefix           = local.name_prefix
   vpc_id                = local.vpc_id
   private_subnet_ids    = slice(local.private_subnet_ids, 0, min(2, length(local.private_subnet_ids)))
@@ -114,6 +123,7 @@ module "managed_grafana" {
 
   create                   = var.enable_grafana
   create_workspace         = var.enable_grafana_workspace
+  role_arn                 = local.grafana_role_arn
   name_prefix              = local.name_prefix
   authentication_providers = var.grafana_authentication_providers
   alert_topic_arns         = [module.observability.alert_topic_arn]
@@ -131,7 +141,8 @@ module "openmetadata" {
   vpc_id                        = local.vpc_id
   vpc_cidr                      = local.vpc_cidr
   private_subnet_ids            = local.private_subnet_ids
-  kms_key_arn                   = local.kms_key_arn
+  kms_key_arn                   = local.db_kms_key_arn
+  search_kms_key_arn            = local.ops_kms_key_arn
   logs_kms_key_arn              = local.logs_kms_key_arn
   image                         = var.openmetadata.image
   cpu                           = var.openmetadata.cpu

@@ -8,24 +8,14 @@ variable "region" {
   }
 }
 
-variable "project" {
-  description = "Short project name; with environment it prefixes every resource name (\"<project>-<environment>\")."
+variable "name_prefix" {
+  description = "Prefix of every resource name, e.g. \"dmig-prod\". Null takes 01_network_iam's name_prefix output, so all stacks share one."
   type        = string
-  default     = "dmig"
+  default     = null
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.project))
-    error_message = "project must be 2-10 lower-case letters and digits, starting with a letter."
-  }
-}
-
-variable "environment" {
-  description = "Environment name: sandbox, dev, staging or prod."
-  type        = string
-
-  validation {
-    condition     = contains(["sandbox", "dev", "staging", "prod"], var.environment)
-    error_message = "environment must be sandbox, dev, staging or prod."
+    condition     = var.name_prefix == null || can(regex("^[a-z][a-z0-9-]{1,20}[a-z0-9]$", coalesce(var.name_prefix, "x")))
+    error_message = "name_prefix must be 3-22 characters of lower-case letters, digits and hyphens, starting with a letter."
   }
 }
 
@@ -53,14 +43,27 @@ variable "remote_state_config" {
 }
 
 variable "state_key_prefix" {
-  description = "Prefix of the state keys, e.g. \"dmig/prod\"; stack NN_name's state is <prefix>/NN_name.tfstate."
+  description = "Prefix of the state keys (usually the environment name); stack NN_name's state is <prefix>/NN_name.tfstate."
   type        = string
+  default     = "sandbox"
 }
 
 variable "kms_key_purpose" {
-  description = "Which key of 01_network_iam's kms_key_arns encrypts this stack's buckets, databases, search domain, secrets and topic."
+  description = "Which key of 01_network_iam's kms_key_arns encrypts the MWAA environment and DAG bucket (needs s3, sqs and airflow among its via_services)."
   type        = string
-  default     = "s3"
+  default     = "data"
+}
+
+variable "database_kms_key_purpose" {
+  description = "Which key encrypts OpenMetadata's database and secrets (needs rds and secretsmanager)."
+  type        = string
+  default     = "database"
+}
+
+variable "ops_kms_key_purpose" {
+  description = "Which key encrypts the alert topic, the ADOT parameter and the OpenSearch domain (needs sns, ssm and es, and the cloudwatch and budgets service principals). Falls back to kms_key_purpose while 01_network_iam has no such key."
+  type        = string
+  default     = "ops"
 }
 
 variable "logs_kms_key_purpose" {
@@ -249,4 +252,16 @@ variable "extra_log_groups" {
     retention_days = optional(number, 365)
   }))
   default = {}
+}
+
+variable "use_shared_roles" {
+  description = "Use the IAM roles of 01_network_iam (iam_role_arns) where it has one for a service; this stack's modules then only add an inline policy for the buckets and log groups they own. False makes the modules create their own roles."
+  type        = bool
+  default     = true
+}
+
+variable "enable_tls_only_policy" {
+  description = "TLS-only bucket policies on this stack's buckets. Sandbox only turns it off: moto ignores the aws:SecureTransport condition and would deny every request."
+  type        = bool
+  default     = true
 }

@@ -6,7 +6,8 @@
 # state bucket and lock table come in as variables, not through remote state.
 
 locals {
-  name_prefix = "${var.project}-${var.environment}"
+
+  name_prefix = coalesce(var.name_prefix, try(data.terraform_remote_state.network_iam.outputs.name_prefix, null), "dmig-${var.state_key_prefix}")
 
   remote_state = {
     for s in ["01_network_iam"] : s => (

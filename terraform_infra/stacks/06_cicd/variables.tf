@@ -8,24 +8,14 @@ variable "region" {
   }
 }
 
-variable "project" {
-  description = "Short project name; with environment it prefixes every resource name (\"<project>-<environment>\")."
+variable "name_prefix" {
+  description = "Prefix of every resource name, e.g. \"dmig-prod\". Null takes 01_network_iam's name_prefix output, so all stacks share one."
   type        = string
-  default     = "dmig"
+  default     = null
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.project))
-    error_message = "project must be 2-10 lower-case letters and digits, starting with a letter."
-  }
-}
-
-variable "environment" {
-  description = "Environment name: sandbox, dev, staging or prod."
-  type        = string
-
-  validation {
-    condition     = contains(["sandbox", "dev", "staging", "prod"], var.environment)
-    error_message = "environment must be sandbox, dev, staging or prod."
+    condition     = var.name_prefix == null || can(regex("^[a-z][a-z0-9-]{1,20}[a-z0-9]$", coalesce(var.name_prefix, "x")))
+    error_message = "name_prefix must be 3-22 characters of lower-case letters, digits and hyphens, starting with a letter."
   }
 }
 
@@ -53,14 +43,15 @@ variable "remote_state_config" {
 }
 
 variable "state_key_prefix" {
-  description = "Prefix of the state keys, e.g. \"dmig/prod\"; stack NN_name's state is <prefix>/NN_name.tfstate."
+  description = "Prefix of the state keys (usually the environment name); stack NN_name's state is <prefix>/NN_name.tfstate."
   type        = string
+  default     = "sandbox"
 }
 
 variable "kms_key_purpose" {
-  description = "Which key of 01_network_iam's kms_key_arns encrypts the ECR repository."
+  description = "Which key of 01_network_iam's kms_key_arns encrypts the ECR repository (the \"streaming\" key admits ecr)."
   type        = string
-  default     = "s3"
+  default     = "streaming"
 }
 
 variable "github_repository" {

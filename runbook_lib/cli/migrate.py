@@ -1,0 +1,124 @@
+"""``runbook migrate KIND --env ENV``: check, copy (resumably) and verify one kind of data.
+
+Generic over kinds: the migrator comes from the registry (``get_migrator(kind)``) and builds itself
+from the environment's parameters (``from_params``), so a new kind needs no change here. What each
+step found is printed before the next step starts, and the verify table is printed (or emitted as
+JSON) *before* a failed verification raises, so the evidence exists even when the run fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from runbook_lib.cli._common import print_json, print_table, to_jsonable
+from runbook_lib.errors import CompatibilityError, CopyFailedError, MigrationVerificationError
+
+#: Shown in --help; the registry is the authority (an unknown kind lists the known ones).
+DOCUMENTED_KINDS = ("s3", "postgres", "mongo")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("migrate", help="check, copy and verify one kind of data (objects, PostgreSQL, MongoDB)")
+    parser.add_argument("kind", metavar="{" + ",".join(DOCUMENTED_KINDS) + "}", help="what to migrate")
+    parser.add_argument("--env", required=True, help="the params file to use: params/<ENV>.yaml")
+    parser.add_argument("--verify-only", action="store_true", help="compare target with source; copy nothing")
+    parser.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
+                        help="skip what the checkpoint says is already verified (default: on)")
+    parser.add_argument("--checkpoint-dir", type=Path, default=None,
+                        help="where checkpoints live (default: outputs/.checkpoints/<env>/<kind>)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
+    parser.set_defaults(func=_migrate)
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from runbook_lib.migrate.base import get_migrator
+    from runbook_lib.params import load_params
+
+    params = load_params(args.env)
+    sandbox_state = None
+    if params.is_sandbox:
+        from runbook_lib.sandbox import require_running
+
+        sandbox_state = require_running(f"`runbook migrate {args.kind}`")
+    migrator_cls = get_migrator(args.kind)
+    progress = _quiet_progress if args.json else None
+    migrator = migrator_cls.from_params(params, sandbox_state, checkpoint_dir=args.checkpoint_dir, progress=progress)
+    document: dict[str, Any] = {"kind": args.kind, "env": args.env, "verify_only": args.verify_only,
+                                "resume": args.resume}
+    try:
+        check = migrator.check()
+        document["check"] = {"ok": check.ok, "findings": check.findings}
+        if not args.json:
+            _print_check(check)
+        if not check.ok:
+            raise CompatibilityError(args.kind, [f"{f.object}: {f.message}" for f in check.blockers])
+        if not args.verify_only:
+            try:
+                copy = migrator.copy(resume=args.resume)
+            except CopyFailedError as error:
+                document["copy"] = getattr(error, "report", None)
+                document["copy_failed"] = error.failed
+                raise
+            document["copy"] = copy
+            if not args.json:
+                _print_copy(copy)
+        verify = migrator.verify()
+        document["verify"] = {"ok": verify.ok, "rows": [{**to_jsonable(r), "ok": r.ok} for r in verify.rows],
+                              "problems": verify.problems}
+        document["ok"] = verify.ok
+        if not args.json:
+            _print_verify(verify)
+        if not verify.ok:
+            raise _verification_error(args.kind, verify)
+        return 0
+    finally:
+        if args.json:
+            document.setdefault("ok", False)
+            print_json(document)
+
+
+def _quiet_progress(*_args: Any, **kwargs: Any) -> Any:
+    """With --json, progress goes to stderr and only when it is a terminal (stdout stays one document)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(file=sys.stderr, disable=not sys.stderr.isatty(), **kwargs)
+
+
+def _verification_error(kind: str, verify: Any) -> MigrationVerificationError:
+    bad = next((r for r in verify.rows if not r.ok), verify.rows[0] if verify.rows else None)
+    if bad is None:
+        return MigrationVerificationError(kind, "(nothing)", "at least one unit", verify.problems)
+    expected = {"count": bad.source_count, "checksum": bad.source_checksum}
+    actual = {"count": bad.target_count, "missing": bad.missing, "mismatched": bad.mismatched, "extra": bad.extra,
+              "checksum": bad.target_checksum}
+    error = MigrationVerificationError(kind, bad.unit, expected, actual)
+    error.problems = list(verify.problems)  # type: ignore[attr-defined]
+    return error
+
+
+def _print_check(check: Any) -> None:
+    print(f"== check ({'ok' if check.ok else 'BLOCKED'})")
+    rows = [{"severity": f.severity, "object": f.object, "finding": f.message, "fix": f.fix} for f in check.findings]
+    print_table(rows, ["severity", "object", "finding", "fix"])
+
+
+def _print_copy(copy: Any) -> None:
+    print(f"\n== copy: {copy.items_copied} copied ({copy.bytes_copied} bytes), {copy.items_skipped} skipped "
+          f"(already verified) in {copy.seconds:.1f}s")
+    units = (copy.details or {}).get("buckets") or (copy.details or {}).get("units") or {}
+    if units:
+        columns = sorted({k for stats in units.values() for k, v in stats.items() if isinstance(v, (int, float, str))
+                          and k not in ("journal",)})
+        print_table([{"unit": unit, **stats} for unit, stats in units.items()], ["unit", *columns])
+
+
+def _print_verify(verify: Any) -> None:
+    print(f"\n== verify ({'ok' if verify.ok else 'FAILED'})")
+    rows = [{**r.__dict__, "ok": r.ok} for r in verify.rows]
+    print_table(rows, ["unit", "source_count", "target_count", "matched", "missing", "mismatched", "extra", "bytes",
+                       "source_checksum", "target_checksum", "ok"])
+    for problem in verify.problems:
+        print(f"  ! {problem}")

@@ -1,0 +1,25 @@
+# Stack 06_cicd (dev): GitHub OIDC deploy role and ECR.
+region = "eu-west-1"
+tags = {
+  Project     = "data-migration"
+  Environment = "dev"
+  ManagedBy   = "terraform"
+  Stack       = "06_cicd"
+}
+
+# Earlier stacks' state: the same bucket as backend.hcl.
+state_key_prefix     = "dev"
+remote_state_backend = "s3"
+remote_state_config = {
+  bucket = "dmig-dev-tfstate"
+  region = "eu-west-1"
+}
+
+github_repository    = "example-org/data-migration"
+allowed_branches     = ["main", "develop"]
+allowed_environments = ["dev"]
+create_oidc_provider = true
+state_bucket_name    = "dmig-dev-tfstate"
+lock_table_name      = "dmig-dev-tflock"
+deploy_policy_arns   = ["arn:aws:iam::aws:policy/PowerUserAccess"]
+ecr_force_delete     = true

@@ -1,0 +1,25 @@
+# Stack 06_cicd (prod): GitHub OIDC deploy role and ECR.
+region = "eu-west-1"
+tags = {
+  Project     = "data-migration"
+  Environment = "prod"
+  ManagedBy   = "terraform"
+  Stack       = "06_cicd"
+}
+
+# Earlier stacks' state: the same bucket as backend.hcl.
+state_key_prefix     = "prod"
+remote_state_backend = "s3"
+remote_state_config = {
+  bucket = "dmig-prod-tfstate"
+  region = "eu-west-1"
+}
+
+github_repository    = "example-org/data-migration"
+allowed_branches     = ["main"]
+allowed_environments = ["prod"]
+create_oidc_provider = true
+state_bucket_name    = "dmig-prod-tfstate"
+lock_table_name      = "dmig-prod-tflock"
+# Deploys need broad rights; a permissions boundary caps what the pipeline can grant itself.
+deploy_policy_arns = ["arn:aws:iam::aws:policy/PowerUserAccess"]

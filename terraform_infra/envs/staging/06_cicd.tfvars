@@ -1,0 +1,24 @@
+# Stack 06_cicd (staging): GitHub OIDC deploy role and ECR.
+region = "eu-west-1"
+tags = {
+  Project     = "data-migration"
+  Environment = "staging"
+  ManagedBy   = "terraform"
+  Stack       = "06_cicd"
+}
+
+# Earlier stacks' state: the same bucket as backend.hcl.
+state_key_prefix     = "staging"
+remote_state_backend = "s3"
+remote_state_config = {
+  bucket = "dmig-staging-tfstate"
+  region = "eu-west-1"
+}
+
+github_repository    = "example-org/data-migration"
+allowed_branches     = ["main", "release/*"]
+allowed_environments = ["staging"]
+create_oidc_provider = true
+state_bucket_name    = "dmig-staging-tfstate"
+lock_table_name      = "dmig-staging-tflock"
+deploy_policy_arns   = ["arn:aws:iam::aws:policy/PowerUserAccess"]
