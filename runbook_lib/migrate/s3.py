@@ -323,7 +323,9 @@ def s3_client(
     parallelism (``max_pool_connections``; the default 10 makes threads queue for sockets), and
     botocore's default CRC32 on every request/response (botocore >= 1.36) would hash every byte a
     second time next to our SHA-256 — ``when_required`` turns that off; we send and check SHA-256
-    ourselves.
+    ourselves. For the same reason the SigV4 payload hash is off (``UNSIGNED-PAYLOAD``): S3 checks
+    the body against our declared checksum instead, which is also what botocore does by default
+    over HTTPS whenever a checksum header is present.
     """
     import boto3
     from botocore.config import Config
@@ -334,7 +336,9 @@ def s3_client(
         "read_timeout": read_timeout,
         "retries": {"max_attempts": max_attempts, "mode": "standard"},
         "tcp_keepalive": True,
-        "s3": {"addressing_style": "path"} if endpoint_url else None,
+        # Our x-amz-checksum-sha256 protects the body; signing it too would hash every byte again
+        # (botocore always signs payloads over plain http, e.g. the sandbox).
+        "s3": {"payload_signing_enabled": False, **({"addressing_style": "path"} if endpoint_url else {})},
         "request_checksum_calculation": "when_required",
         "response_checksum_validation": "when_required",
     }

@@ -15,9 +15,11 @@ remote_state_config = {
   region = "eu-west-1"
 }
 
-enable_tls_only_policy = true
-enable_access_logging  = true
-enable_replication     = true
+enable_tls_only_policy           = true
+enable_eventbridge_notifications = true
+enable_rds_parameter_group       = true
+enable_access_logging            = true
+enable_replication               = true
 replication_destination_bucket_arns = {
   raw       = "arn:aws:s3:::dmig-prod-dr-raw"
   curated   = "arn:aws:s3:::dmig-prod-dr-curated"

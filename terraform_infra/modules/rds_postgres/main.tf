@@ -19,6 +19,8 @@ resource "aws_db_subnet_group" "this" {
 }
 
 resource "aws_db_parameter_group" "this" {
+  count = var.create_parameter_group ? 1 : 0
+
   name        = "${var.identifier}-params"
   family      = var.parameter_group_family
   description = "TLS-only, query-logging parameters of ${var.identifier}"
@@ -114,7 +116,7 @@ resource "aws_db_instance" "this" {
   db_subnet_group_name   = aws_db_subnet_group.this.name
   vpc_security_group_ids = var.vpc_security_group_ids
   publicly_accessible    = false
-  parameter_group_name   = aws_db_parameter_group.this.name
+  parameter_group_name   = try(aws_db_parameter_group.this[0].name, null)
 
   iam_database_authentication_enabled = true
   auto_minor_version_upgrade          = true

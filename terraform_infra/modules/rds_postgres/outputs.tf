@@ -39,8 +39,8 @@ output "master_user_secret_arn" {
 }
 
 output "parameter_group_name" {
-  description = "Parameter group (rds.force_ssl = 1)."
-  value       = aws_db_parameter_group.this.name
+  description = "Parameter group (rds.force_ssl = 1); null when create_parameter_group = false."
+  value       = try(aws_db_parameter_group.this[0].name, null)
 }
 
 output "subnet_group_name" {

@@ -169,6 +169,12 @@ variable "monitoring_interval" {
   }
 }
 
+variable "create_parameter_group" {
+  description = "Create the instance's own parameter group (rds.force_ssl = 1, query logging). False leaves the engine default group, which accepts plain-text connections: only for a stand-in (moto) that cannot read parameter groups back."
+  type        = bool
+  default     = true
+}
+
 variable "log_min_duration_statement_ms" {
   description = "Log statements slower than this many milliseconds (-1 disables); the slow-query evidence for the cut-over."
   type        = number

@@ -33,6 +33,7 @@ module "s3_data_lake" {
   force_destroy          = var.force_destroy
   enable_access_logging  = var.enable_access_logging
   enable_tls_only_policy = var.enable_tls_only_policy
+  enable_eventbridge_notifications = var.enable_eventbridge_notifications
 
   enable_replication                  = var.enable_replication
   replication_destination_bucket_arns = var.replication_destination_bucket_arns
@@ -46,6 +47,7 @@ module "rds_postgres" {
   engine_version         = var.rds_engine_version
   parameter_group_family = "postgres${split(".", var.rds_engine_version)[0]}"
   instance_class         = var.rds_instance_class
+  create_parameter_group = var.enable_rds_parameter_group
   allocated_storage      = var.rds_allocated_storage
   max_allocated_storage  = var.rds_max_allocated_storage
   subnet_ids             = local.net.private_subnet_ids

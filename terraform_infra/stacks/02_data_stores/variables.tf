@@ -172,3 +172,15 @@ variable "enable_tls_only_policy" {
   type        = bool
   default     = true
 }
+
+variable "enable_eventbridge_notifications" {
+  description = "Publish the data lake's object events to EventBridge."
+  type        = bool
+  default     = true
+}
+
+variable "enable_rds_parameter_group" {
+  description = "Own PostgreSQL parameter group (rds.force_ssl = 1, query logging). False only against moto, which cannot read parameter groups back."
+  type        = bool
+  default     = true
+}
