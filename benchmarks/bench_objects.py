@@ -53,7 +53,7 @@ from runbook_lib.sandbox import services as svc  # noqa: E402
 
 MiB = 1024 * 1024
 SEED = 20261126
-TOOLS = ("ours", "rclone", "aws")
+TOOLS = ("ours", "rclone", "rclone-mp", "aws")
 DATASETS = ("small", "large")
 
 
@@ -98,7 +98,9 @@ def start_moto(name: str, workdir: Path) -> svc.ServiceSpec:
 
 
 def client(spec: svc.ServiceSpec, pool: int = 64) -> Any:
-    return s3_client(f"http://{spec.address}", access_key="test", secret_key="test", pool=pool, read_timeout=600)
+    return s3_client(
+        f"http://{spec.address}", access_key="test", secret_key="test", pool=pool, read_timeout=600
+    )
 
 
 def seed_small(s3: Any, bucket: str, count: int, low: int, high: int) -> tuple[int, int]:
@@ -108,8 +110,13 @@ def seed_small(s3: Any, bucket: str, count: int, low: int, high: int) -> tuple[i
 
     def put(index: int) -> None:
         body = random.Random(SEED + index).randbytes(sizes[index])
-        s3.put_object(Bucket=bucket, Key=f"events/{index % 100:02d}/part {index:05d}+v=1.json", Body=body,
-                      ContentType="application/json", Metadata={"seq": str(index)})
+        s3.put_object(
+            Bucket=bucket,
+            Key=f"events/{index % 100:02d}/part {index:05d}+v=1.json",
+            Body=body,
+            ContentType="application/json",
+            Metadata={"seq": str(index)},
+        )
 
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(put, range(count)))
@@ -123,20 +130,37 @@ def seed_large(s3: Any, bucket: str, count: int, mib: int) -> tuple[int, int]:
     config = TransferConfig(multipart_threshold=8 * MiB, multipart_chunksize=8 * MiB, max_concurrency=8)
     for index in range(count):
         body = random.Random(SEED + index).randbytes(mib * MiB)
-        s3.upload_fileobj(io.BytesIO(body), bucket, f"exports/snapshot-{index:03d}.bin", Config=config,
-                          ExtraArgs={"ContentType": "application/octet-stream", "Metadata": {"kind": "snapshot"}})
+        s3.upload_fileobj(
+            io.BytesIO(body),
+            bucket,
+            f"exports/snapshot-{index:03d}.bin",
+            Config=config,
+            ExtraArgs={"ContentType": "application/octet-stream", "Metadata": {"kind": "snapshot"}},
+        )
     return count, count * mib * MiB
 
 
 def listing(s3: Any, bucket: str) -> dict[str, int]:
-    return {o["Key"]: o["Size"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
-            for o in page.get("Contents", [])}
+    return {
+        o["Key"]: o["Size"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        for o in page.get("Contents", [])
+    }
 
 
 # ------------------------------------------------------------------------------------------ tools
-def run_ours(source: Any, target: Any, src: str, dst: str, workers: int, workdir: Path) -> tuple[float, float, dict]:
-    migrator = S3Migrator(source, target, [(src, dst, "")], checkpoint_dir=workdir / f"ckpt-{dst}", workers=workers,
-                          progress=_no_bar)
+def run_ours(
+    source: Any, target: Any, src: str, dst: str, workers: int, part_mib: int, workdir: Path
+) -> tuple[float, float, dict]:
+    migrator = S3Migrator(
+        source,
+        target,
+        [(src, dst, "")],
+        checkpoint_dir=workdir / f"ckpt-{dst}",
+        workers=workers,
+        part_size=part_mib * MiB,
+        progress=_no_bar,
+    )
     started = time.perf_counter()
     report = migrator.copy(resume=False)
     copied = time.perf_counter() - started
@@ -145,8 +169,15 @@ def run_ours(source: Any, target: Any, src: str, dst: str, workers: int, workdir
     verified = time.perf_counter() - started
     if not verify.ok:
         raise SystemExit(f"our verify failed: {verify.problems[:5]}")
-    return copied, verified, {"items_copied": report.items_copied, "verify_mode": migrator.verify_mode_for(dst),
-                              "capabilities": asdict(migrator.capabilities(dst))}
+    return (
+        copied,
+        verified,
+        {
+            "items_copied": report.items_copied,
+            "verify_mode": migrator.verify_mode_for(dst),
+            "capabilities": asdict(migrator.capabilities(dst)),
+        },
+    )
 
 
 def rclone_env(src_url: str, dst_url: str, workdir: Path) -> dict[str, str]:
@@ -156,24 +187,58 @@ def rclone_env(src_url: str, dst_url: str, workdir: Path) -> dict[str, str]:
     # ("unsupported transport, *fshttp.Transport"). The endpoints are plain http: an empty value disables it.
     env = {"RCLONE_CONFIG": str(config), "AWS_CA_BUNDLE": ""}
     for remote, url in (("SRC", src_url), ("DST", dst_url)):
-        env.update({f"RCLONE_CONFIG_{remote}_TYPE": "s3", f"RCLONE_CONFIG_{remote}_PROVIDER": "Other",
-                    f"RCLONE_CONFIG_{remote}_ENDPOINT": url, f"RCLONE_CONFIG_{remote}_ACCESS_KEY_ID": "test",
-                    f"RCLONE_CONFIG_{remote}_SECRET_ACCESS_KEY": "test", f"RCLONE_CONFIG_{remote}_REGION": "us-east-1",
-                    f"RCLONE_CONFIG_{remote}_FORCE_PATH_STYLE": "true"})
+        env.update(
+            {
+                f"RCLONE_CONFIG_{remote}_TYPE": "s3",
+                f"RCLONE_CONFIG_{remote}_PROVIDER": "Other",
+                f"RCLONE_CONFIG_{remote}_ENDPOINT": url,
+                f"RCLONE_CONFIG_{remote}_ACCESS_KEY_ID": "test",
+                f"RCLONE_CONFIG_{remote}_SECRET_ACCESS_KEY": "test",
+                f"RCLONE_CONFIG_{remote}_REGION": "us-east-1",
+                f"RCLONE_CONFIG_{remote}_FORCE_PATH_STYLE": "true",
+            }
+        )
     return env
 
 
-def run_rclone(src_url: str, dst_url: str, src: str, dst: str, workers: int, workdir: Path) -> tuple[float, str, dict]:
+def run_rclone(
+    src_url: str,
+    dst_url: str,
+    src: str,
+    dst: str,
+    workers: int,
+    workdir: Path,
+    multipart_mib: int | None = None,
+) -> tuple[float, str, dict]:
     rclone = shutil.which("rclone")
     if not rclone:
         raise SystemExit("rclone is not installed: apt-get install -y rclone")
-    command = [rclone, "copy", f"SRC:{src}", f"DST:{dst}", "--checksum", "--transfers", str(workers),
-               "--checkers", str(2 * workers), "--stats", "0", "--retries", "1"]
+    command = [
+        rclone,
+        "copy",
+        f"SRC:{src}",
+        f"DST:{dst}",
+        "--checksum",
+        "--transfers",
+        str(workers),
+        "--checkers",
+        str(2 * workers),
+        "--stats",
+        "0",
+        "--retries",
+        "1",
+    ]
+    if (
+        multipart_mib
+    ):  # the same multipart layout as ours (rclone's default cutoff is 200 MiB: single PUTs below)
+        command += ["--s3-upload-cutoff", f"{multipart_mib}M", "--s3-chunk-size", f"{multipart_mib}M"]
     env = rclone_env(src_url, dst_url, workdir)
     started = time.perf_counter()
     run_command(command, env=env, timeout=7200, logger_name="bench.rclone")
     seconds = time.perf_counter() - started
-    hashes = run_command([rclone, "md5sum", f"SRC:{src}"], env=env, timeout=600, logger_name="bench.rclone").stdout
+    hashes = run_command(
+        [rclone, "md5sum", f"SRC:{src}"], env=env, timeout=600, logger_name="bench.rclone"
+    ).stdout
     lines = [line for line in hashes.splitlines() if line.strip()]
     with_md5 = sum(1 for line in lines if not line.startswith(" "))
     return seconds, " ".join(command[1:]), {"source_objects_with_md5": with_md5, "source_objects": len(lines)}
@@ -183,7 +248,9 @@ def aws_cli() -> str:
     beside = Path(sys.executable).with_name("aws")
     found = str(beside) if beside.exists() else shutil.which("aws")
     if not found:
-        raise SystemExit("the AWS CLI is not installed: pip install awscli (in a separate venv if it conflicts)")
+        raise SystemExit(
+            "the AWS CLI is not installed: pip install awscli (in a separate venv if it conflicts)"
+        )
     return found
 
 
@@ -191,8 +258,13 @@ def run_aws(src_url: str, dst_url: str, src: str, dst: str, workdir: Path) -> tu
     aws = aws_cli()
     staging = workdir / f"aws-staging-{dst}"
     staging.mkdir()
-    env = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_CONFIG_FILE": str(workdir / "aws-config-none"), "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "none")}
+    env = {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(workdir / "aws-config-none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "none"),
+    }
     down = [aws, "s3", "sync", f"s3://{src}", str(staging), "--endpoint-url", src_url, "--only-show-errors"]
     up = [aws, "s3", "sync", str(staging), f"s3://{dst}", "--endpoint-url", dst_url, "--only-show-errors"]
     started = time.perf_counter()
@@ -202,15 +274,22 @@ def run_aws(src_url: str, dst_url: str, src: str, dst: str, workdir: Path) -> tu
     seconds = time.perf_counter() - started
     shutil.rmtree(staging, ignore_errors=True)
     version = run_command([aws, "--version"], env=env, timeout=60).stdout.strip() or "?"
-    return seconds, f"{' '.join(down[1:])} && {' '.join(up[1:])}", {
-        "download_s": round(middle - started, 2), "upload_s": round(seconds - (middle - started), 2),
-        "version": version}
+    return (
+        seconds,
+        f"{' '.join(down[1:])} && {' '.join(up[1:])}",
+        {
+            "download_s": round(middle - started, 2),
+            "upload_s": round(seconds - (middle - started), 2),
+            "version": version,
+        },
+    )
 
 
 VERIFIES = {
     "ours": "SHA-256 per object/part via the S3 checksum API during copy",
     "ours+verify": "… plus re-reading every target object (moto does not validate checksums)",
     "rclone": "MD5 where the source has one (single-part objects); else size only",
+    "rclone-mp": "as rclone, forced to multipart with our part size",
     "aws": "none (size and modification time)",
 }
 
@@ -224,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large-count", type=int, default=16)
     parser.add_argument("--large-mib", type=int, default=128, help="size of each large object, MiB")
     parser.add_argument("--workers", type=int, default=8, help="our workers = rclone --transfers")
+    parser.add_argument("--part-mib", type=int, default=8, help="our multipart part size (and rclone-mp's)")
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--quick", action="store_true", help="200 small objects and 2 x 16 MiB")
@@ -246,34 +326,94 @@ def main(argv: list[str] | None = None) -> int:
         for dataset in datasets:
             started = time.perf_counter()
             if dataset == "small":
-                seeded[dataset] = seed_small(source, "bench-small", args.small_count, args.small_min, args.small_max)
+                seeded[dataset] = seed_small(
+                    source, "bench-small", args.small_count, args.small_min, args.small_max
+                )
             else:
                 seeded[dataset] = seed_large(source, "bench-large", args.large_count, args.large_mib)
-            print(f"seeded {dataset}: {seeded[dataset][0]} objects, {seeded[dataset][1] / MiB:.1f} MiB "
-                  f"in {time.perf_counter() - started:.1f}s", flush=True)
+            print(
+                f"seeded {dataset}: {seeded[dataset][0]} objects, {seeded[dataset][1] / MiB:.1f} MiB "
+                f"in {time.perf_counter() - started:.1f}s",
+                flush=True,
+            )
         for dataset in datasets:
             objects, nbytes = seeded[dataset]
             src = f"bench-{dataset}"
             expected = listing(source, src)
             for tool in tools:
+                if tool == "rclone-mp" and dataset == "small":
+                    continue  # below the part size rclone-mp is plain rclone
                 dst = f"{tool}-{dataset}"
                 target.create_bucket(Bucket=dst)
                 if tool == "ours":
-                    copied, verified, extra = run_ours(source, target, src, dst, args.workers, workdir)
+                    copied, verified, extra = run_ours(
+                        source, target, src, dst, args.workers, args.part_mib, workdir
+                    )
                     complete = listing(target, dst) == expected
-                    results.append(Measurement(dataset, "ours", copied, objects, nbytes, complete,
-                                               f"S3Migrator(workers={args.workers}).copy()", VERIFIES["ours"], extra))
-                    results.append(Measurement(dataset, "ours+verify", copied + verified, objects, nbytes, complete,
-                                               "copy() then verify()", VERIFIES["ours+verify"],
-                                               {"verify_s": round(verified, 2)}))
-                elif tool == "rclone":
-                    seconds, command, extra = run_rclone(src_url, dst_url, src, dst, args.workers, workdir)
-                    results.append(Measurement(dataset, "rclone", seconds, objects, nbytes,
-                                               listing(target, dst) == expected, command, VERIFIES["rclone"], extra))
+                    results.append(
+                        Measurement(
+                            dataset,
+                            "ours",
+                            copied,
+                            objects,
+                            nbytes,
+                            complete,
+                            f"S3Migrator(workers={args.workers}).copy()",
+                            VERIFIES["ours"],
+                            extra,
+                        )
+                    )
+                    results.append(
+                        Measurement(
+                            dataset,
+                            "ours+verify",
+                            copied + verified,
+                            objects,
+                            nbytes,
+                            complete,
+                            "copy() then verify()",
+                            VERIFIES["ours+verify"],
+                            {"verify_s": round(verified, 2)},
+                        )
+                    )
+                elif tool in ("rclone", "rclone-mp"):
+                    seconds, command, extra = run_rclone(
+                        src_url,
+                        dst_url,
+                        src,
+                        dst,
+                        args.workers,
+                        workdir,
+                        args.part_mib if tool == "rclone-mp" else None,
+                    )
+                    results.append(
+                        Measurement(
+                            dataset,
+                            tool,
+                            seconds,
+                            objects,
+                            nbytes,
+                            listing(target, dst) == expected,
+                            command,
+                            VERIFIES[tool],
+                            extra,
+                        )
+                    )
                 elif tool == "aws":
                     seconds, command, extra = run_aws(src_url, dst_url, src, dst, workdir)
-                    results.append(Measurement(dataset, "aws", seconds, objects, nbytes,
-                                               listing(target, dst) == expected, command, VERIFIES["aws"], extra))
+                    results.append(
+                        Measurement(
+                            dataset,
+                            "aws",
+                            seconds,
+                            objects,
+                            nbytes,
+                            listing(target, dst) == expected,
+                            command,
+                            VERIFIES["aws"],
+                            extra,
+                        )
+                    )
                 else:
                     raise SystemExit(f"unknown tool {tool!r}; known: {', '.join(TOOLS)}")
                 print(f"  {dataset:5s} {results[-1].tool:12s} {results[-1].seconds:8.2f}s", flush=True)
@@ -290,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
 def ratios(results: list[Measurement], dataset: str, ours: str) -> dict[str, float]:
     mine = next((r for r in results if r.dataset == dataset and r.tool == ours), None)
     out: dict[str, float] = {}
-    for peer in ("rclone", "aws"):
+    for peer in ("rclone", "rclone-mp", "aws"):
         other = next((r for r in results if r.dataset == dataset and r.tool == peer), None)
         if mine and other and other.mib_per_s:
             out[peer] = mine.mib_per_s / other.mib_per_s
@@ -298,14 +438,19 @@ def ratios(results: list[Measurement], dataset: str, ours: str) -> dict[str, flo
 
 
 def print_table(results: list[Measurement]) -> None:
-    header = f"{'dataset':8s} {'tool':12s} {'seconds':>9s} {'MiB/s':>9s} {'objects/s':>10s} {'complete':>9s}  " \
-             f"{'ours/rclone':>11s} {'ours/aws':>9s}"
+    header = (
+        f"{'dataset':8s} {'tool':12s} {'seconds':>9s} {'MiB/s':>9s} {'objects/s':>10s} {'complete':>9s}  "
+        f"{'ours/rclone':>11s} {'ours/rclone-mp':>14s} {'ours/aws':>9s}"
+    )
     print("\n" + header)
     print("-" * len(header))
     for r in results:
         rel = ratios(results, r.dataset, r.tool) if r.tool.startswith("ours") else {}
-        print(f"{r.dataset:8s} {r.tool:12s} {r.seconds:9.2f} {r.mib_per_s:9.2f} {r.objects_per_s:10.1f} "
-              f"{'yes' if r.complete else 'NO':>9s}  {_ratio(rel.get('rclone')):>11s} {_ratio(rel.get('aws')):>9s}")
+        print(
+            f"{r.dataset:8s} {r.tool:12s} {r.seconds:9.2f} {r.mib_per_s:9.2f} {r.objects_per_s:10.1f} "
+            f"{'yes' if r.complete else 'NO':>9s}  {_ratio(rel.get('rclone')):>11s} "
+            f"{_ratio(rel.get('rclone-mp')):>14s} {_ratio(rel.get('aws')):>9s}"
+        )
     print("\nratio = our throughput / the peer's (>1: we are faster). Content checks:")
     for tool, what in VERIFIES.items():
         print(f"  {tool:12s} {what}")
@@ -322,12 +467,24 @@ def write_json(args: argparse.Namespace, results: list[Measurement]) -> None:
     document = {
         "benchmark": "objects",
         "parameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "environment": {"python": platform.python_version(), "cpus": os.cpu_count(), "moto": version("moto"),
-                        "boto3": version("boto3"),
-                        "rclone": run_command([rclone, "version"], timeout=60).stdout.splitlines()[0] if rclone else None},
-        "results": [{**asdict(r), "mib_per_s": round(r.mib_per_s, 2), "objects_per_s": round(r.objects_per_s, 1),
-                     "ratio_vs": {k: round(v, 3) for k, v in ratios(results, r.dataset, r.tool).items()}
-                     if r.tool.startswith("ours") else {}} for r in results],
+        "environment": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "moto": version("moto"),
+            "boto3": version("boto3"),
+            "rclone": run_command([rclone, "version"], timeout=60).stdout.splitlines()[0] if rclone else None,
+        },
+        "results": [
+            {
+                **asdict(r),
+                "mib_per_s": round(r.mib_per_s, 2),
+                "objects_per_s": round(r.objects_per_s, 1),
+                "ratio_vs": {k: round(v, 3) for k, v in ratios(results, r.dataset, r.tool).items()}
+                if r.tool.startswith("ours")
+                else {},
+            }
+            for r in results
+        ],
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(document, indent=2))

@@ -300,9 +300,9 @@ class DataSyncError(MigrationError):
 
 
 class CopyFailedError(MigrationError):
-    """Some items could not be copied; everything else was copied and checkpointed, so a resume retries only these.
+    """Some items could not be copied; the others were copied and checkpointed: a resume retries only these.
 
-    ``failed`` maps each item (an object key, a table …) to the error it hit; ``copied`` counts what did move.
+    ``failed`` maps each item (an object key, a table …) to the error it hit; ``copied`` counts what moved.
     """
 
     def __init__(self, kind: str, unit: str, failed: dict[str, str], copied: int) -> None:
@@ -311,5 +311,7 @@ class CopyFailedError(MigrationError):
         self.failed = dict(failed)
         self.copied = copied
         first = ", ".join(f"{k} ({v})" for k, v in list(self.failed.items())[:3])
-        super().__init__(f"{kind} {unit}: {len(self.failed)} items failed to copy ({copied} copied): {first}",
-                         hint="fix the cause and run again with --resume: verified items are not copied twice")
+        super().__init__(
+            f"{kind} {unit}: {len(self.failed)} items failed to copy ({copied} copied): {first}",
+            hint="fix the cause and run again with --resume: verified items are not copied twice",
+        )

@@ -21,14 +21,24 @@ DOCUMENTED_KINDS = ("s3", "postgres", "mongo")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("migrate", help="check, copy and verify one kind of data (objects, PostgreSQL, MongoDB)")
+    parser = sub.add_parser(
+        "migrate", help="check, copy and verify one kind of data (objects, PostgreSQL, MongoDB)"
+    )
     parser.add_argument("kind", metavar="{" + ",".join(DOCUMENTED_KINDS) + "}", help="what to migrate")
     parser.add_argument("--env", required=True, help="the params file to use: params/<ENV>.yaml")
     parser.add_argument("--verify-only", action="store_true", help="compare target with source; copy nothing")
-    parser.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
-                        help="skip what the checkpoint says is already verified (default: on)")
-    parser.add_argument("--checkpoint-dir", type=Path, default=None,
-                        help="where checkpoints live (default: outputs/.checkpoints/<env>/<kind>)")
+    parser.add_argument(
+        "--resume",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="skip what the checkpoint says is already verified (default: on)",
+    )
+    parser.add_argument(
+        "--checkpoint-dir",
+        type=Path,
+        default=None,
+        help="where checkpoints live (default: outputs/.checkpoints/<env>/<kind>)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
     parser.set_defaults(func=_migrate)
 
@@ -45,9 +55,15 @@ def _migrate(args: argparse.Namespace) -> int:
         sandbox_state = require_running(f"`runbook migrate {args.kind}`")
     migrator_cls = get_migrator(args.kind)
     progress = _quiet_progress if args.json else None
-    migrator = migrator_cls.from_params(params, sandbox_state, checkpoint_dir=args.checkpoint_dir, progress=progress)
-    document: dict[str, Any] = {"kind": args.kind, "env": args.env, "verify_only": args.verify_only,
-                                "resume": args.resume}
+    migrator = migrator_cls.from_params(
+        params, sandbox_state, checkpoint_dir=args.checkpoint_dir, progress=progress
+    )
+    document: dict[str, Any] = {
+        "kind": args.kind,
+        "env": args.env,
+        "verify_only": args.verify_only,
+        "resume": args.resume,
+    }
     try:
         check = migrator.check()
         document["check"] = {"ok": check.ok, "findings": check.findings}
@@ -66,8 +82,11 @@ def _migrate(args: argparse.Namespace) -> int:
             if not args.json:
                 _print_copy(copy)
         verify = migrator.verify()
-        document["verify"] = {"ok": verify.ok, "rows": [{**to_jsonable(r), "ok": r.ok} for r in verify.rows],
-                              "problems": verify.problems}
+        document["verify"] = {
+            "ok": verify.ok,
+            "rows": [{**to_jsonable(r), "ok": r.ok} for r in verify.rows],
+            "problems": verify.problems,
+        }
         document["ok"] = verify.ok
         if not args.json:
             _print_verify(verify)
@@ -92,8 +111,13 @@ def _verification_error(kind: str, verify: Any) -> MigrationVerificationError:
     if bad is None:
         return MigrationVerificationError(kind, "(nothing)", "at least one unit", verify.problems)
     expected = {"count": bad.source_count, "checksum": bad.source_checksum}
-    actual = {"count": bad.target_count, "missing": bad.missing, "mismatched": bad.mismatched, "extra": bad.extra,
-              "checksum": bad.target_checksum}
+    actual = {
+        "count": bad.target_count,
+        "missing": bad.missing,
+        "mismatched": bad.mismatched,
+        "extra": bad.extra,
+        "checksum": bad.target_checksum,
+    }
     error = MigrationVerificationError(kind, bad.unit, expected, actual)
     error.problems = list(verify.problems)  # type: ignore[attr-defined]
     return error
@@ -101,24 +125,49 @@ def _verification_error(kind: str, verify: Any) -> MigrationVerificationError:
 
 def _print_check(check: Any) -> None:
     print(f"== check ({'ok' if check.ok else 'BLOCKED'})")
-    rows = [{"severity": f.severity, "object": f.object, "finding": f.message, "fix": f.fix} for f in check.findings]
+    rows = [
+        {"severity": f.severity, "object": f.object, "finding": f.message, "fix": f.fix}
+        for f in check.findings
+    ]
     print_table(rows, ["severity", "object", "finding", "fix"])
 
 
 def _print_copy(copy: Any) -> None:
-    print(f"\n== copy: {copy.items_copied} copied ({copy.bytes_copied} bytes), {copy.items_skipped} skipped "
-          f"(already verified) in {copy.seconds:.1f}s")
+    print(
+        f"\n== copy: {copy.items_copied} copied ({copy.bytes_copied} bytes), {copy.items_skipped} skipped "
+        f"(already verified) in {copy.seconds:.1f}s"
+    )
     units = (copy.details or {}).get("buckets") or (copy.details or {}).get("units") or {}
     if units:
-        columns = sorted({k for stats in units.values() for k, v in stats.items() if isinstance(v, (int, float, str))
-                          and k not in ("journal",)})
+        columns = sorted(
+            {
+                k
+                for stats in units.values()
+                for k, v in stats.items()
+                if isinstance(v, (int, float, str)) and k not in ("journal",)
+            }
+        )
         print_table([{"unit": unit, **stats} for unit, stats in units.items()], ["unit", *columns])
 
 
 def _print_verify(verify: Any) -> None:
     print(f"\n== verify ({'ok' if verify.ok else 'FAILED'})")
     rows = [{**r.__dict__, "ok": r.ok} for r in verify.rows]
-    print_table(rows, ["unit", "source_count", "target_count", "matched", "missing", "mismatched", "extra", "bytes",
-                       "source_checksum", "target_checksum", "ok"])
+    print_table(
+        rows,
+        [
+            "unit",
+            "source_count",
+            "target_count",
+            "matched",
+            "missing",
+            "mismatched",
+            "extra",
+            "bytes",
+            "source_checksum",
+            "target_checksum",
+            "ok",
+        ],
+    )
     for problem in verify.problems:
         print(f"  ! {problem}")

@@ -43,10 +43,14 @@ DEFAULT_OPTIONS: dict[str, str] = {
     "PreserveDeletedFiles": "PRESERVE",
     "ObjectTags": "PRESERVE",
 }
-SANDBOX_SOURCE_NOTE = ("sandbox: moto has no DataSync object-storage location (CreateLocationObjectStorage is not "
-                       "implemented), so the MinIO source was registered as an S3 location")
-SANDBOX_EXECUTION_NOTE = ("sandbox: moto's DataSync executions move no data and always succeed; verify the target "
-                          "with the S3 migrator")
+SANDBOX_SOURCE_NOTE = (
+    "sandbox: moto has no DataSync object-storage location (CreateLocationObjectStorage is not "
+    "implemented), so the MinIO source was registered as an S3 location"
+)
+SANDBOX_EXECUTION_NOTE = (
+    "sandbox: moto's DataSync executions move no data and always succeed; verify the target "
+    "with the S3 migrator"
+)
 
 
 def choose_path(total_bytes: int, threshold: int) -> str:
@@ -130,8 +134,14 @@ class DataSyncRun:
         return self.status == SUCCESS
 
 
-def create_locations(client: Any, source: ObjectStorageSource, destination: S3Destination, *, sandbox: bool,
-                     tags: dict[str, str] | None = None) -> DataSyncLocations:
+def create_locations(
+    client: Any,
+    source: ObjectStorageSource,
+    destination: S3Destination,
+    *,
+    sandbox: bool,
+    tags: dict[str, str] | None = None,
+) -> DataSyncLocations:
     """Register the source (object storage; S3 in the sandbox) and the destination S3 location.
 
     Args:
@@ -145,18 +155,26 @@ def create_locations(client: Any, source: ObjectStorageSource, destination: S3De
     notes: list[str] = []
     if sandbox:
         source_arn = client.create_location_s3(
-            S3BucketArn=f"arn:{destination.partition}:s3:::{source.bucket}", Subdirectory=source.subdirectory,
-            S3Config={"BucketAccessRoleArn": destination.bucket_access_role_arn}, Tags=tag_list,
+            S3BucketArn=f"arn:{destination.partition}:s3:::{source.bucket}",
+            Subdirectory=source.subdirectory,
+            S3Config={"BucketAccessRoleArn": destination.bucket_access_role_arn},
+            Tags=tag_list,
         )["LocationArn"]
         source_kind = "s3 (sandbox fallback)"
         notes.append(SANDBOX_SOURCE_NOTE)
     else:
         if not source.agent_arns:
-            raise ParamsError("agent_arns", [], "at least one DataSync agent ARN that can reach the source store")
+            raise ParamsError(
+                "agent_arns", [], "at least one DataSync agent ARN that can reach the source store"
+            )
         kwargs: dict[str, Any] = {
-            "ServerHostname": source.server_hostname, "ServerPort": source.server_port,
-            "ServerProtocol": source.server_protocol, "Subdirectory": source.subdirectory,
-            "BucketName": source.bucket, "AgentArns": list(source.agent_arns), "Tags": tag_list,
+            "ServerHostname": source.server_hostname,
+            "ServerPort": source.server_port,
+            "ServerProtocol": source.server_protocol,
+            "Subdirectory": source.subdirectory,
+            "BucketName": source.bucket,
+            "AgentArns": list(source.agent_arns),
+            "Tags": tag_list,
         }
         if source.access_key:
             kwargs.update(AccessKey=source.access_key, SecretKey=source.secret_key or "")
@@ -165,21 +183,33 @@ def create_locations(client: Any, source: ObjectStorageSource, destination: S3De
         source_arn = client.create_location_object_storage(**kwargs)["LocationArn"]
         source_kind = "object-storage"
     destination_arn = client.create_location_s3(
-        S3BucketArn=destination.bucket_arn, Subdirectory=destination.subdirectory,
+        S3BucketArn=destination.bucket_arn,
+        Subdirectory=destination.subdirectory,
         S3StorageClass=destination.storage_class,
-        S3Config={"BucketAccessRoleArn": destination.bucket_access_role_arn}, Tags=tag_list,
+        S3Config={"BucketAccessRoleArn": destination.bucket_access_role_arn},
+        Tags=tag_list,
     )["LocationArn"]
     log.info("DataSync locations: source %s (%s), destination %s", source_arn, source_kind, destination_arn)
     return DataSyncLocations(source_arn, destination_arn, source_kind, notes)
 
 
-def create_task(client: Any, locations: DataSyncLocations, *, name: str, options: dict[str, str] | None = None,
-                cloudwatch_log_group_arn: str | None = None, tags: dict[str, str] | None = None) -> str:
+def create_task(
+    client: Any,
+    locations: DataSyncLocations,
+    *,
+    name: str,
+    options: dict[str, str] | None = None,
+    cloudwatch_log_group_arn: str | None = None,
+    tags: dict[str, str] | None = None,
+) -> str:
     """A task from source to destination with :data:`DEFAULT_OPTIONS` (overridable); returns its ARN."""
     merged = {**DEFAULT_OPTIONS, **(options or {})}
     kwargs: dict[str, Any] = {
-        "SourceLocationArn": locations.source_arn, "DestinationLocationArn": locations.destination_arn,
-        "Name": name, "Options": merged, "Tags": [{"Key": k, "Value": v} for k, v in (tags or {}).items()],
+        "SourceLocationArn": locations.source_arn,
+        "DestinationLocationArn": locations.destination_arn,
+        "Name": name,
+        "Options": merged,
+        "Tags": [{"Key": k, "Value": v} for k, v in (tags or {}).items()],
     }
     if cloudwatch_log_group_arn:
         kwargs["CloudWatchLogGroupArn"] = cloudwatch_log_group_arn
@@ -211,8 +241,13 @@ def run_task(
         progress = tqdm
     started = clock()
     execution_arn = str(client.start_task_execution(TaskArn=task_arn)["TaskExecutionArn"])
-    run = DataSyncRun(task_arn=task_arn, execution_arn=execution_arn, status="QUEUED", source_kind=source_kind,
-                      notes=list(notes or []))
+    run = DataSyncRun(
+        task_arn=task_arn,
+        execution_arn=execution_arn,
+        status="QUEUED",
+        source_kind=source_kind,
+        notes=list(notes or []),
+    )
     bar = progress(total=None, unit="B", unit_scale=True, unit_divisor=1024, desc="DataSync QUEUED")
     shown = 0
     try:
@@ -236,9 +271,13 @@ def run_task(
             if status in (SUCCESS, ERROR):
                 break
             if timeout is not None and clock() - started >= timeout:
-                raise DataSyncError(execution_arn, "TIMEOUT", error_detail=f"still {status} after {timeout:.0f}s",
-                                    hint="the execution is still running: follow it in the console or call "
-                                         "run_task again with a longer timeout")
+                raise DataSyncError(
+                    execution_arn,
+                    "TIMEOUT",
+                    error_detail=f"still {status} after {timeout:.0f}s",
+                    hint="the execution is still running: follow it in the console or call "
+                    "run_task again with a longer timeout",
+                )
             sleep(poll_interval)
     finally:
         if hasattr(bar, "close"):
@@ -246,8 +285,16 @@ def run_task(
     run.seconds = clock() - started
     if run.status == ERROR:
         result = run.result
-        raise DataSyncError(execution_arn, ERROR, str(result.get("ErrorCode", "")), str(result.get("ErrorDetail", "")))
-    log.info("DataSync %s: %s after %d polls, %d bytes", execution_arn, run.status, run.polls, run.bytes_transferred)
+        raise DataSyncError(
+            execution_arn, ERROR, str(result.get("ErrorCode", "")), str(result.get("ErrorDetail", ""))
+        )
+    log.info(
+        "DataSync %s: %s after %d polls, %d bytes",
+        execution_arn,
+        run.status,
+        run.polls,
+        run.bytes_transferred,
+    )
     return run
 
 
@@ -278,9 +325,22 @@ def migrate_bucket(
 ) -> DataSyncRun:
     """Locations, task and one execution followed to the end: the whole at-scale path for one bucket."""
     locations = create_locations(client, source, destination, sandbox=sandbox, tags=tags)
-    task_arn = create_task(client, locations, name=name, options=options,
-                           cloudwatch_log_group_arn=cloudwatch_log_group_arn, tags=tags)
+    task_arn = create_task(
+        client,
+        locations,
+        name=name,
+        options=options,
+        cloudwatch_log_group_arn=cloudwatch_log_group_arn,
+        tags=tags,
+    )
     notes = list(locations.notes) + ([SANDBOX_EXECUTION_NOTE] if sandbox else [])
     interval = poll_interval if poll_interval is not None else (0.05 if sandbox else 15.0)
-    return run_task(client, task_arn, progress=progress, poll_interval=interval, timeout=timeout,
-                    source_kind=locations.source_kind, notes=notes)
+    return run_task(
+        client,
+        task_arn,
+        progress=progress,
+        poll_interval=interval,
+        timeout=timeout,
+        source_kind=locations.source_kind,
+        notes=notes,
+    )

@@ -60,7 +60,9 @@ class Journal:
                 record = json.loads(raw)
             except ValueError:
                 if index == last_index:
-                    log.info("%s: ignoring a torn last line (the previous run was killed mid-write)", self.path)
+                    log.info(
+                        "%s: ignoring a torn last line (the previous run was killed mid-write)", self.path
+                    )
                 else:
                     log.warning("%s: skipping unreadable line %d", self.path, index + 1)
                 continue

@@ -108,7 +108,7 @@ MAX_KEY_BYTES = 1024
 PROBE_PREFIX = ".runbook-probe/"
 META_SHA256 = "runbook-sha256"
 VERIFY_MODES = ("auto", "checksum", "deep")
-#: Environment variables naming the self-hosted store when not in the sandbox (params have no field for it yet).
+#: Environment variables naming the self-hosted store outside the sandbox (params have no field for it yet).
 SOURCE_ENDPOINT_ENV = "RUNBOOK_S3_SOURCE_ENDPOINT"
 SOURCE_PROFILE_ENV = "RUNBOOK_S3_SOURCE_PROFILE"
 DEFAULT_SOURCE_PROFILE = "minio-source"
@@ -117,8 +117,15 @@ DEFAULT_SOURCE_PROFILE = "minio-source"
 CONTENT_FIELDS = ("ContentType", "ContentEncoding", "CacheControl", "ContentDisposition", "ContentLanguage")
 _COPIED_FIELDS = (*CONTENT_FIELDS, "Expires", "WebsiteRedirectLocation")
 #: Client errors that mean "the server checked the declared checksum and it was wrong".
-_BAD_DIGEST_CODES = frozenset({"BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch", "InvalidRequest",
-                               "XAmzContentSHA256Mismatch"})
+_BAD_DIGEST_CODES = frozenset(
+    {
+        "BadDigest",
+        "InvalidDigest",
+        "XAmzContentChecksumMismatch",
+        "InvalidRequest",
+        "XAmzContentSHA256Mismatch",
+    }
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -260,7 +267,7 @@ def full_checksum(digest: bytes) -> ObjectChecksum:
 
 
 def content_attrs(response: dict[str, Any]) -> dict[str, Any]:
-    """The content headers and user metadata that must survive the move (our own ``runbook-*`` keys left out)."""
+    """The content headers and user metadata that must survive the move (our ``runbook-*`` keys left out)."""
     attrs: dict[str, Any] = {name: response.get(name) for name in CONTENT_FIELDS if response.get(name)}
     metadata = {k: v for k, v in (response.get("Metadata") or {}).items() if not k.startswith("runbook-")}
     attrs["Metadata"] = dict(sorted(metadata.items()))
@@ -282,18 +289,29 @@ def rejected_key_reason(key: str) -> tuple[str, str, str] | None:
     if not key:
         return "blocker", "empty key", "rename the object"
     if len(encoded) > MAX_KEY_BYTES:
-        return "blocker", f"key is {len(encoded)} bytes of UTF-8; S3 allows {MAX_KEY_BYTES}", "shorten the key"
+        return (
+            "blocker",
+            f"key is {len(encoded)} bytes of UTF-8; S3 allows {MAX_KEY_BYTES}",
+            "shorten the key",
+        )
     try:
         key.encode("utf-8")
     except UnicodeEncodeError:
         return "blocker", "key is not valid UTF-8", "rename the object"
     if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in key):
-        return ("warning", "key contains control characters that XML 1.0 cannot carry; listings need EncodingType=url",
-                "rename the object or make sure every consumer lists with EncodingType=url")
+        return (
+            "warning",
+            "key contains control characters that XML 1.0 cannot carry; listings need EncodingType=url",
+            "rename the object or make sure every consumer lists with EncodingType=url",
+        )
     segments = key.split("/")
     if any(segment in (".", "..") for segment in segments):
-        return ("warning", "key has '.' or '..' path segments, which S3 keeps literally but tools and the console "
-                "may normalise", "rename the object if consumers treat keys as paths")
+        return (
+            "warning",
+            "key has '.' or '..' path segments, which S3 keeps literally but tools and the console "
+            "may normalise",
+            "rename the object if consumers treat keys as paths",
+        )
     return None
 
 
@@ -467,7 +485,9 @@ class S3Migrator(Migrator):
         """
         migration = params.migration
         if not migration.s3:
-            raise ParamsError("migration.s3", [], "at least one bucket mapping (source_bucket, target_bucket, prefix)")
+            raise ParamsError(
+                "migration.s3", [], "at least one bucket mapping (source_bucket, target_bucket, prefix)"
+            )
         mappings = [BucketMapping(m.source_bucket, m.target_bucket, m.prefix) for m in migration.s3]
         workers = migration.workers
         part_concurrency = 2
@@ -476,8 +496,14 @@ class S3Migrator(Migrator):
         if params.is_sandbox:
             if sandbox_state is None:
                 raise SandboxDownError("`runbook migrate s3` against the sandbox")
-            common = {"region": aws.region, "access_key": "test", "secret_key": "test", "pool": pool,
-                      "connect_timeout": aws.connect_timeout, "max_attempts": aws.max_attempts}
+            common = {
+                "region": aws.region,
+                "access_key": "test",
+                "secret_key": "test",
+                "pool": pool,
+                "connect_timeout": aws.connect_timeout,
+                "max_attempts": aws.max_attempts,
+            }
             source = s3_client(sandbox_state.url("s3-source"), **common)
             target = s3_client(sandbox_state.url("aws"), **common)
         else:
@@ -485,16 +511,39 @@ class S3Migrator(Migrator):
 
             endpoint = os.environ.get(SOURCE_ENDPOINT_ENV)
             if not endpoint:
-                raise ParamsError(SOURCE_ENDPOINT_ENV, None, "the URL of the self-hosted S3 API, e.g. https://minio:9000",
-                                  message=f"{SOURCE_ENDPOINT_ENV} is not set (the params have no source endpoint)")
+                raise ParamsError(
+                    SOURCE_ENDPOINT_ENV,
+                    None,
+                    "the URL of the self-hosted S3 API, e.g. https://minio:9000",
+                    message=f"{SOURCE_ENDPOINT_ENV} is not set (the params have no source endpoint)",
+                )
             profile = os.environ.get(SOURCE_PROFILE_ENV, DEFAULT_SOURCE_PROFILE)
-            source = s3_client(endpoint, region=aws.region, session=boto3.Session(profile_name=profile), pool=pool,
-                               connect_timeout=aws.connect_timeout, max_attempts=aws.max_attempts)
-            target = s3_client(_target_endpoint(aws), region=aws.region, session=_target_session(aws), pool=pool,
-                               connect_timeout=aws.connect_timeout, max_attempts=aws.max_attempts)
-        return cls(source, target, mappings, checkpoint_dir=checkpoint_dir or default_checkpoint_dir(params.env, cls.kind),
-                   workers=workers, progress=progress, part_concurrency=part_concurrency,
-                   at_scale_threshold_bytes=migration.at_scale_threshold_bytes)
+            source = s3_client(
+                endpoint,
+                region=aws.region,
+                session=boto3.Session(profile_name=profile),
+                pool=pool,
+                connect_timeout=aws.connect_timeout,
+                max_attempts=aws.max_attempts,
+            )
+            target = s3_client(
+                _target_endpoint(aws),
+                region=aws.region,
+                session=_target_session(aws),
+                pool=pool,
+                connect_timeout=aws.connect_timeout,
+                max_attempts=aws.max_attempts,
+            )
+        return cls(
+            source,
+            target,
+            mappings,
+            checkpoint_dir=checkpoint_dir or default_checkpoint_dir(params.env, cls.kind),
+            workers=workers,
+            progress=progress,
+            part_concurrency=part_concurrency,
+            at_scale_threshold_bytes=migration.at_scale_threshold_bytes,
+        )
 
     # ------------------------------------------------------------------ listing
     def _list(self, client: Any, bucket: str, prefix: str) -> dict[str, ListedObject]:
@@ -525,30 +574,48 @@ class S3Migrator(Migrator):
             size = sum(o.size for o in objects.values())
             total_objects += len(objects)
             total_bytes += size
-            findings.append(Finding("info", mapping.unit, f"{len(objects)} objects, {human_bytes(size)} to copy"))
+            findings.append(
+                Finding("info", mapping.unit, f"{len(objects)} objects, {human_bytes(size)} to copy")
+            )
             flagged = 0
             for obj in objects.values():
                 reason = rejected_key_reason(obj.key)
                 if obj.size > MAX_OBJECT_SIZE:
-                    reason = ("blocker", f"{human_bytes(obj.size)} exceeds S3's 5 TiB object limit", "split the object")
+                    reason = (
+                        "blocker",
+                        f"{human_bytes(obj.size)} exceeds S3's 5 TiB object limit",
+                        "split the object",
+                    )
                 if reason is None:
                     continue
                 flagged += 1
                 if flagged <= self.max_reported:
                     severity, message, fix = reason
-                    findings.append(Finding(severity, f"s3://{mapping.source_bucket}/{obj.key}", message, fix))
+                    findings.append(
+                        Finding(severity, f"s3://{mapping.source_bucket}/{obj.key}", message, fix)
+                    )
             if flagged > self.max_reported:
-                findings.append(Finding("warning", mapping.unit, f"{flagged - self.max_reported} more keys flagged "
-                                        "(only the first ones are listed)"))
+                findings.append(
+                    Finding(
+                        "warning",
+                        mapping.unit,
+                        f"{flagged - self.max_reported} more keys flagged (only the first ones are listed)",
+                    )
+                )
         if self.at_scale_threshold_bytes:
             from runbook_lib.migrate.datasync import choose_path
 
             path = choose_path(total_bytes, self.at_scale_threshold_bytes)
-            findings.append(Finding("info", "all buckets", f"{total_objects} objects, {human_bytes(total_bytes)}: "
-                                    f"the {path} path is advised (threshold "
-                                    f"{human_bytes(self.at_scale_threshold_bytes)})",
-                                    "use runbook_lib.migrate.datasync for the at-scale path" if path == "datasync"
-                                    else ""))
+            findings.append(
+                Finding(
+                    "info",
+                    "all buckets",
+                    f"{total_objects} objects, {human_bytes(total_bytes)}: "
+                    f"the {path} path is advised (threshold "
+                    f"{human_bytes(self.at_scale_threshold_bytes)})",
+                    "use runbook_lib.migrate.datasync for the at-scale path" if path == "datasync" else "",
+                )
+            )
         return report
 
     def _check_bucket(self, client: Any, bucket: str, side: str, findings: list[Finding]) -> bool:
@@ -562,15 +629,30 @@ class S3Migrator(Migrator):
         except ClientError as error:
             code = _error_code(error)
             if code in ("404", "NoSuchBucket", "NotFound"):
-                fix = ("check migration.s3 in the params file" if side == "source"
-                       else "apply the storage stack first: target buckets are created by Terraform, not by the copy")
+                fix = (
+                    "check migration.s3 in the params file"
+                    if side == "source"
+                    else "apply the storage stack first: Terraform creates the target buckets, not the copy"
+                )
                 findings.append(Finding("blocker", f"s3://{bucket}", f"{side} bucket does not exist", fix))
             else:
-                findings.append(Finding("blocker", f"s3://{bucket}", f"{side} bucket is not readable: {code}",
-                                        "grant s3:ListBucket/s3:GetObject (source) or s3:PutObject (target)"))
+                findings.append(
+                    Finding(
+                        "blocker",
+                        f"s3://{bucket}",
+                        f"{side} bucket is not readable: {code}",
+                        "grant s3:ListBucket/s3:GetObject (source) or s3:PutObject (target)",
+                    )
+                )
         except BotoCoreError as error:
-            findings.append(Finding("blocker", f"s3://{bucket}", f"{side} endpoint unreachable: {error}",
-                                    "check the endpoint URL and network path"))
+            findings.append(
+                Finding(
+                    "blocker",
+                    f"s3://{bucket}",
+                    f"{side} endpoint unreachable: {error}",
+                    "check the endpoint URL and network path",
+                )
+            )
         return False
 
     def _note_target_settings(self, bucket: str, findings: list[Finding]) -> None:
@@ -582,17 +664,30 @@ class S3Migrator(Migrator):
         except ClientError as error:
             findings.append(Finding("warning", f"s3://{bucket}", f"versioning unknown: {_error_code(error)}"))
         try:
-            rules = self.target.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+            rules = self.target.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"][
+                "Rules"
+            ]
             default = rules[0]["ApplyServerSideEncryptionByDefault"]
             algorithm = default.get("SSEAlgorithm", "?")
             key = default.get("KMSMasterKeyID")
-            findings.append(Finding("info", f"s3://{bucket}", f"default encryption: {algorithm}"
-                                    + (f" ({key})" if key else "")))
+            findings.append(
+                Finding(
+                    "info",
+                    f"s3://{bucket}",
+                    f"default encryption: {algorithm}" + (f" ({key})" if key else ""),
+                )
+            )
         except ClientError as error:
             code = _error_code(error)
             if code == "ServerSideEncryptionConfigurationNotFoundError":
-                findings.append(Finding("warning", f"s3://{bucket}", "no default encryption configured",
-                                        "enable SSE-KMS in the storage stack"))
+                findings.append(
+                    Finding(
+                        "warning",
+                        f"s3://{bucket}",
+                        "no default encryption configured",
+                        "enable SSE-KMS in the storage stack",
+                    )
+                )
             else:
                 findings.append(Finding("warning", f"s3://{bucket}", f"encryption unknown: {code}"))
 
@@ -617,12 +712,15 @@ class S3Migrator(Migrator):
         good = base64.b64encode(hashlib.sha256(body).digest()).decode()
         wrong = base64.b64encode(hashlib.sha256(b"not the body").digest()).decode()
         key = f"{PROBE_PREFIX}{uuid.uuid4().hex}"
-        response = self.target.put_object(Bucket=bucket, Key=key, Body=body, ChecksumAlgorithm=SHA256,
-                                          ChecksumSHA256=good)
+        response = self.target.put_object(
+            Bucket=bucket, Key=key, Body=body, ChecksumAlgorithm=SHA256, ChecksumSHA256=good
+        )
         checksum_api = response.get("ChecksumSHA256") == good
         self._delete_quietly(bucket, key)
         try:
-            self.target.put_object(Bucket=bucket, Key=key, Body=body, ChecksumAlgorithm=SHA256, ChecksumSHA256=wrong)
+            self.target.put_object(
+                Bucket=bucket, Key=key, Body=body, ChecksumAlgorithm=SHA256, ChecksumSHA256=wrong
+            )
             validates = False
             self._delete_quietly(bucket, key)
         except ClientError as error:
@@ -703,17 +801,30 @@ class S3Migrator(Migrator):
             for obj in source.values():
                 entry = state.done.get(obj.key)
                 landed = target.get(obj.key)
-                if (entry is not None and landed is not None and entry.size == obj.size == landed.size
-                        and entry.source_etag == obj.etag and entry.target_etag == landed.etag):
+                if (
+                    entry is not None
+                    and landed is not None
+                    and entry.size == obj.size == landed.size
+                    and entry.source_etag == obj.etag
+                    and entry.target_etag == landed.etag
+                ):
                     skipped += 1
                 else:
                     todo.append(obj)
             # Large objects first: they bound the total time, small ones fill the gaps.
             todo.sort(key=lambda o: -o.size)
             copied, nbytes, failed = _CopyRun(self, mapping, caps, journal).execute(todo)
-        stats = {"source_objects": len(source), "to_copy": len(todo), "copied": copied, "bytes": nbytes,
-                 "skipped": skipped, "failed": len(failed), "aborted_uploads": aborted,
-                 "journal": str(self.journal_path(mapping)), "capabilities": asdict(caps)}
+        stats = {
+            "source_objects": len(source),
+            "to_copy": len(todo),
+            "copied": copied,
+            "bytes": nbytes,
+            "skipped": skipped,
+            "failed": len(failed),
+            "aborted_uploads": aborted,
+            "journal": str(self.journal_path(mapping)),
+            "capabilities": asdict(caps),
+        }
         log.info("%s: %s", mapping.unit, stats)
         return stats, failed
 
@@ -759,12 +870,24 @@ class S3Migrator(Migrator):
         to_check: list[str] = []
         for key in common:
             if source[key].size != target[key].size:
-                outcomes.append(_Outcome(key, False, f"size:{source[key].size}", f"size:{target[key].size}",
-                                         f"size {source[key].size} != {target[key].size}"))
+                outcomes.append(
+                    _Outcome(
+                        key,
+                        False,
+                        f"size:{source[key].size}",
+                        f"size:{target[key].size}",
+                        f"size {source[key].size} != {target[key].size}",
+                    )
+                )
             else:
                 to_check.append(key)
-        bar = self.progress(total=sum(source[k].size for k in to_check), unit="B", unit_scale=True,
-                            unit_divisor=1024, desc=f"verify {mapping.target_bucket} ({mode})")
+        bar = self.progress(
+            total=sum(source[k].size for k in to_check),
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            desc=f"verify {mapping.target_bucket} ({mode})",
+        )
         lock = threading.Lock()
 
         def check_one(key: str) -> _Outcome:
@@ -781,17 +904,26 @@ class S3Migrator(Migrator):
         expected_lines += [f"{o.key}\0{source[o.key].size}\0{o.expected}" for o in outcomes]
         actual_lines = [f"{k}\0{target[k].size}" for k in extra]
         actual_lines += [f"{o.key}\0{target[o.key].size}\0{o.actual}" for o in outcomes]
-        row = VerifyRow(unit=mapping.unit, source_count=len(source), target_count=len(target),
-                        matched=len(outcomes) - len(mismatched), missing=len(missing), mismatched=len(mismatched),
-                        extra=len(extra), source_checksum=_aggregate(expected_lines),
-                        target_checksum=_aggregate(actual_lines), bytes=sum(o.size for o in source.values()))
+        row = VerifyRow(
+            unit=mapping.unit,
+            source_count=len(source),
+            target_count=len(target),
+            matched=len(outcomes) - len(mismatched),
+            missing=len(missing),
+            mismatched=len(mismatched),
+            extra=len(extra),
+            source_checksum=_aggregate(expected_lines),
+            target_checksum=_aggregate(actual_lines),
+            bytes=sum(o.size for o in source.values()),
+        )
         problems = [f"{mapping.target_bucket}/{o.key}: mismatched ({o.reason})" for o in mismatched]
         problems += [f"{mapping.target_bucket}/{k}: missing" for k in missing]
         problems += [f"{mapping.target_bucket}/{k}: extra (not in the source)" for k in extra]
         return row, problems
 
-    def _verify_object(self, mapping: BucketMapping, src: ListedObject, entry: JournalEntry | None,
-                       mode: str) -> _Outcome:
+    def _verify_object(
+        self, mapping: BucketMapping, src: ListedObject, entry: JournalEntry | None, mode: str
+    ) -> _Outcome:
         key = src.key
         usable = entry is not None and entry.size == src.size and entry.source_etag == src.etag
         if usable and mode == "checksum":
@@ -799,13 +931,21 @@ class S3Migrator(Migrator):
             head = self.target.head_object(Bucket=mapping.target_bucket, Key=key, ChecksumMode="ENABLED")
             reported = head.get("ChecksumSHA256")
             if reported:
-                actual = entry.checksum.describe() if entry.checksum.matches_reported(reported) else f"{SHA256}:{reported}"
+                actual = (
+                    entry.checksum.describe()
+                    if entry.checksum.matches_reported(reported)
+                    else f"{SHA256}:{reported}"
+                )
                 return self._judge(key, entry.checksum.describe(), entry.attrs, actual, attrs_digest(head))
             # no stored SHA-256 (written by another tool, or overwritten since): read it
         if usable:
             assert entry is not None
-            actual, attrs = self._hash_object(self.target, mapping.target_bucket, key, entry.checksum.part_size
-                                              if entry.checksum.parts else 0)
+            actual, attrs = self._hash_object(
+                self.target,
+                mapping.target_bucket,
+                key,
+                entry.checksum.part_size if entry.checksum.parts else 0,
+            )
             return self._judge(key, entry.checksum.describe(), entry.attrs, actual.describe(), attrs)
         # No (current) journal entry: hash both sides the same way (full-object SHA-256).
         expected, expected_attrs = self._hash_object(self.source, mapping.source_bucket, key, 0)
@@ -817,7 +957,9 @@ class S3Migrator(Migrator):
         """Content first, then content headers and metadata; both sides' strings feed the bucket aggregate."""
         expected_full, actual_full = f"{expected}+{expected_attrs}", f"{actual}+{actual_attrs}"
         if expected != actual:
-            return _Outcome(key, False, expected_full, actual_full, f"checksum expected {expected}, found {actual}")
+            return _Outcome(
+                key, False, expected_full, actual_full, f"checksum expected {expected}, found {actual}"
+            )
         if expected_attrs != actual_attrs:
             return _Outcome(key, False, expected_full, actual_full, "content headers or metadata differ")
         return _Outcome(key, True, expected_full, actual_full)
@@ -855,26 +997,39 @@ class _CopyRun:
     ``workers * (part_concurrency + 1) * part_size``.
     """
 
-    def __init__(self, migrator: S3Migrator, mapping: BucketMapping, caps: TargetCapabilities, journal: Journal):
+    def __init__(
+        self, migrator: S3Migrator, mapping: BucketMapping, caps: TargetCapabilities, journal: Journal
+    ):
         self.m = migrator
         self.mapping = mapping
         self.caps = caps
         self.journal = journal
         self.lock = threading.Lock()
         self.bar: Any = None
-        self.verified_by = ("s3-validated" if caps.validates_checksums else "echo") if caps.checksum_api else "written"
+        self.verified_by = (
+            ("s3-validated" if caps.validates_checksums else "echo") if caps.checksum_api else "written"
+        )
 
     def execute(self, todo: list[ListedObject]) -> tuple[int, int, dict[str, str]]:
         m = self.m
-        self.bar = m.progress(total=sum(o.size for o in todo), unit="B", unit_scale=True, unit_divisor=1024,
-                              desc=f"copy {self.mapping.unit}")
+        self.bar = m.progress(
+            total=sum(o.size for o in todo),
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            desc=f"copy {self.mapping.unit}",
+        )
         copied = nbytes = 0
         failed: dict[str, str] = {}
         window = m.workers * 4
         pending: dict[Future[JournalEntry], ListedObject] = {}
         items: Iterator[ListedObject] = iter(todo)
-        with ThreadPoolExecutor(max_workers=m.workers, thread_name_prefix="s3-copy") as objects, \
-                ThreadPoolExecutor(max_workers=m.workers * m.part_concurrency, thread_name_prefix="s3-part") as parts:
+        with (
+            ThreadPoolExecutor(max_workers=m.workers, thread_name_prefix="s3-copy") as objects,
+            ThreadPoolExecutor(
+                max_workers=m.workers * m.part_concurrency, thread_name_prefix="s3-part"
+            ) as parts,
+        ):
             self.part_pool = parts
             exhausted = False
             while pending or not exhausted:
@@ -891,7 +1046,9 @@ class _CopyRun:
                     obj = pending.pop(future)
                     error = future.exception()
                     if error is not None:
-                        log.warning("copy of s3://%s/%s failed: %s", self.mapping.source_bucket, obj.key, error)
+                        log.warning(
+                            "copy of s3://%s/%s failed: %s", self.mapping.source_bucket, obj.key, error
+                        )
                         failed[obj.key] = f"{type(error).__name__}: {error}"
                         continue
                     entry = future.result()
@@ -919,20 +1076,36 @@ class _CopyRun:
         finally:
             body.close()
         if len(data) != size:
-            raise MigrationError(f"short read of s3://{self.mapping.source_bucket}/{obj.key}: "
-                                 f"{len(data)} of {size} bytes")
+            raise MigrationError(
+                f"short read of s3://{self.mapping.source_bucket}/{obj.key}: {len(data)} of {size} bytes"
+            )
         digest = hashlib.sha256(data).digest()
         checksum = full_checksum(digest)
         kwargs = self._write_args(response, sha256_hex=digest.hex())
-        put = self.m.target.put_object(Bucket=self.mapping.target_bucket, Key=obj.key, Body=data,
-                                       ChecksumAlgorithm=SHA256, ChecksumSHA256=checksum.value, **kwargs)
+        put = self.m.target.put_object(
+            Bucket=self.mapping.target_bucket,
+            Key=obj.key,
+            Body=data,
+            ChecksumAlgorithm=SHA256,
+            ChecksumSHA256=checksum.value,
+            **kwargs,
+        )
         if self.caps.checksum_api and put.get("ChecksumSHA256") != checksum.value:
-            raise MigrationError(f"s3://{self.mapping.target_bucket}/{obj.key}: the target acknowledged checksum "
-                                 f"{put.get('ChecksumSHA256')!r}, we sent {checksum.value!r}")
+            raise MigrationError(
+                f"s3://{self.mapping.target_bucket}/{obj.key}: the target acknowledged checksum "
+                f"{put.get('ChecksumSHA256')!r}, we sent {checksum.value!r}"
+            )
         self._advance(size)
-        return JournalEntry(key=obj.key, size=size, source_etag=normalize_etag(response.get("ETag")),
-                            checksum=checksum, target_etag=normalize_etag(put.get("ETag")),
-                            attrs=attrs_digest(response), verified_by=self.verified_by, sha256=digest.hex())
+        return JournalEntry(
+            key=obj.key,
+            size=size,
+            source_etag=normalize_etag(response.get("ETag")),
+            checksum=checksum,
+            target_etag=normalize_etag(put.get("ETag")),
+            attrs=attrs_digest(response),
+            verified_by=self.verified_by,
+            sha256=digest.hex(),
+        )
 
     def _write_args(self, response: dict[str, Any], *, sha256_hex: str | None) -> dict[str, Any]:
         kwargs: dict[str, Any] = {name: response[name] for name in _COPIED_FIELDS if response.get(name)}
@@ -946,13 +1119,20 @@ class _CopyRun:
         m, bucket = self.m, self.mapping.target_bucket
         part_size = part_size_for(size, m.part_size)
         full_hex = None
-        if not self.caps.checksum_api:  # metadata fallback: the full SHA-256 must be known before the first part
+        if (
+            not self.caps.checksum_api
+        ):  # metadata fallback: the full SHA-256 must be known before the first part
             response["Body"].close()
             full_hex = self._prehash(obj.key)
-            response = m.source.get_object(Bucket=self.mapping.source_bucket, Key=obj.key,
-                                           IfMatch=response.get("ETag") or "*")
-        create = m.target.create_multipart_upload(Bucket=bucket, Key=obj.key, ChecksumAlgorithm=SHA256,
-                                                  **self._write_args(response, sha256_hex=full_hex))
+            response = m.source.get_object(
+                Bucket=self.mapping.source_bucket, Key=obj.key, IfMatch=response.get("ETag") or "*"
+            )
+        create = m.target.create_multipart_upload(
+            Bucket=bucket,
+            Key=obj.key,
+            ChecksumAlgorithm=SHA256,
+            **self._write_args(response, sha256_hex=full_hex),
+        )
         upload_id = create["UploadId"]
         with self.lock:
             self.journal.append({"op": "mpu-start", "key": obj.key, "upload_id": upload_id})
@@ -978,18 +1158,27 @@ class _CopyRun:
                 futures.append(future)
             results = [f.result() for f in futures]
             if total != size:
-                raise MigrationError(f"short read of s3://{self.mapping.source_bucket}/{obj.key}: "
-                                     f"{total} of {size} bytes")
+                raise MigrationError(
+                    f"short read of s3://{self.mapping.source_bucket}/{obj.key}: {total} of {size} bytes"
+                )
             checksum = composite_checksum([digest for _, _, digest in results], part_size)
             completed = m.target.complete_multipart_upload(
-                Bucket=bucket, Key=obj.key, UploadId=upload_id,
-                MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etag,
-                                            "ChecksumSHA256": base64.b64encode(d).decode()} for n, etag, d in results]},
+                Bucket=bucket,
+                Key=obj.key,
+                UploadId=upload_id,
+                MultipartUpload={
+                    "Parts": [
+                        {"PartNumber": n, "ETag": etag, "ChecksumSHA256": base64.b64encode(d).decode()}
+                        for n, etag, d in results
+                    ]
+                },
             )
             reported = completed.get("ChecksumSHA256")
             if reported and not checksum.matches_reported(reported):
-                raise MigrationError(f"s3://{bucket}/{obj.key}: the target reports checksum {reported!r}, "
-                                     f"we computed {checksum.describe()!r}")
+                raise MigrationError(
+                    f"s3://{bucket}/{obj.key}: the target reports checksum {reported!r}, "
+                    f"we computed {checksum.describe()!r}"
+                )
         except BaseException:
             body.close()
             for future in futures:
@@ -1004,19 +1193,34 @@ class _CopyRun:
         body.close()
         with self.lock:
             self.journal.append({"op": "mpu-end", "key": obj.key, "upload_id": upload_id})
-        return JournalEntry(key=obj.key, size=size, source_etag=normalize_etag(response.get("ETag")),
-                            checksum=checksum, target_etag=normalize_etag(completed.get("ETag")),
-                            attrs=attrs_digest(response), verified_by=self.verified_by, sha256=full_hex or "")
+        return JournalEntry(
+            key=obj.key,
+            size=size,
+            source_etag=normalize_etag(response.get("ETag")),
+            checksum=checksum,
+            target_etag=normalize_etag(completed.get("ETag")),
+            attrs=attrs_digest(response),
+            verified_by=self.verified_by,
+            sha256=full_hex or "",
+        )
 
     def _upload_part(self, key: str, upload_id: str, number: int, chunk: bytes) -> tuple[int, str, bytes]:
         digest = hashlib.sha256(chunk).digest()
         value = base64.b64encode(digest).decode()
-        response = self.m.target.upload_part(Bucket=self.mapping.target_bucket, Key=key, UploadId=upload_id,
-                                             PartNumber=number, Body=chunk, ChecksumAlgorithm=SHA256,
-                                             ChecksumSHA256=value)
+        response = self.m.target.upload_part(
+            Bucket=self.mapping.target_bucket,
+            Key=key,
+            UploadId=upload_id,
+            PartNumber=number,
+            Body=chunk,
+            ChecksumAlgorithm=SHA256,
+            ChecksumSHA256=value,
+        )
         if self.caps.checksum_api and response.get("ChecksumSHA256") != value:
-            raise MigrationError(f"part {number} of {key}: the target acknowledged checksum "
-                                 f"{response.get('ChecksumSHA256')!r}, we sent {value!r}")
+            raise MigrationError(
+                f"part {number} of {key}: the target acknowledged checksum "
+                f"{response.get('ChecksumSHA256')!r}, we sent {value!r}"
+            )
         self._advance(len(chunk))
         return number, response["ETag"], digest
 
@@ -1055,7 +1259,11 @@ def _target_session(aws: Any) -> Any:
     if not aws.assume_role_arn:
         return session
     credentials = session.client("sts", region_name=aws.region).assume_role(
-        RoleArn=aws.assume_role_arn, RoleSessionName="runbook-migrate-s3")["Credentials"]
-    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
-                         aws_secret_access_key=credentials["SecretAccessKey"],
-                         aws_session_token=credentials["SessionToken"], region_name=aws.region)
+        RoleArn=aws.assume_role_arn, RoleSessionName="runbook-migrate-s3"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=aws.region,
+    )

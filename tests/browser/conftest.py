@@ -180,9 +180,9 @@ def _stop(server: LabServer) -> list[str]:
     return killed
 
 
-@pytest.fixture(scope="session")
-def jupyter_lab(lab_workdir: Path) -> Iterator[LabServer]:
-    """``jupyter lab`` of this venv on a free loopback port with a random token; stopped afterwards.
+@pytest.fixture(scope="session", autouse=True)
+def _lab_started(lab_workdir: Path) -> Iterator[LabServer]:
+    """Start ``jupyter lab`` first thing (autouse), so it boots while the sandbox starts; stop it last.
 
     ``-m jupyterlab`` rather than ``-m jupyter lab``: the ``jupyter`` dispatcher looks the
     ``jupyter-lab`` script up on PATH, which may be another Python's JupyterLab.
@@ -232,11 +232,17 @@ def jupyter_lab(lab_workdir: Path) -> Iterator[LabServer]:
         f"http://127.0.0.1:{port}", token, lab_workdir / "root", lab_workdir / "outputs", process, log_file
     )
     try:
-        _wait_for_status(server)
         yield server
     finally:
         killed = _stop(server)
         assert not killed, f"processes outlived the JupyterLab shutdown and were killed: {killed}"
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab(_lab_started: LabServer) -> LabServer:
+    """``jupyter lab`` of this venv on a free loopback port with a random token, answering /api/status."""
+    _wait_for_status(_lab_started)
+    return _lab_started
 
 
 @pytest.fixture(scope="session")

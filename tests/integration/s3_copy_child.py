@@ -26,9 +26,15 @@ def main(raw: str) -> int:
     config: dict[str, Any] = json.loads(raw)
     source = s3_client(config["source"], access_key="test", secret_key="test", pool=16)
     target = s3_client(config["target"], access_key="test", secret_key="test", pool=16)
-    migrator = S3Migrator(source, target, [tuple(config["mapping"])], checkpoint_dir=config["checkpoint_dir"],
-                          workers=config["workers"], journal_batch=config["journal_batch"],
-                          progress=lambda **_kw: _NoBar())
+    migrator = S3Migrator(
+        source,
+        target,
+        [tuple(config["mapping"])],
+        checkpoint_dir=config["checkpoint_dir"],
+        workers=config["workers"],
+        journal_batch=config["journal_batch"],
+        progress=lambda **_kw: _NoBar(),
+    )
     report = migrator.copy(resume=True)
     print(json.dumps({"copied": report.items_copied, "skipped": report.items_skipped}))
     return 0

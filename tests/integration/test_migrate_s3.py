@@ -82,48 +82,70 @@ def buckets(target: Any) -> Iterator[dict[str, str]]:
 
 
 def listing(client: Any, bucket: str, prefix: str = "") -> dict[str, int]:
-    return {o["Key"]: o["Size"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-            for o in page.get("Contents", [])}
+    return {
+        o["Key"]: o["Size"]
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for o in page.get("Contents", [])
+    }
 
 
 def composite(data: bytes, part_size: int) -> str:
-    digests = b"".join(hashlib.sha256(data[i:i + part_size]).digest() for i in range(0, len(data), part_size))
+    digests = b"".join(
+        hashlib.sha256(data[i : i + part_size]).digest() for i in range(0, len(data), part_size)
+    )
     return base64.b64encode(hashlib.sha256(digests).digest()).decode()
 
 
 # ----------------------------------------------------------------------------------------------
-def test_seeded_buckets_move_and_verify(sandbox: Any, source: Any, target: Any, buckets: dict[str, str],
-                                        tmp_path: Path) -> None:
-    m = S3Migrator(source, target, [(b, t, "") for b, t in buckets.items()], checkpoint_dir=tmp_path, workers=4,
-                   progress=no_bar)
+def test_seeded_buckets_move_and_verify(
+    sandbox: Any, source: Any, target: Any, buckets: dict[str, str], tmp_path: Path
+) -> None:
+    m = S3Migrator(
+        source,
+        target,
+        [(b, t, "") for b, t in buckets.items()],
+        checkpoint_dir=tmp_path,
+        workers=4,
+        progress=no_bar,
+    )
     check = m.check()
     assert check.ok, check.blockers
     report = m.copy()
     assert report.items_copied == sandbox.seeded["s3-source"] and report.items_skipped == 0
     for name in buckets.values():
-        assert m.capabilities(name) == TargetCapabilities(checksum_api=True, validates_checksums=False, probed=True)
+        assert m.capabilities(name) == TargetCapabilities(
+            checksum_api=True, validates_checksums=False, probed=True
+        )
         assert m.verify_mode_for(name) == "deep"
         assert not listing(target, name, PROBE_PREFIX)  # the probe cleaned up after itself
     verify = m.verify()
     assert verify.ok, verify.problems
     assert sum(r.source_count for r in verify.rows) == sandbox.seeded["s3-source"]
-    for row, (source_bucket, name) in zip(verify.rows, buckets.items(), strict=True):
+    for row, source_bucket in zip(verify.rows, buckets, strict=True):
         assert row.target_count == row.matched == len(listing(source, source_bucket))
         assert row.bytes == sum(listing(source, source_bucket).values())
     for key in AWKWARD_KEYS:  # exact keys, bytes and headers
         src, dst = source.get_object(Bucket="raw", Key=key), target.get_object(Bucket=buckets["raw"], Key=key)
         assert dst["Body"].read() == src["Body"].read()
-        assert (dst["ContentType"], dst["Metadata"]) == (src["ContentType"], src["Metadata"]) == (
-            "application/json", {"note": "awkward-key"})
+        assert (
+            (dst["ContentType"], dst["Metadata"])
+            == (src["ContentType"], src["Metadata"])
+            == ("application/json", {"note": "awkward-key"})
+        )
     snapshot = source.get_object(Bucket="curated", Key="exports/snapshot-00.bin")["Body"].read()
-    head = target.head_object(Bucket=buckets["curated"], Key="exports/snapshot-00.bin", ChecksumMode="ENABLED")
+    head = target.head_object(
+        Bucket=buckets["curated"], Key="exports/snapshot-00.bin", ChecksumMode="ENABLED"
+    )
     assert head["ChecksumSHA256"].split("-")[0] == composite(snapshot, 8 * MiB)  # 12 MiB in two 8 MiB parts
     assert head["Metadata"] == {"kind": "snapshot"} and head["ContentType"] == "application/octet-stream"
 
 
-def test_a_corrupted_target_object_is_mismatched(source: Any, target: Any, buckets: dict[str, str],
-                                                 tmp_path: Path) -> None:
-    m = S3Migrator(source, target, [("raw", buckets["raw"], "landing/")], checkpoint_dir=tmp_path, progress=no_bar)
+def test_a_corrupted_target_object_is_mismatched(
+    source: Any, target: Any, buckets: dict[str, str], tmp_path: Path
+) -> None:
+    m = S3Migrator(
+        source, target, [("raw", buckets["raw"], "landing/")], checkpoint_dir=tmp_path, progress=no_bar
+    )
     m.copy()
     assert m.verify().ok
     key = AWKWARD_KEYS[1]
@@ -133,28 +155,48 @@ def test_a_corrupted_target_object_is_mismatched(source: Any, target: Any, bucke
     assert len(corrupted) == len(body) and corrupted != body
     stored = target.head_object(Bucket=buckets["raw"], Key=key, ChecksumMode="ENABLED")["ChecksumSHA256"]
     # same size, same headers, and moto even keeps the old checksum we declare: only the bytes differ
-    target.put_object(Bucket=buckets["raw"], Key=key, Body=corrupted, ContentType=original["ContentType"],
-                      Metadata=original["Metadata"], ChecksumAlgorithm="SHA256", ChecksumSHA256=stored)
+    target.put_object(
+        Bucket=buckets["raw"],
+        Key=key,
+        Body=corrupted,
+        ContentType=original["ContentType"],
+        Metadata=original["Metadata"],
+        ChecksumAlgorithm="SHA256",
+        ChecksumSHA256=stored,
+    )
     verify = m.verify()
     (row,) = verify.rows
     assert (row.mismatched, row.missing, row.extra, row.matched) == (1, 0, 0, row.source_count - 1)
     assert verify.problems == [
         f"{buckets['raw']}/{key}: mismatched (checksum expected SHA256:{stored}, found SHA256:"
-        f"{base64.b64encode(hashlib.sha256(corrupted).digest()).decode()})"]
+        f"{base64.b64encode(hashlib.sha256(corrupted).digest()).decode()})"
+    ]
 
 
-def test_the_cli_migrates_resumes_and_fails_on_corruption(sandbox: Any, target: Any, buckets: dict[str, str],
-                                                          tmp_path: Path) -> None:
+def test_the_cli_migrates_resumes_and_fails_on_corruption(
+    sandbox: Any, target: Any, buckets: dict[str, str], tmp_path: Path
+) -> None:
     params = yaml.safe_load((REPO / "params" / "sandbox.yaml").read_text())
-    params["migration"]["s3"] = [{"source_bucket": b, "target_bucket": t, "prefix": ""} for b, t in buckets.items()]
+    params["migration"]["s3"] = [
+        {"source_bucket": b, "target_bucket": t, "prefix": ""} for b, t in buckets.items()
+    ]
     (tmp_path / "params").mkdir()
     (tmp_path / "params" / "sandbox.yaml").write_text(yaml.safe_dump(params))
-    env = {**os.environ, "RUNBOOK_PARAMS_DIR": str(tmp_path / "params"),
-           "RUNBOOK_CHECKPOINT_DIR": str(tmp_path / "checkpoints")}
+    env = {
+        **os.environ,
+        "RUNBOOK_PARAMS_DIR": str(tmp_path / "params"),
+        "RUNBOOK_CHECKPOINT_DIR": str(tmp_path / "checkpoints"),
+    }
 
     def runbook(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "runbook_lib.cli", "migrate", "s3", "--env", "sandbox", "--json",
-                               *args], capture_output=True, text=True, env=env, timeout=600, cwd=REPO)
+        return subprocess.run(
+            [sys.executable, "-m", "runbook_lib.cli", "migrate", "s3", "--env", "sandbox", "--json", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+            cwd=REPO,
+        )
 
     first = runbook()
     assert first.returncode == 0, first.stderr
@@ -164,7 +206,9 @@ def test_the_cli_migrates_resumes_and_fails_on_corruption(sandbox: Any, target: 
     assert list((tmp_path / "checkpoints" / "sandbox" / "s3").glob("*.jsonl"))
 
     again = json.loads(runbook().stdout)
-    assert again["copy"]["items_copied"] == 0 and again["copy"]["items_skipped"] == sandbox.seeded["s3-source"]
+    assert (
+        again["copy"]["items_copied"] == 0 and again["copy"]["items_skipped"] == sandbox.seeded["s3-source"]
+    )
 
     key = "tables/metrics/part-00003.csv"
     body = target.get_object(Bucket=buckets["curated"], Key=key)["Body"].read()
@@ -173,16 +217,18 @@ def test_the_cli_migrates_resumes_and_fails_on_corruption(sandbox: Any, target: 
     assert failed.returncode == 1
     report = json.loads(failed.stdout)
     assert report["ok"] is False and "copy" not in report
-    assert report["verify"]["problems"] == [f"{buckets['curated']}/{key}: mismatched (checksum expected SHA256:"
-                                            f"{base64.b64encode(hashlib.sha256(body).digest()).decode()}, found SHA256:"
-                                            f"{base64.b64encode(hashlib.sha256(body[::-1]).digest()).decode()})"]
+    assert report["verify"]["problems"] == [
+        f"{buckets['curated']}/{key}: mismatched (checksum expected SHA256:"
+        f"{base64.b64encode(hashlib.sha256(body).digest()).decode()}, found SHA256:"
+        f"{base64.b64encode(hashlib.sha256(body[::-1]).digest()).decode()})"
+    ]
     assert f"s3 curated -> {buckets['curated']}: expected" in failed.stderr
 
 
 # ----------------------------------------------------------------------------------------------
 @pytest.fixture()
 def kill_source(source: Any) -> Iterator[tuple[str, dict[str, int]]]:
-    """A source bucket big enough that a copy with two workers lasts seconds: 600 small + 4 multipart objects."""
+    """A source bucket big enough that a two-worker copy lasts seconds: 600 small, 4 multipart objects."""
     bucket = f"it-kill-src-{uuid.uuid4().hex[:8]}"
     source.create_bucket(Bucket=bucket)
     from concurrent.futures import ThreadPoolExecutor
@@ -204,19 +250,28 @@ def kill_source(source: Any) -> Iterator[tuple[str, dict[str, int]]]:
     empty_and_delete(source, bucket)
 
 
-def test_sigkill_mid_copy_then_resume_copies_each_object_once(sandbox: Any, source: Any, target: Any,
-                                                              kill_source: tuple[str, dict[str, int]],
-                                                              tmp_path: Path) -> None:
+def test_sigkill_mid_copy_then_resume_copies_each_object_once(
+    sandbox: Any, source: Any, target: Any, kill_source: tuple[str, dict[str, int]], tmp_path: Path
+) -> None:
     source_bucket, objects = kill_source
     target_bucket = f"it-kill-dst-{uuid.uuid4().hex[:8]}"
     target.create_bucket(Bucket=target_bucket)
     try:
         mapping = BucketMapping(source_bucket, target_bucket)
-        config = {"source": sandbox.url("s3-source"), "target": sandbox.url("aws"),
-                  "mapping": [source_bucket, target_bucket, ""], "checkpoint_dir": str(tmp_path),
-                  "workers": 2, "journal_batch": 5}
-        child = subprocess.Popen([sys.executable, str(CHILD), json.dumps(config)], cwd=REPO,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        config = {
+            "source": sandbox.url("s3-source"),
+            "target": sandbox.url("aws"),
+            "mapping": [source_bucket, target_bucket, ""],
+            "checkpoint_dir": str(tmp_path),
+            "workers": 2,
+            "journal_batch": 5,
+        }
+        child = subprocess.Popen(
+            [sys.executable, str(CHILD), json.dumps(config)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         journal_path = tmp_path / f"{mapping.slug}.jsonl"
         deadline = time.monotonic() + 120
         while not (journal_path.exists() and journal_path.stat().st_size) and time.monotonic() < deadline:
@@ -237,14 +292,17 @@ def test_sigkill_mid_copy_then_resume_copies_each_object_once(sandbox: Any, sour
         written: list[str] = []
         events = ("provide-client-params.s3.PutObject", "provide-client-params.s3.CreateMultipartUpload")
         for event in events:
-            target.meta.events.register(event, lambda params, **_: written.append(params["Key"]),
-                                        unique_id=f"kill-test-{event}")
+            target.meta.events.register(
+                event, lambda params, **_: written.append(params["Key"]), unique_id=f"kill-test-{event}"
+            )
         try:
             report = m.copy(resume=True)
         finally:
             for event in events:
                 target.meta.events.unregister(event, unique_id=f"kill-test-{event}")
-        written = [key for key in written if not key.startswith(PROBE_PREFIX)]  # the capability probe's writes
+        written = [
+            key for key in written if not key.startswith(PROBE_PREFIX)
+        ]  # the capability probe's writes
         # objects verified before the kill are not copied again; everything else is copied exactly once
         assert report.items_skipped == len(verified_before)
         assert report.items_copied == len(objects) - len(verified_before)
@@ -252,7 +310,9 @@ def test_sigkill_mid_copy_then_resume_copies_each_object_once(sandbox: Any, sour
         assert sorted(written) == sorted(set(objects) - verified_before)
         done_lines = Counter(r["key"] for r in Journal(journal_path).records() if r.get("op") == "done")
         assert set(done_lines) == set(objects) and max(done_lines.values()) == 1  # 0 duplicated
-        assert not target.list_multipart_uploads(Bucket=target_bucket).get("Uploads")  # killed uploads aborted
+        assert not target.list_multipart_uploads(Bucket=target_bucket).get(
+            "Uploads"
+        )  # killed uploads aborted
 
         verify = m.verify()
         (row,) = verify.rows

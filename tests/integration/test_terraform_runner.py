@@ -3,17 +3,13 @@
 Covers: a normal reviewed apply, a refused destructive plan (bucket rename),
 a stale plan (re-plan after review), drift after an out-of-band tag change, and
 a state-lock conflict on a real S3 backend with a DynamoDB lock table.
-The moto_server fixture is local to this file (the lead will swap in the sandbox fixture).
+The AWS stand-in is the session sandbox's moto server.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,41 +41,10 @@ def own_redactor() -> Iterator[object]:
         yield fresh
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def moto_endpoint(tmp_path_factory) -> Iterator[str]:
-    binary = shutil.which("moto_server")
-    assert binary, "moto_server is not installed: pip install 'moto[server]'"
-    port = _free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [binary, "-H", "127.0.0.1", "-p", str(port)], stdout=out, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/moto-api/", timeout=2):
-                    break
-            except OSError:
-                assert proc.poll() is None, f"moto_server exited: {log.read_text()[-2000:]}"
-                assert time.monotonic() < deadline, "moto_server did not answer within 60 s"
-                time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def moto_endpoint(aws_endpoint: str) -> str:
+    """The sandbox's AWS stand-in (tests use their own bucket names)."""
+    return aws_endpoint
 
 
 @pytest.fixture(scope="module")

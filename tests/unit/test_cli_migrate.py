@@ -28,10 +28,13 @@ class FakeMigrator(Migrator):
     blocker: ClassVar[bool] = False
 
     @classmethod
-    def from_params(cls, params: Any, sandbox_state: Any, *, checkpoint_dir: Path | None = None,
-                    progress: Any = None) -> Migrator:
+    def from_params(
+        cls, params: Any, sandbox_state: Any, *, checkpoint_dir: Path | None = None, progress: Any = None
+    ) -> Migrator:
         cls.calls.append(("from_params", params.env, sandbox_state, checkpoint_dir))
-        return cls(checkpoint_dir=checkpoint_dir or Path("/nonexistent"), progress=progress or (lambda **kw: None))
+        return cls(
+            checkpoint_dir=checkpoint_dir or Path("/nonexistent"), progress=progress or (lambda **kw: None)
+        )
 
     def check(self) -> CheckReport:
         self.calls.append("check")
@@ -42,13 +45,21 @@ class FakeMigrator(Migrator):
 
     def copy(self, *, resume: bool = True) -> CopyReport:
         self.calls.append(("copy", resume))
-        return CopyReport("fake", items_copied=2, bytes_copied=20, items_skipped=1, seconds=0.5,
-                          details={"buckets": {"b1": {"copied": 2, "skipped": 1}}})
+        return CopyReport(
+            "fake",
+            items_copied=2,
+            bytes_copied=20,
+            items_skipped=1,
+            seconds=0.5,
+            details={"buckets": {"b1": {"copied": 2, "skipped": 1}}},
+        )
 
     def verify(self) -> VerifyReport:
         self.calls.append("verify")
         mismatched = 0 if self.verify_ok else 1
-        row = VerifyRow("b1", 3, 3, 3 - mismatched, 0, mismatched, 0, "aaa", "aaa" if self.verify_ok else "bbb", 30)
+        row = VerifyRow(
+            "b1", 3, 3, 3 - mismatched, 0, mismatched, 0, "aaa", "aaa" if self.verify_ok else "bbb", 30
+        )
         return VerifyReport("fake", [row], [] if self.verify_ok else ["b1/k: mismatched (checksum)"])
 
 
@@ -66,12 +77,18 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> type[FakeMigrator]:
     return FakeMigrator
 
 
-def test_check_copy_verify_in_order_with_tables(fake: type[FakeMigrator], tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_copy_verify_in_order_with_tables(
+    fake: type[FakeMigrator], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = cli.main(["migrate", "fake", "--env", "sandbox", "--checkpoint-dir", str(tmp_path / "ck")])
     out = capsys.readouterr().out
     assert code == 0
-    assert fake.calls == [("from_params", "sandbox", "STATE", tmp_path / "ck"), "check", ("copy", True), "verify"]
+    assert fake.calls == [
+        ("from_params", "sandbox", "STATE", tmp_path / "ck"),
+        "check",
+        ("copy", True),
+        "verify",
+    ]
     assert out.index("== check (ok)") < out.index("== copy: 2 copied") < out.index("== verify (ok)")
     assert "3 objects" in out and "1 skipped (already verified)" in out
 
@@ -84,8 +101,9 @@ def test_verify_only_and_no_resume(fake: type[FakeMigrator]) -> None:
     assert ("copy", False) in fake.calls
 
 
-def test_failed_verification_prints_the_table_then_exits_nonzero(fake: type[FakeMigrator],
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_failed_verification_prints_the_table_then_exits_nonzero(
+    fake: type[FakeMigrator], capsys: pytest.CaptureFixture[str]
+) -> None:
     fake.verify_ok = False
     code = cli.main(["migrate", "fake", "--env", "sandbox"])
     captured = capsys.readouterr()
@@ -98,14 +116,17 @@ def test_the_error_carries_fields(fake: type[FakeMigrator]) -> None:
     from runbook_lib.cli.migrate import _verification_error
 
     fake.verify_ok = False
-    error = _verification_error("fake", FakeMigrator(checkpoint_dir=Path("/tmp"), progress=lambda **kw: None).verify())
+    error = _verification_error(
+        "fake", FakeMigrator(checkpoint_dir=Path("/tmp"), progress=lambda **kw: None).verify()
+    )
     assert (error.kind, error.object) == ("fake", "b1")
     assert error.expected == {"count": 3, "checksum": "aaa"}
     assert error.actual == {"count": 3, "missing": 0, "mismatched": 1, "extra": 0, "checksum": "bbb"}
 
 
-def test_json_is_one_document_even_when_verification_fails(fake: type[FakeMigrator],
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_is_one_document_even_when_verification_fails(
+    fake: type[FakeMigrator], capsys: pytest.CaptureFixture[str]
+) -> None:
     fake.verify_ok = False
     code = cli.main(["migrate", "fake", "--env", "sandbox", "--json"])
     document = json.loads(capsys.readouterr().out)
@@ -121,7 +142,9 @@ def test_blockers_stop_before_any_copy(fake: type[FakeMigrator], capsys: pytest.
     assert "== check (BLOCKED)" in capsys.readouterr().out
 
 
-def test_an_unknown_kind_lists_the_known_ones(fake: type[FakeMigrator], capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unknown_kind_lists_the_known_ones(
+    fake: type[FakeMigrator], capsys: pytest.CaptureFixture[str]
+) -> None:
     code = cli.main(["migrate", "tape", "--env", "sandbox"])
     err = capsys.readouterr().err
     assert code == 2 and "s3" in err and "fake" in err

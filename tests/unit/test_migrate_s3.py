@@ -27,8 +27,8 @@ from runbook_lib.migrate.journal import Journal
 from runbook_lib.migrate.s3 import (
     MAX_PARTS,
     META_SHA256,
-    MiB,
     BucketMapping,
+    MiB,
     ObjectChecksum,
     S3Migrator,
     TargetCapabilities,
@@ -74,26 +74,50 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         for bucket in ("src", "dst"):
             client.create_bucket(Bucket=bucket)
         for index, key in enumerate(AWKWARD_KEYS):
-            client.put_object(Bucket="src", Key=key, Body=json.dumps({"key": key, "i": index}).encode(),
-                              ContentType="application/json", CacheControl="max-age=60",
-                              ContentEncoding="identity", Metadata={"note": "awkward-key", "i": str(index)})
+            client.put_object(
+                Bucket="src",
+                Key=key,
+                Body=json.dumps({"key": key, "i": index}).encode(),
+                ContentType="application/json",
+                CacheControl="max-age=60",
+                ContentEncoding="identity",
+                Metadata={"note": "awkward-key", "i": str(index)},
+            )
         for index in range(12):
-            client.put_object(Bucket="src", Key=f"events/date=2026-11-{index + 1:02d}/part-{index}.jsonl",
-                              Body=random.Random(index).randbytes(1000 + index), ContentType="application/x-ndjson")
-        client.upload_fileobj(io.BytesIO(BIG), "src", BIG_KEY,
-                              ExtraArgs={"ContentType": "application/octet-stream", "Metadata": {"kind": "snapshot"}})
+            client.put_object(
+                Bucket="src",
+                Key=f"events/date=2026-11-{index + 1:02d}/part-{index}.jsonl",
+                Body=random.Random(index).randbytes(1000 + index),
+                ContentType="application/x-ndjson",
+            )
+        client.upload_fileobj(
+            io.BytesIO(BIG),
+            "src",
+            BIG_KEY,
+            ExtraArgs={"ContentType": "application/octet-stream", "Metadata": {"kind": "snapshot"}},
+        )
         yield client
 
 
 def migrator(client: Any, tmp_path: Path, **kwargs: Any) -> S3Migrator:
     kwargs.setdefault("progress", Bars())
-    return S3Migrator(client, client, [("src", "dst", "")], checkpoint_dir=tmp_path / "ckpt", workers=3,
-                      part_size=PART, **kwargs)
+    return S3Migrator(
+        client,
+        client,
+        [("src", "dst", "")],
+        checkpoint_dir=tmp_path / "ckpt",
+        workers=3,
+        part_size=PART,
+        **kwargs,
+    )
 
 
 def source_keys(client: Any, bucket: str = "src") -> set[str]:
-    return {o["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
-            for o in page.get("Contents", [])}
+    return {
+        o["Key"]
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        for o in page.get("Contents", [])
+    }
 
 
 def count_calls(client: Any, operations: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -108,7 +132,9 @@ def count_calls(client: Any, operations: tuple[str, ...]) -> list[tuple[str, str
 
 
 def composite_of(data: bytes, part_size: int) -> str:
-    digests = b"".join(hashlib.sha256(data[i:i + part_size]).digest() for i in range(0, len(data), part_size))
+    digests = b"".join(
+        hashlib.sha256(data[i : i + part_size]).digest() for i in range(0, len(data), part_size)
+    )
     return base64.b64encode(hashlib.sha256(digests).digest()).decode()
 
 
@@ -132,14 +158,22 @@ def test_copy_moves_every_object_with_checksums_and_content_headers(aws: Any, tm
     assert aws.get_object(Bucket="dst", Key=BIG_KEY)["Body"].read() == BIG
     entries = m.journal_entries(BucketMapping("src", "dst"))
     assert entries[BIG_KEY].checksum == ObjectChecksum(composite_of(BIG, PART), parts=3, part_size=PART)
-    assert entries[AWKWARD_KEYS[0]].sha256 == hashlib.sha256(
-        aws.get_object(Bucket="src", Key=AWKWARD_KEYS[0])["Body"].read()).hexdigest()
+    assert (
+        entries[AWKWARD_KEYS[0]].sha256
+        == hashlib.sha256(aws.get_object(Bucket="src", Key=AWKWARD_KEYS[0])["Body"].read()).hexdigest()
+    )
 
     verify = m.verify()
     assert verify.ok, verify.problems
     (row,) = verify.rows
     assert (row.source_count, row.target_count, row.matched, row.missing, row.mismatched, row.extra) == (
-        len(keys), len(keys), len(keys), 0, 0, 0)
+        len(keys),
+        len(keys),
+        len(keys),
+        0,
+        0,
+        0,
+    )
     assert row.source_checksum == row.target_checksum and row.bytes == report.bytes_copied
     assert not aws.list_multipart_uploads(Bucket="dst").get("Uploads")
 
@@ -177,15 +211,24 @@ def test_same_size_corruption_without_a_checksum_is_found_by_rereading(aws: Any,
     key = AWKWARD_KEYS[2]
     original = aws.get_object(Bucket="dst", Key=key)
     body = original["Body"].read()
-    aws.put_object(Bucket="dst", Key=key, Body=body.swapcase(), ContentType=original["ContentType"],
-                   CacheControl="max-age=60", ContentEncoding="identity", Metadata=original["Metadata"])
+    aws.put_object(
+        Bucket="dst",
+        Key=key,
+        Body=body.swapcase(),
+        ContentType=original["ContentType"],
+        CacheControl="max-age=60",
+        ContentEncoding="identity",
+        Metadata=original["Metadata"],
+    )
     assert m.verify_mode_for("dst") == "checksum"  # amazonaws.com: stored checksums are trusted …
     verify = m.verify()  # … but this object has none of ours, so it is read back
     assert not verify.ok
     assert (verify.rows[0].mismatched, verify.rows[0].missing, verify.rows[0].extra) == (1, 0, 0)
-    assert verify.problems == [f"dst/{key}: mismatched (checksum expected SHA256:"
-                               f"{base64.b64encode(hashlib.sha256(body).digest()).decode()}, found SHA256:"
-                               f"{base64.b64encode(hashlib.sha256(body.swapcase()).digest()).decode()})"]
+    assert verify.problems == [
+        f"dst/{key}: mismatched (checksum expected SHA256:"
+        f"{base64.b64encode(hashlib.sha256(body).digest()).decode()}, found SHA256:"
+        f"{base64.b64encode(hashlib.sha256(body.swapcase()).digest()).decode()})"
+    ]
     assert verify.rows[0].source_checksum != verify.rows[0].target_checksum
 
 
@@ -197,8 +240,15 @@ def test_deep_mode_finds_corruption_behind_a_lying_checksum(aws: Any, tmp_path: 
     corrupted[PART + 17] ^= 0xFF  # one byte in the second part
     stored = aws.head_object(Bucket="dst", Key=BIG_KEY, ChecksumMode="ENABLED")["ChecksumSHA256"]
     # moto stores whatever checksum the client declares: claim the old one for the new bytes
-    aws.put_object(Bucket="dst", Key=BIG_KEY, Body=bytes(corrupted), ContentType="application/octet-stream",
-                   Metadata={"kind": "snapshot"}, ChecksumAlgorithm="SHA256", ChecksumSHA256=stored.split("-")[0])
+    aws.put_object(
+        Bucket="dst",
+        Key=BIG_KEY,
+        Body=bytes(corrupted),
+        ContentType="application/octet-stream",
+        Metadata={"kind": "snapshot"},
+        ChecksumAlgorithm="SHA256",
+        ChecksumSHA256=stored.split("-")[0],
+    )
     verify = m.verify()
     assert verify.rows[0].mismatched == 1 and verify.rows[0].matched == verify.rows[0].source_count - 1
     assert verify.problems[0].startswith(f"dst/{BIG_KEY}: mismatched (checksum expected SHA256:")
@@ -225,7 +275,10 @@ def test_missing_extra_and_size_mismatch_are_counted(aws: Any, tmp_path: Path) -
     assert (row.missing, row.extra, row.mismatched) == (1, 1, 1)
     assert row.target_count == row.source_count and not row.ok  # equal counts do not hide the differences
     problems = m.verify().problems
-    assert f"dst/{AWKWARD_KEYS[0]}: missing" in problems and "dst/only/in/target.txt: extra (not in the source)" in problems
+    assert (
+        f"dst/{AWKWARD_KEYS[0]}: missing" in problems
+        and "dst/only/in/target.txt: extra (not in the source)" in problems
+    )
     assert any(p.startswith(f"dst/{AWKWARD_KEYS[3]}: mismatched (size ") for p in problems)
 
 
@@ -238,7 +291,9 @@ def test_verify_without_a_journal_hashes_both_sides(aws: Any, tmp_path: Path) ->
 
 # ------------------------------------------------------------------------------------ fallbacks and failures
 def test_without_a_checksum_api_the_sha256_goes_into_metadata(aws: Any, tmp_path: Path) -> None:
-    m = migrator(aws, tmp_path, target_capabilities=TargetCapabilities(checksum_api=False, validates_checksums=False))
+    m = migrator(
+        aws, tmp_path, target_capabilities=TargetCapabilities(checksum_api=False, validates_checksums=False)
+    )
     m.copy()
     assert m.verify_mode_for("dst") == "deep"
     head = aws.head_object(Bucket="dst", Key=BIG_KEY)
@@ -273,7 +328,9 @@ def test_a_killed_runs_torn_journal_and_open_upload_are_cleaned_up(aws: Any, tmp
     upload = aws.create_multipart_upload(Bucket="dst", Key=BIG_KEY)["UploadId"]
     path = m.journal_path(BucketMapping("src", "dst"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"op": "mpu-start", "key": BIG_KEY, "upload_id": upload}) + "\n" + '{"op": "done", "ke')
+    path.write_text(
+        json.dumps({"op": "mpu-start", "key": BIG_KEY, "upload_id": upload}) + "\n" + '{"op": "done", "ke'
+    )
     report = m.copy()
     stats = report.details["buckets"]["src -> dst"]
     assert stats["aborted_uploads"] == 1 and report.items_copied == len(source_keys(aws))
@@ -286,10 +343,16 @@ def test_a_killed_runs_torn_journal_and_open_upload_are_cleaned_up(aws: Any, tmp
 def test_the_source_is_only_read(aws: Any, tmp_path: Path) -> None:
     source = s3_client(None, region="us-east-1")
     operations: set[str] = set()
-    source.meta.events.register("provide-client-params.s3.*",
-                                lambda model, **_: operations.add(model.name))
-    m = S3Migrator(source, aws, [("src", "dst", "")], checkpoint_dir=tmp_path, part_size=PART, progress=Bars(),
-                   verify_mode="deep")
+    source.meta.events.register("provide-client-params.s3.*", lambda model, **_: operations.add(model.name))
+    m = S3Migrator(
+        source,
+        aws,
+        [("src", "dst", "")],
+        checkpoint_dir=tmp_path,
+        part_size=PART,
+        progress=Bars(),
+        verify_mode="deep",
+    )
     m.check()
     m.copy()
     S3Migrator(source, aws, [("src", "dst", "")], checkpoint_dir=tmp_path / "other", progress=Bars()).verify()
@@ -299,15 +362,23 @@ def test_the_source_is_only_read(aws: Any, tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------------ check
 def test_check_reports_size_settings_and_missing_target(aws: Any, tmp_path: Path) -> None:
     aws.put_bucket_versioning(Bucket="dst", VersioningConfiguration={"Status": "Enabled"})
-    m = S3Migrator(aws, aws, [("src", "dst", ""), ("src", "absent-bucket", "events/")], checkpoint_dir=tmp_path,
-                   progress=Bars(), at_scale_threshold_bytes=1024)
+    m = S3Migrator(
+        aws,
+        aws,
+        [("src", "dst", ""), ("src", "absent-bucket", "events/")],
+        checkpoint_dir=tmp_path,
+        progress=Bars(),
+        at_scale_threshold_bytes=1024,
+    )
     report = m.check()
     messages = {(f.severity, f.object, f.message) for f in report.findings}
     assert ("info", "s3://dst", "versioning: Enabled") in messages
     assert ("blocker", "s3://absent-bucket", "target bucket does not exist") in messages
     counts = [f.message for f in report.findings if f.object == "src -> dst"]
-    assert counts == [f"{len(source_keys(aws))} objects, "
-                      f"{(sum(o['Size'] for o in aws.list_objects_v2(Bucket='src')['Contents'])) / MiB:.1f} MiB to copy"]
+    assert counts == [
+        f"{len(source_keys(aws))} objects, "
+        f"{(sum(o['Size'] for o in aws.list_objects_v2(Bucket='src')['Contents'])) / MiB:.1f} MiB to copy"
+    ]
     assert any(f.object == "all buckets" and "datasync path is advised" in f.message for f in report.findings)
     assert not report.ok and len(report.blockers) == 1
 
@@ -341,13 +412,24 @@ def test_probe_classifies_a_validating_store(tmp_path: Path) -> None:
     client = s3_client("http://store.example:9000", access_key="a", secret_key="b")
     stub = Stubber(client)
     body_checksum = base64.b64encode(hashlib.sha256(b"runbook checksum probe\n").digest()).decode()
-    stub.add_response("put_object", {"ChecksumSHA256": body_checksum}, {"Bucket": "t", "Key": ANY, "Body": ANY,
-                      "ChecksumAlgorithm": "SHA256", "ChecksumSHA256": body_checksum})
+    stub.add_response(
+        "put_object",
+        {"ChecksumSHA256": body_checksum},
+        {
+            "Bucket": "t",
+            "Key": ANY,
+            "Body": ANY,
+            "ChecksumAlgorithm": "SHA256",
+            "ChecksumSHA256": body_checksum,
+        },
+    )
     stub.add_response("delete_object", {}, {"Bucket": "t", "Key": ANY})
     stub.add_client_error("put_object", service_error_code="BadDigest", http_status_code=400)
     with stub:
         m = S3Migrator(client, client, [("s", "t")], checkpoint_dir=tmp_path, progress=Bars())
-        assert m.capabilities("t") == TargetCapabilities(checksum_api=True, validates_checksums=True, probed=True)
+        assert m.capabilities("t") == TargetCapabilities(
+            checksum_api=True, validates_checksums=True, probed=True
+        )
         assert m.verify_mode_for("t") == "checksum"
     stub.assert_no_pending_responses()
 
@@ -358,11 +440,19 @@ def test_registered_as_s3_and_built_from_sandbox_params(tmp_path: Path) -> None:
 
     assert get_migrator("s3") is S3Migrator
     params = load_params_file(Path(__file__).parents[1] / "fixtures" / "params" / "valid.yaml")
-    state = SimpleNamespace(url=lambda name: {"s3-source": "http://127.0.0.1:1111", "aws": "http://127.0.0.1:2222"}[name])
+    state = SimpleNamespace(
+        url=lambda name: {"s3-source": "http://127.0.0.1:1111", "aws": "http://127.0.0.1:2222"}[name]
+    )
     m = S3Migrator.from_params(params, state, checkpoint_dir=tmp_path)
-    assert m.mappings == [BucketMapping("raw", "platform-raw-test"), BucketMapping("curated", "platform-curated-test")]
+    assert m.mappings == [
+        BucketMapping("raw", "platform-raw-test"),
+        BucketMapping("curated", "platform-curated-test"),
+    ]
     assert m.workers == params.migration.workers == 2
-    assert m.source.meta.endpoint_url == "http://127.0.0.1:1111" and m.target.meta.endpoint_url == "http://127.0.0.1:2222"
+    assert (
+        m.source.meta.endpoint_url == "http://127.0.0.1:1111"
+        and m.target.meta.endpoint_url == "http://127.0.0.1:2222"
+    )
     assert m.at_scale_threshold_bytes == params.migration.at_scale_threshold_bytes
     assert m.target.meta.config.max_pool_connections >= m.workers * (m.part_concurrency + 1)
 

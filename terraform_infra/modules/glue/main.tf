@@ -46,6 +46,10 @@ resource "aws_glue_catalog_database" "this" {
 resource "aws_glue_data_catalog_encryption_settings" "this" {
   count = var.enable_catalog_encryption ? 1 : 0
 
+  # Explicit: the provider's default is the account id it looked up, which is empty when
+  # skip_requesting_account_id is set (sandbox) and then yields a resource with no id.
+  catalog_id = local.account_id
+
   data_catalog_encryption_settings {
     connection_password_encryption {
       return_connection_password_encrypted = true
