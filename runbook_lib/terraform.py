@@ -372,8 +372,10 @@ class TerraformRunner:
         (``<stack>/.terraform/envs/<env>``) and, for a stack with an ``s3`` backend,
         ``<env_dir>/backend.hcl`` (if present) plus :func:`backend_config_from_params`.
 
-        Not handled: the ``path`` of a ``local`` backend (stack 00's state); pass
-        ``backend_config={"path": ...}`` in ``overrides``.
+        A stack with a ``local`` backend (stack 00, which creates the state bucket) keeps its state in
+        ``<data dir>/terraform.tfstate``; against the sandbox, in the sandbox folder, so that it goes away
+        with the sandbox it describes. Against a stand-in, ``AWS_ENDPOINT_URL_S3``/``_DYNAMODB`` and dummy
+        credentials are set too, so ``terraform_remote_state`` reads earlier stacks from the stand-in.
         """
         from runbook_lib.endpoints import aws_endpoint_url
 
@@ -382,6 +384,9 @@ class TerraformRunner:
         tf = params.terraform
         endpoint = aws_endpoint_url(params.aws)
         env: dict[str, str] = {"AWS_REGION": params.aws.region}
+        if endpoint:
+            env.update(AWS_ENDPOINT_URL_S3=endpoint, AWS_ENDPOINT_URL_DYNAMODB=endpoint, AWS_ENDPOINT_URL_STS=endpoint,
+                       AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
         if params.aws.profile:
             env["AWS_PROFILE"] = params.aws.profile
         var_files = [_absolute(v, root) for v in tf.var_files]
@@ -396,6 +401,15 @@ class TerraformRunner:
             if tf.env_dir is not None and (_absolute(tf.env_dir, root) / "backend.hcl").exists():
                 backend_files.append(_absolute(tf.env_dir, root) / "backend.hcl")
             backend = backend_config_from_params(params, stack_dir.name, endpoint)
+        data_dir = stack_dir / ".terraform" / "envs" / params.env
+        if backend_type == "local":
+            if endpoint:
+                from runbook_lib.sandbox import sandbox_dir
+
+                backend = {"path": str((sandbox_dir() / "terraform" / f"{stack_dir.name}.tfstate").resolve())}
+            else:
+                backend = {"path": str(data_dir / "terraform.tfstate")}
+            Path(backend["path"]).parent.mkdir(parents=True, exist_ok=True)
         kwargs: dict[str, Any] = {
             "binary": tf.binary,
             "env": env,
@@ -405,7 +419,7 @@ class TerraformRunner:
             "allow_destroy": list(tf.allow_destroy),
             "endpoint_url": endpoint,
             "region": params.aws.region,
-            "data_dir": stack_dir / ".terraform" / "envs" / params.env,
+            "data_dir": data_dir,
             "env_name": params.env,
             "plan_timeout_s": tf.plan_timeout_s,
             "apply_timeout_s": tf.apply_timeout_s,

@@ -279,9 +279,10 @@ def collection_checksum(hashes: Iterable[int]) -> str:
     return f"{sum(hashes) % (1 << 64):016x}"
 
 
-#: MongoDB's cross-type sort order ("brackets"); ``$gt`` only compares within one bracket.
+#: MongoDB's cross-type sort order ("brackets"); ``$gt`` only compares within one bracket. The
+#: deprecated ``symbol`` alias is left out (pymongo decodes it as a string anyway).
 _TYPE_BRACKETS: tuple[tuple[str, ...], ...] = (
-    ("minKey",), ("null",), ("int", "long", "double", "decimal"), ("string", "symbol"), ("object",), ("binData",),
+    ("minKey",), ("null",), ("int", "long", "double", "decimal"), ("string",), ("object",), ("binData",),
     ("objectId",), ("bool",), ("date",), ("timestamp",), ("regex",), ("maxKey",),
 )
 
@@ -319,12 +320,20 @@ def type_bracket(value: Any) -> int:
     return 4
 
 
-def resume_filter(last_id: Any) -> dict[str, Any]:
-    """Documents after ``last_id`` in ``_id`` order, including those of later BSON types."""
-    later = [alias for bracket in _TYPE_BRACKETS[type_bracket(last_id) + 1:] for alias in bracket]
-    clauses: list[dict[str, Any]] = [{"_id": {"$gt": last_id}}]
-    clauses.extend({"_id": {"$type": alias}} for alias in later)
-    return {"$or": clauses}
+def resume_filter(last_id: Any, max_id: Any = None) -> dict[str, Any]:
+    """Documents after ``last_id`` in ``_id`` order, including those of later BSON types up to ``max_id``'s.
+
+    MongoDB's ``$gt`` compares only within a type bracket, so after the last string ``_id`` it would
+    never return an ObjectId one. When the largest ``_id`` (``max_id``) is of the same bracket, the
+    plain ``$gt`` is all that is needed (the usual case, and the only one that uses the index
+    simply); otherwise one ``$type`` clause per later bracket up to the largest is added.
+    """
+    first = type_bracket(last_id)
+    last = type_bracket(max_id) if max_id is not None else first
+    if last <= first:
+        return {"_id": {"$gt": last_id}}
+    later = [alias for bracket in _TYPE_BRACKETS[first + 1: last + 1] for alias in bracket]
+    return {"$or": [{"_id": {"$gt": last_id}}, *({"_id": {"$type": alias}} for alias in later)]}
 
 
 def index_key_size(document: Mapping[str, Any], key: Sequence[tuple[str, Any]]) -> int:
@@ -609,7 +618,7 @@ class MongoMigrator(Migrator):
         checkpoint = (MongoCheckpoint.load(self.checkpoint_path) if resume else None) or MongoCheckpoint()
         if not resume:
             checkpoint.save(self.checkpoint_path)
-        report = CopyReport(kind=self.kind, details={"views_not_copied": [], "indexes_created": 0})
+        report = CopyReport(kind=self.kind, details={"views_not_copied": [], "indexes_created": 0, "units": {}})
         units = [(spec, name, options) for spec, name, options in self._units()]
         total = sum(self.source_client[s.name][n].estimated_document_count() for s, n, o in units if "viewOn" not in o)
         bar = self.progress(total=total, desc="copy mongo", unit="doc")
@@ -630,7 +639,10 @@ class MongoMigrator(Migrator):
                     if state.copied:
                         report.items_skipped += state.copied
                         bar.update(state.copied)
-                    query = resume_filter(_decode_id(state.last_id)) if state.last_id else {}
+                    query: dict[str, Any] = {}
+                    if state.last_id:
+                        largest = next(iter(source.find({}, {"_id": 1}, sort=[("_id", -1)], limit=1)), None)
+                        query = resume_filter(_decode_id(state.last_id), largest["_id"] if largest else None)
                     batch: list[dict[str, Any]] = []
 
                     def flush(batch: list[dict[str, Any]] = batch, state: CollectionState = state,
@@ -659,10 +671,13 @@ class MongoMigrator(Migrator):
                         flush()
                     state.done = True
                     self._save(checkpoint)
+                created = 0
                 if not state.indexes_done:
-                    report.details["indexes_created"] += self._copy_indexes(source, target, options)
+                    created = self._copy_indexes(source, target, options)
+                    report.details["indexes_created"] += created
                     state.indexes_done = True
                     self._save(checkpoint)
+                report.details["units"][unit] = {"documents": state.copied, "indexes_created": created}
         finally:
             bar.close()
         report.seconds = time.monotonic() - started

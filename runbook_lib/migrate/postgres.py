@@ -276,6 +276,23 @@ def _passfile_line(endpoint: PgEndpoint) -> str | None:
     return ":".join((esc(host), esc(port), "*", esc(user), esc(endpoint.password)))
 
 
+_PASSFILE_PREFIX = "runbook-pgpass-"
+
+
+def _remove_stale_passfiles() -> None:
+    """Remove passfile folders of processes that died without cleaning up (a SIGKILL skips ``finally``)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_PASSFILE_PREFIX}*-*"):
+        pid_text = folder.name[len(_PASSFILE_PREFIX):].split("-", 1)[0]
+        if not pid_text.isdigit() or not folder.is_dir() or folder.stat().st_uid != os.getuid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            continue
+
+
 @contextlib.contextmanager
 def passfile_env(*endpoints: PgEndpoint, application_name: str) -> Iterator[dict[str, str]]:
     """Environment for libpq tools: ``PGPASSFILE`` -> a 0600 file in a private temp dir, removed afterwards.
@@ -285,7 +302,8 @@ def passfile_env(*endpoints: PgEndpoint, application_name: str) -> Iterator[dict
     same user could read through ``/proc``.
     """
     lines = [line for line in (_passfile_line(e) for e in endpoints) if line]
-    folder = Path(tempfile.mkdtemp(prefix="runbook-pgpass-"))
+    _remove_stale_passfiles()
+    folder = Path(tempfile.mkdtemp(prefix=f"{_PASSFILE_PREFIX}{os.getpid()}-"))
     try:
         env = {"PGAPPNAME": application_name[:63], "PGCONNECT_TIMEOUT": "15"}
         if lines:
@@ -1126,6 +1144,10 @@ class PostgresMigrator(Migrator):
         done = set(checkpoint.tables_done)
         pending = sorted((e for e in checkpoint.tables if e.dump_id not in done), key=lambda e: -e.bytes)
         report.items_skipped = len(checkpoint.tables) - len(pending)
+        units: dict[str, dict[str, Any]] = report.details.setdefault("units", {})
+        for entry in checkpoint.tables:
+            units[entry.table.display] = {"dump_bytes": entry.bytes,
+                                          "status": "skipped (restored earlier)" if entry.dump_id in done else "pending"}
         failed: dict[str, str] = {}
         total_bytes = sum(e.bytes for e in pending)
         bar = self.progress(total=total_bytes, desc=f"restore {self.target_database}", unit="B", unit_scale=True)
@@ -1138,7 +1160,9 @@ class PostgresMigrator(Migrator):
                         future.result()
                     except Exception as error:  # noqa: BLE001 - collected, the other tables go on
                         failed[entry.table.display] = str(getattr(error, "stderr", "") or error).strip()[-300:]
+                        units[entry.table.display]["status"] = "failed"
                         continue
+                    units[entry.table.display]["status"] = "restored"
                     with self._lock:
                         checkpoint.tables_done.append(entry.dump_id)
                     self._save(checkpoint)

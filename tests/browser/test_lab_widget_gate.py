@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -95,7 +96,9 @@ def test_interactive_gate_approve_click_reaches_the_kernel(jupyter_lab, lab_page
     approve.click()
     # The status line is re-rendered from the kernel's side: the click made the round trip.
     gate_cell.locator(".widget-html", has_text="APPROVED").wait_for()
-    assert approve.is_disabled() and reject.is_disabled()
+    # The buttons are disabled by separate widget-state messages: wait for them, do not sample.
+    expect(approve).to_be_disabled(timeout=30_000)
+    expect(reject).to_be_disabled(timeout=30_000)
 
     lab.select_cell(2)
     lab.run_selected_cell()

@@ -144,10 +144,12 @@ def test_resume_filter_continues_into_later_bson_types(tmp_path: Path) -> None:
     coll.insert_many([{"_id": 1}, {"_id": 2.5}, {"_id": "a"}, {"_id": "b"}, {"_id": oid},
                       {"_id": datetime.datetime(2026, 1, 1)}])
     assert type_bracket(True) > type_bracket(oid) > type_bracket("a") > type_bracket(2.5)
-    after_first_string = [d["_id"] for d in coll.find(resume_filter("a"), sort=[("_id", 1)])]
-    assert after_first_string == ["b", oid, datetime.datetime(2026, 1, 1)]
-    after_number = [d["_id"] for d in coll.find(resume_filter(2.5), sort=[("_id", 1)])]
-    assert after_number == ["a", "b", oid, datetime.datetime(2026, 1, 1)]
+    largest = datetime.datetime(2026, 1, 1)
+    after_first_string = [d["_id"] for d in coll.find(resume_filter("a", largest), sort=[("_id", 1)])]
+    assert after_first_string == ["b", oid, largest]
+    after_number = [d["_id"] for d in coll.find(resume_filter(2.5, largest), sort=[("_id", 1)])]
+    assert after_number == ["a", "b", oid, largest]
+    assert resume_filter("a", "z") == {"_id": {"$gt": "a"}}  # one type: the plain, index-friendly form
 
 
 def test_normalize_index_ignores_bookkeeping_only() -> None:
@@ -167,7 +169,7 @@ def _seed(client) -> None:
                               for i in range(57)])
     db["people"].create_index([("email", 1)], unique=True, name="email_unique")
     db["people"].create_index([("n", 1), ("email", -1)], name="n_email")
-    db["sessions"].insert_many([{"_id": f"s{i:03d}", "at": datetime.datetime(2026, 11, 1) + datetime.timedelta(minutes=i)}
+    db["sessions"].insert_many([{"_id": f"s{i:03d}", "at": datetime.datetime(2099, 11, 1) + datetime.timedelta(minutes=i)}
                                 for i in range(23)])
     db["sessions"].create_index([("at", 1)], expireAfterSeconds=3600, name="at_ttl")
 

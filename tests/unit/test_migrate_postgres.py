@@ -313,3 +313,21 @@ def test_group_merges_and_labels_every_member(tmp_path: Path) -> None:
     assert result.copy.items_copied == 4
     assert [r.unit for r in result.verify.rows] == ["a/t", "b/t"]
     assert result.verify.problems == ["b/t: 1 missing"] and not result.verify.ok
+
+
+def test_a_passfile_left_by_a_killed_process_is_removed(tmp_path: Path, monkeypatch) -> None:
+    import subprocess
+    import sys
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"runbook-pgpass-{dead.pid}-abc"
+    stale.mkdir()
+    (stale / "pgpass").write_text("h:1:*:u:secret\n")
+    alive = tmp_path / f"runbook-pgpass-{os.getpid()}-def"
+    alive.mkdir()
+    with passfile_env(PgEndpoint.from_dsn("host=h user=u password=x"), application_name="t"):
+        pass
+    assert not stale.exists() and alive.exists()

@@ -111,26 +111,30 @@ resource "aws_security_group" "service_access" {
   tags = merge(var.tags, local.emr_managed_tag, { Name = "${var.name_prefix}-emr-service-access" })
 }
 
-resource "aws_vpc_security_group_ingress_rule" "service_access_from_primary" {
+# aws_security_group_rule, not aws_vpc_security_group_*_rule: the latter reads a referenced group back
+# as "<account>/<sg>" when the provider does not know its account id (sandbox), and plans a change forever.
+resource "aws_security_group_rule" "service_access_from_primary" {
   count = local.create ? 1 : 0
 
-  security_group_id            = aws_security_group.service_access[0].id
-  description                  = "EMR service access: primary node to service on 9443."
-  ip_protocol                  = "tcp"
-  from_port                    = 9443
-  to_port                      = 9443
-  referenced_security_group_id = aws_security_group.primary[0].id
+  type                     = "ingress"
+  security_group_id        = aws_security_group.service_access[0].id
+  description              = "EMR service access: primary node to service on 9443."
+  protocol                 = "tcp"
+  from_port                = 9443
+  to_port                  = 9443
+  source_security_group_id = aws_security_group.primary[0].id
 }
 
-resource "aws_vpc_security_group_egress_rule" "service_access_to_nodes" {
-  for_each = local.create ? { primary = aws_security_group.primary[0].id, core = aws_security_group.core[0].id } : {}
+resource "aws_security_group_rule" "service_access_to_nodes" {
+  for_each = local.create ? toset(["primary", "core"]) : toset([])
 
-  security_group_id            = aws_security_group.service_access[0].id
-  description                  = "EMR service access: service to ${each.key} nodes on 8443."
-  ip_protocol                  = "tcp"
-  from_port                    = 8443
-  to_port                      = 8443
-  referenced_security_group_id = each.value
+  type                     = "egress"
+  security_group_id        = aws_security_group.service_access[0].id
+  description              = "EMR service access: service to ${each.key} nodes on 8443."
+  protocol                 = "tcp"
+  from_port                = 8443
+  to_port                  = 8443
+  source_security_group_id = each.key == "primary" ? aws_security_group.primary[0].id : aws_security_group.core[0].id
 }
 
 resource "aws_vpc_security_group_egress_rule" "nodes_https" {

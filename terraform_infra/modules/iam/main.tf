@@ -269,8 +269,14 @@ data "aws_iam_policy_document" "glue" {
   # Glue connections inside the VPC: describe calls have no resource-level permissions.
   statement {
     sid       = "DescribeVpc"
-    actions   = ["ec2:DescribeVpcEndpoints", "ec2:DescribeRouteTables", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcAttribute"]
+    actions   = ["ec2:DescribeVpcEndpoints", "ec2:DescribeRouteTables", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets"]
     resources = ["*"]
+  }
+
+  statement {
+    sid       = "DescribeVpcAttributes"
+    actions   = ["ec2:DescribeVpcAttribute"]
+    resources = ["${local.arn_prefix.ec2}:vpc/*"]
   }
 
   statement {
@@ -496,7 +502,7 @@ data "aws_iam_policy_document" "grafana" {
   # Metric reads have no resource-level permissions in IAM.
   statement {
     sid       = "ReadMetrics"
-    actions   = ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "cloudwatch:GetInsightRuleReport", "cloudwatch:DescribeAlarmsForMetric", "tag:GetResources", "ec2:DescribeTags", "ec2:DescribeInstances", "ec2:DescribeRegions", "logs:DescribeLogGroups", "logs:GetQueryResults", "logs:StopQuery"]
+    actions   = ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "cloudwatch:DescribeAlarmsForMetric", "tag:GetResources", "ec2:DescribeTags", "ec2:DescribeInstances", "ec2:DescribeRegions", "logs:DescribeLogGroups", "logs:StopQuery"]
     resources = ["*"]
   }
 
@@ -508,8 +514,14 @@ data "aws_iam_policy_document" "grafana" {
 
   statement {
     sid       = "QueryLogs"
-    actions   = ["logs:GetLogGroupFields", "logs:StartQuery", "logs:GetLogEvents"]
+    actions   = ["logs:GetLogGroupFields", "logs:StartQuery", "logs:GetLogEvents", "logs:GetQueryResults"]
     resources = ["${local.arn_prefix.logs}:*"]
+  }
+
+  statement {
+    sid       = "ReadContributorInsights"
+    actions   = ["cloudwatch:GetInsightRuleReport"]
+    resources = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:insight-rule/*"]
   }
 }
 

@@ -157,22 +157,30 @@ resource "aws_security_group" "this" {
   tags = merge(var.tags, { Name = "${var.name_prefix}-mwaa" })
 }
 
-resource "aws_vpc_security_group_ingress_rule" "self" {
+# aws_security_group_rule, not aws_vpc_security_group_*_rule: the latter reads a referenced group back
+# as "<account>/<sg>" when the provider does not know its account id (sandbox), and plans a change forever.
+resource "aws_security_group_rule" "self_ingress" {
   count = local.create ? 1 : 0
 
-  security_group_id            = aws_security_group.this[0].id
-  description                  = "MWAA requires all traffic between members of its own security group."
-  ip_protocol                  = "-1"
-  referenced_security_group_id = aws_security_group.this[0].id
+  type              = "ingress"
+  security_group_id = aws_security_group.this[0].id
+  description       = "MWAA requires all traffic between members of its own security group."
+  protocol          = "-1"
+  from_port         = 0
+  to_port           = 0
+  self              = true
 }
 
-resource "aws_vpc_security_group_egress_rule" "self" {
+resource "aws_security_group_rule" "self_egress" {
   count = local.create ? 1 : 0
 
-  security_group_id            = aws_security_group.this[0].id
-  description                  = "Traffic between MWAA components."
-  ip_protocol                  = "-1"
-  referenced_security_group_id = aws_security_group.this[0].id
+  type              = "egress"
+  security_group_id = aws_security_group.this[0].id
+  description       = "Traffic between MWAA components."
+  protocol          = "-1"
+  from_port         = 0
+  to_port           = 0
+  self              = true
 }
 
 resource "aws_vpc_security_group_egress_rule" "https" {

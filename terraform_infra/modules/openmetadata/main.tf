@@ -191,15 +191,18 @@ resource "aws_security_group" "database" {
   tags = merge(var.tags, { Name = "${local.name}-db" })
 }
 
-resource "aws_vpc_security_group_ingress_rule" "database" {
+# aws_security_group_rule, not aws_vpc_security_group_*_rule: the latter reads a referenced group back
+# as "<account>/<sg>" when the provider does not know its account id (sandbox), and plans a change forever.
+resource "aws_security_group_rule" "database" {
   count = local.create_database ? 1 : 0
 
-  security_group_id            = aws_security_group.database[0].id
-  description                  = "PostgreSQL from OpenMetadata tasks."
-  ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
-  referenced_security_group_id = aws_security_group.service[0].id
+  type                     = "ingress"
+  security_group_id        = aws_security_group.database[0].id
+  description              = "PostgreSQL from OpenMetadata tasks."
+  protocol                 = "tcp"
+  from_port                = 5432
+  to_port                  = 5432
+  source_security_group_id = aws_security_group.service[0].id
 }
 
 resource "aws_security_group" "search" {
@@ -212,15 +215,16 @@ resource "aws_security_group" "search" {
   tags = merge(var.tags, { Name = "${local.name}-search" })
 }
 
-resource "aws_vpc_security_group_ingress_rule" "search" {
+resource "aws_security_group_rule" "search" {
   count = local.create_search ? 1 : 0
 
-  security_group_id            = aws_security_group.search[0].id
-  description                  = "HTTPS from OpenMetadata tasks."
-  ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 443
-  referenced_security_group_id = aws_security_group.service[0].id
+  type                     = "ingress"
+  security_group_id        = aws_security_group.search[0].id
+  description              = "HTTPS from OpenMetadata tasks."
+  protocol                 = "tcp"
+  from_port                = 443
+  to_port                  = 443
+  source_security_group_id = aws_security_group.service[0].id
 }
 
 # ---------------------------------------------------------------- database

@@ -2,7 +2,6 @@ locals {
   # rds.force_ssl refuses plain-text connections; the logging settings give the query evidence
   # (DDL, slow statements, connections) that the migration's verification step reads.
   parameters = merge({
-    "rds.force_ssl"              = "1"
     "log_statement"              = "ddl"
     "log_min_duration_statement" = tostring(var.log_min_duration_statement_ms)
     "log_connections"            = "1"
@@ -25,8 +24,14 @@ resource "aws_db_parameter_group" "this" {
   family      = var.parameter_group_family
   description = "TLS-only, query-logging parameters of ${var.identifier}"
 
+  parameter {
+    name         = "rds.force_ssl"
+    value        = "1"
+    apply_method = "pending-reboot"
+  }
+
   dynamic "parameter" {
-    for_each = local.parameters
+    for_each = { for k, v in local.parameters : k => v if k != "rds.force_ssl" }
 
     content {
       name         = parameter.key
@@ -116,7 +121,7 @@ resource "aws_db_instance" "this" {
   db_subnet_group_name   = aws_db_subnet_group.this.name
   vpc_security_group_ids = var.vpc_security_group_ids
   publicly_accessible    = false
-  parameter_group_name   = try(aws_db_parameter_group.this[0].name, null)
+  parameter_group_name   = var.create_parameter_group ? aws_db_parameter_group.this[0].name : null
 
   iam_database_authentication_enabled = true
   auto_minor_version_upgrade          = true
