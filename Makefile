@@ -30,10 +30,7 @@ demo: install checkov
 	@echo "Evidence: $$(ls -dt outputs/*/ | head -1)index.html"
 
 test: install checkov
-	$(PYTEST) -m unit -q
-	$(PYTEST) -m integration -q
-	$(PYTEST) -m notebooks -q
-	$(PYTEST) -m browser -q
+	PY=$(PY) bash scripts/test_all.sh
 
 test-unit: install
 	$(PYTEST) -m unit -q
