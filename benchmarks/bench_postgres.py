@@ -1,4 +1,4 @@
-"""PostgreSQL move benchmark: bare ``pg_dump -Fc | pg_restore`` vs our migrate + verify, same run, same servers.
+"""PostgreSQL move benchmark: bare ``pg_dump -Fc | pg_restore`` vs our migrate + verify, in one run.
 
 What is timed, each into a fresh database on the sandbox's ``postgres-target`` (the RDS stand-in):
 
@@ -120,7 +120,9 @@ class Measurement:
 
 
 def rows_for(size_gib: float) -> dict[str, int]:
-    return {name: max(100, int(size_gib * GiB * share / row_bytes)) for name, (row_bytes, share) in TABLES.items()}
+    return {
+        name: max(100, int(size_gib * GiB * share / row_bytes)) for name, (row_bytes, share) in TABLES.items()
+    }
 
 
 def ensure_source(source: PgEndpoint, database: str, size_gib: float) -> int:
@@ -158,7 +160,13 @@ def run_bare(source: PgEndpoint, target: PgEndpoint, database: str, tools: PgToo
     target_db = "bench_bare"
     drop_database(target, target_db)
     dump = [tools.pg_dump, "-Fc", f"--dbname={source.conninfo(database)}"]
-    restore = [tools.pg_restore, "--no-owner", "--no-acl", "--exit-on-error", f"--dbname={target.conninfo(target_db)}"]
+    restore = [
+        tools.pg_restore,
+        "--no-owner",
+        "--no-acl",
+        "--exit-on-error",
+        f"--dbname={target.conninfo(target_db)}",
+    ]
     with passfile_env(source, target, application_name="bench-bare") as extra:
         env = {**os.environ, **extra}
         started = time.perf_counter()
@@ -172,18 +180,34 @@ def run_bare(source: PgEndpoint, target: PgEndpoint, database: str, tools: PgToo
         producer_rc = producer.wait()
         seconds = time.perf_counter() - started
     ok = consumer_rc == 0 and producer_rc == 0
-    return Measurement("bare", seconds, size, ok, "pg_dump -Fc SRC | pg_restore --no-owner --no-acl -d TGT",
-                       "nothing (exit codes only)", {"pg_dump_rc": producer_rc, "pg_restore_rc": consumer_rc})
+    return Measurement(
+        "bare",
+        seconds,
+        size,
+        ok,
+        "pg_dump -Fc SRC | pg_restore --no-owner --no-acl -d TGT",
+        "nothing (exit codes only)",
+        {"pg_dump_rc": producer_rc, "pg_restore_rc": consumer_rc},
+    )
 
 
-def run_ours(source_dsn: str, target_dsn: str, database: str, jobs: int, size: int, workdir: Path) -> Measurement:
+def run_ours(
+    source_dsn: str, target_dsn: str, database: str, jobs: int, size: int, workdir: Path
+) -> Measurement:
     from tqdm import tqdm
 
     def quiet(**kwargs: Any) -> Any:
         return tqdm(disable=True, **kwargs)
 
-    migrator = PostgresMigrator(source_dsn, target_dsn, database, jobs, target_database="bench_ours",
-                                checkpoint_dir=workdir, progress=quiet)
+    migrator = PostgresMigrator(
+        source_dsn,
+        target_dsn,
+        database,
+        jobs,
+        target_database="bench_ours",
+        checkpoint_dir=workdir,
+        progress=quiet,
+    )
     migrator.drop_target()
     started = time.perf_counter()
     check_started = time.perf_counter()
@@ -194,20 +218,36 @@ def run_ours(source_dsn: str, target_dsn: str, database: str, jobs: int, size: i
     verify = migrator.verify()
     verify_s = time.perf_counter() - verify_started
     seconds = time.perf_counter() - started
-    phases = {"check": round(check_s, 2), **{k: round(v, 2) for k, v in copy.details.get("phases_s", {}).items()},
-              "verify": round(verify_s, 2)}
-    return Measurement("ours", seconds, size, check.ok and verify.ok,
-                       f"PostgresMigrator(jobs={jobs}): check + pg_dump -Fd -j{jobs} -Z0 + pg_restore phases + verify",
-                       f"{len(verify.rows)} units: row counts + md5 checksums both sides, sequences",
-                       {"phases_s": phases, "verify_ok": verify.ok, "problems": verify.problems[:5],
-                        "blockers": [f.object for f in check.blockers]})
+    phases = {
+        "check": round(check_s, 2),
+        **{k: round(v, 2) for k, v in copy.details.get("phases_s", {}).items()},
+        "verify": round(verify_s, 2),
+    }
+    return Measurement(
+        "ours",
+        seconds,
+        size,
+        check.ok and verify.ok,
+        f"PostgresMigrator(jobs={jobs}): check + pg_dump -Fd -j{jobs} -Z0 + pg_restore phases + verify",
+        f"{len(verify.rows)} units: row counts + md5 checksums both sides, sequences",
+        {
+            "phases_s": phases,
+            "verify_ok": verify.ok,
+            "problems": verify.problems[:5],
+            "blockers": [f.object for f in check.blockers],
+        },
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size-gib", type=float, default=1.0, help="table data to generate (default 1.0)")
-    parser.add_argument("--jobs", type=int, default=2, help="parallel pg_dump/pg_restore jobs for ours (default 2)")
-    parser.add_argument("--repeat", type=int, default=1, help="alternate bare/ours this many times; medians reported")
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="parallel pg_dump/pg_restore jobs for ours (default 2)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="alternate bare/ours this many times; medians reported"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the target databases afterwards")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "postgres.json")
     args = parser.parse_args(argv)
@@ -236,23 +276,47 @@ def main(argv: list[str] | None = None) -> int:
     ours_s = statistics.median(m.seconds for m in runs["ours"])
     ratio = ours_s / bare_s if bare_s else float("inf")
     print()
-    print(f"PostgreSQL move of {size / GiB:.2f} GiB ({database}), jobs={args.jobs}, {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"PostgreSQL move of {size / GiB:.2f} GiB ({database}), jobs={args.jobs}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"{'tool':<6} {'seconds':>9} {'MiB/s':>8} {'ratio':>7}  ok     verifies")
     for tool, seconds in (("bare", bare_s), ("ours", ours_s)):
         last = runs[tool][-1]
-        print(f"{tool:<6} {seconds:>9.1f} {size / MiB / seconds:>8.1f} {seconds / bare_s:>7.2f}  "
-              f"{str(all(m.ok for m in runs[tool])):<6} {last.verifies}")
+        print(
+            f"{tool:<6} {seconds:>9.1f} {size / MiB / seconds:>8.1f} {seconds / bare_s:>7.2f}  "
+            f"{str(all(m.ok for m in runs[tool])):<6} {last.verifies}"
+        )
     print(f"ours phases (last run): {runs['ours'][-1].extra['phases_s']}")
-    print(f"target: ours <= {TARGET_RATIO}x bare -> {'met' if ratio <= TARGET_RATIO else 'NOT met'} ({ratio:.2f}x)")
+    print(
+        f"target: ours <= {TARGET_RATIO}x bare -> "
+        f"{'met' if ratio <= TARGET_RATIO else 'NOT met'} ({ratio:.2f}x)"
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({
-        "benchmark": "postgres", "database": database, "bytes": size, "size_gib_requested": args.size_gib,
-        "jobs": args.jobs, "repeat": args.repeat, "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                                                                "load_average": os.getloadavg()},
-        "median_seconds": {"bare": bare_s, "ours": ours_s}, "ratio": ratio, "target_ratio": TARGET_RATIO,
-        "runs": {tool: [asdict(m) | {"mib_per_s": m.mib_per_s} for m in ms] for tool, ms in runs.items()},
-    }, indent=2))
+    args.out.write_text(
+        json.dumps(
+            {
+                "benchmark": "postgres",
+                "database": database,
+                "bytes": size,
+                "size_gib_requested": args.size_gib,
+                "jobs": args.jobs,
+                "repeat": args.repeat,
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "platform": platform.platform(),
+                    "load_average": os.getloadavg(),
+                },
+                "median_seconds": {"bare": bare_s, "ours": ours_s},
+                "ratio": ratio,
+                "target_ratio": TARGET_RATIO,
+                "runs": {
+                    tool: [asdict(m) | {"mib_per_s": m.mib_per_s} for m in ms] for tool, ms in runs.items()
+                },
+            },
+            indent=2,
+        )
+    )
     print(f"wrote {args.out}")
     if not args.keep:
         drop_database(target, "bench_bare")

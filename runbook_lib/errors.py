@@ -315,3 +315,21 @@ class CopyFailedError(MigrationError):
             f"{kind} {unit}: {len(self.failed)} items failed to copy ({copied} copied): {first}",
             hint="fix the cause and run again with --resume: verified items are not copied twice",
         )
+
+
+class DmsTaskError(MigrationError):
+    """An AWS DMS replication task failed, stopped for a reason other than finishing, or did not finish in time.
+
+    ``status``, ``stop_reason`` and ``last_failure_message`` are DMS's own fields of the task, so the
+    operator can find the task in the DMS console (and its CloudWatch log) without parsing the message.
+    """
+
+    def __init__(self, task_arn: str, status: str, stop_reason: str = "", last_failure_message: str = "",
+                 *, hint: str | None = None) -> None:
+        self.task_arn = task_arn
+        self.status = status
+        self.stop_reason = stop_reason
+        self.last_failure_message = last_failure_message
+        detail = "; ".join(x for x in (stop_reason, last_failure_message) if x)
+        super().__init__(f"DMS task {task_arn} is {status}" + (f": {detail}" if detail else ""),
+                         hint=hint or "see the task's CloudWatch log (Logging.EnableLogging) and table statistics")

@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from runbook_lib.migrate.base import CheckReport, CopyReport, Finding, Migrator, ProgressFactory, VerifyReport, VerifyRow
+from runbook_lib.migrate.base import (
+    CheckReport,
+    CopyReport,
+    Finding,
+    Migrator,
+    ProgressFactory,
+    VerifyReport,
+    VerifyRow,
+)
 
 
 class MigratorGroup(Migrator):
@@ -19,17 +27,26 @@ class MigratorGroup(Migrator):
 
     kind = "group"
 
-    def __init__(self, kind: str, members: Sequence[tuple[str, Migrator]], *, checkpoint_dir: Path,
-                 progress: ProgressFactory | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        members: Sequence[tuple[str, Migrator]],
+        *,
+        checkpoint_dir: Path,
+        progress: ProgressFactory | None = None,
+    ) -> None:
         super().__init__(checkpoint_dir=checkpoint_dir, progress=progress)
-        self.kind = kind  # type: ignore[misc] - the members' kind, so reports and evidence read as that kind
+        # The members' kind, so reports and evidence read as that kind.
+        self.kind = kind  # type: ignore[misc]
         self.members = list(members)
 
     def check(self) -> CheckReport:
         report = CheckReport(kind=self.kind)
         for label, member in self.members:
             for finding in member.check().findings:
-                report.findings.append(Finding(finding.severity, f"{label}/{finding.object}", finding.message, finding.fix))
+                report.findings.append(
+                    Finding(finding.severity, f"{label}/{finding.object}", finding.message, finding.fix)
+                )
         return report
 
     def copy(self, *, resume: bool = True) -> CopyReport:
@@ -47,7 +64,9 @@ class MigratorGroup(Migrator):
         report = VerifyReport(kind=self.kind)
         for label, member in self.members:
             part = member.verify()
-            report.rows.extend(VerifyRow(**{**row.__dict__, "unit": f"{label}/{row.unit}"}) for row in part.rows)
+            report.rows.extend(
+                VerifyRow(**{**row.__dict__, "unit": f"{label}/{row.unit}"}) for row in part.rows
+            )
             report.problems.extend(f"{label}/{problem}" for problem in part.problems)
             report.notes.extend(f"{label}/{note}" for note in getattr(part, "notes", []))
         return report

@@ -84,10 +84,13 @@ class DocumentDbRules:
 
     @classmethod
     def load(cls) -> DocumentDbRules:
-        data = json.loads(resources.files("runbook_lib.data").joinpath("documentdb_unsupported.json").read_text())
+        data = json.loads(
+            resources.files("runbook_lib.data").joinpath("documentdb_unsupported.json").read_text()
+        )
         unsupported, limited = data["unsupported"], data["limited"]
         return cls(
-            unsupported_operators=frozenset(unsupported["query_operators"]) | frozenset(unsupported["aggregation_operators"]),
+            unsupported_operators=frozenset(unsupported["query_operators"])
+            | frozenset(unsupported["aggregation_operators"]),
             unsupported_stages=frozenset(unsupported["aggregation_stages"]),
             warning_operators=frozenset(limited["query_operators_warning"]),
             warning_stages=frozenset(limited["aggregation_stages_warning"]),
@@ -155,82 +158,182 @@ def evaluate_partial_filter(expression: Mapping[str, Any], allowed: frozenset[st
     return {op for op in find_operators(expression) if op not in allowed}
 
 
-def evaluate_collection(database: str, name: str, options: Mapping[str, Any], indexes: Mapping[str, Mapping[str, Any]],
-                        rules: DocumentDbRules) -> list[Finding]:
+def evaluate_collection(
+    database: str,
+    name: str,
+    options: Mapping[str, Any],
+    indexes: Mapping[str, Mapping[str, Any]],
+    rules: DocumentDbRules,
+) -> list[Finding]:
     """Findings for one collection (or view) from its options and index specs. Pure, for unit tests."""
     findings: list[Finding] = []
     obj = f"{database}.{name}"
     limits = rules.limits
     if len(name) > limits["max_collection_name_chars"]:
-        findings.append(Finding("blocker", obj, f"collection name is {len(name)} characters; DocumentDB allows "
-                                f"{limits['max_collection_name_chars']}", "rename it on the way (target mapping)"))
+        findings.append(
+            Finding(
+                "blocker",
+                obj,
+                f"collection name is {len(name)} characters; DocumentDB allows "
+                f"{limits['max_collection_name_chars']}",
+                "rename it on the way (target mapping)",
+            )
+        )
     if len(obj) > limits["max_namespace_chars"]:
-        findings.append(Finding("blocker", obj, f"namespace is {len(obj)} characters; DocumentDB allows "
-                                f"{limits['max_namespace_chars']}", "shorten the database or collection name"))
+        findings.append(
+            Finding(
+                "blocker",
+                obj,
+                f"namespace is {len(obj)} characters; DocumentDB allows {limits['max_namespace_chars']}",
+                "shorten the database or collection name",
+            )
+        )
     if "viewOn" in options:
         pipeline = list(options.get("pipeline") or [])
         stages = pipeline_stages(pipeline)
-        bad = sorted((set(stages) & rules.unsupported_stages) | (find_operators(pipeline) & rules.unsupported_operators))
+        bad = sorted(
+            (set(stages) & rules.unsupported_stages)
+            | (find_operators(pipeline) & rules.unsupported_operators)
+        )
         detail = f"; its pipeline also uses {', '.join(bad)}, which DocumentDB lacks" if bad else ""
-        findings.append(Finding("blocker", obj, f"view on {options['viewOn']} (stages {', '.join(stages) or 'none'}): "
-                                f"DocumentDB has no views{detail}",
-                                "materialise it into a collection or move the pipeline into the application"))
+        findings.append(
+            Finding(
+                "blocker",
+                obj,
+                f"view on {options['viewOn']} (stages {', '.join(stages) or 'none'}): "
+                f"DocumentDB has no views{detail}",
+                "materialise it into a collection or move the pipeline into the application",
+            )
+        )
         return findings
     if options.get("capped"):
-        findings.append(Finding("blocker", obj, f"capped collection (size {options.get('size')}): DocumentDB has none",
-                                "copy it as a normal collection with a TTL index, then accept this finding"))
+        findings.append(
+            Finding(
+                "blocker",
+                obj,
+                f"capped collection (size {options.get('size')}): DocumentDB has none",
+                "copy it as a normal collection with a TTL index, then accept this finding",
+            )
+        )
     for feature in ("timeseries", "clusteredIndex", "changeStreamPreAndPostImages"):
         if options.get(feature):
-            findings.append(Finding("blocker", obj, f"{feature} collection option is not supported by DocumentDB",
-                                    "re-model the collection"))
+            findings.append(
+                Finding(
+                    "blocker",
+                    obj,
+                    f"{feature} collection option is not supported by DocumentDB",
+                    "re-model the collection",
+                )
+            )
     if options.get("collation"):
-        findings.append(Finding("blocker", obj, f"collection collation {options['collation'].get('locale')}: "
-                                "DocumentDB compares with simple binary collation only",
-                                "normalise case in the data (e.g. a lower-cased field) instead"))
+        findings.append(
+            Finding(
+                "blocker",
+                obj,
+                f"collection collation {options['collation'].get('locale')}: "
+                "DocumentDB compares with simple binary collation only",
+                "normalise case in the data (e.g. a lower-cased field) instead",
+            )
+        )
     validator = options.get("validator")
     if validator:
         operators = find_operators(validator)
         bad = sorted(operators & rules.unsupported_operators)
         doubtful = sorted(operators & rules.warning_operators)
         if bad:
-            findings.append(Finding("blocker", obj, f"validator uses {', '.join(bad)}, which DocumentDB does not support",
-                                    "rewrite the validator with supported operators"))
+            findings.append(
+                Finding(
+                    "blocker",
+                    obj,
+                    f"validator uses {', '.join(bad)}, which DocumentDB does not support",
+                    "rewrite the validator with supported operators",
+                )
+            )
         if doubtful:
-            findings.append(Finding("warning", obj, f"validator uses {', '.join(doubtful)}: limited in DocumentDB",
-                                    "test the validator on DocumentDB before the cut-over"))
+            findings.append(
+                Finding(
+                    "warning",
+                    obj,
+                    f"validator uses {', '.join(doubtful)}: limited in DocumentDB",
+                    "test the validator on DocumentDB before the cut-over",
+                )
+            )
     if len(indexes) > limits["max_indexes_per_collection"]:
-        findings.append(Finding("blocker", obj, f"{len(indexes)} indexes; DocumentDB allows "
-                                f"{limits['max_indexes_per_collection']}", "drop unused indexes"))
+        findings.append(
+            Finding(
+                "blocker",
+                obj,
+                f"{len(indexes)} indexes; DocumentDB allows {limits['max_indexes_per_collection']}",
+                "drop unused indexes",
+            )
+        )
     text_indexes = 0
     for index_name, spec in indexes.items():
         where = f"{obj} index {index_name}"
         kinds = index_key_types(_plain_key(spec["key"]))
         for kind in kinds:
             if kind in rules.unsupported_index_types:
-                findings.append(Finding("blocker", where, f"{kind} indexes are not supported by DocumentDB",
-                                        "replace it with a supported index type"))
+                findings.append(
+                    Finding(
+                        "blocker",
+                        where,
+                        f"{kind} indexes are not supported by DocumentDB",
+                        "replace it with a supported index type",
+                    )
+                )
         if "text" in kinds:
             text_indexes += 1
             bad_options = sorted(set(spec) & rules.text_options_unsupported)
             if bad_options:
-                findings.append(Finding("blocker", where, f"text index options {', '.join(bad_options)} are not "
-                                        "supported by DocumentDB", "use a text index with default options"))
+                findings.append(
+                    Finding(
+                        "blocker",
+                        where,
+                        f"text index options {', '.join(bad_options)} are not supported by DocumentDB",
+                        "use a text index with default options",
+                    )
+                )
         for option in sorted(set(spec) & rules.unsupported_index_options):
-            findings.append(Finding("blocker", where, f"index option {option} is not supported by DocumentDB",
-                                    "re-create the index without it"))
+            findings.append(
+                Finding(
+                    "blocker",
+                    where,
+                    f"index option {option} is not supported by DocumentDB",
+                    "re-create the index without it",
+                )
+            )
         partial = spec.get("partialFilterExpression")
         if partial:
             bad = sorted(evaluate_partial_filter(partial, rules.partial_filter_operators))
             if bad:
-                findings.append(Finding("blocker", where, f"partial filter uses {', '.join(bad)}; DocumentDB accepts "
-                                        f"only {', '.join(sorted(rules.partial_filter_operators))}",
-                                        "simplify the partial filter"))
+                findings.append(
+                    Finding(
+                        "blocker",
+                        where,
+                        f"partial filter uses {', '.join(bad)}; DocumentDB accepts "
+                        f"only {', '.join(sorted(rules.partial_filter_operators))}",
+                        "simplify the partial filter",
+                    )
+                )
         if len(index_name) > limits["max_index_name_chars"]:
-            findings.append(Finding("blocker", where, f"index name is {len(index_name)} characters; DocumentDB allows "
-                                    f"{limits['max_index_name_chars']}", "name the index explicitly"))
+            findings.append(
+                Finding(
+                    "blocker",
+                    where,
+                    f"index name is {len(index_name)} characters; DocumentDB allows "
+                    f"{limits['max_index_name_chars']}",
+                    "name the index explicitly",
+                )
+            )
     if text_indexes > 1:
-        findings.append(Finding("blocker", obj, f"{text_indexes} text indexes; DocumentDB allows one per collection",
-                                "merge them into one"))
+        findings.append(
+            Finding(
+                "blocker",
+                obj,
+                f"{text_indexes} text indexes; DocumentDB allows one per collection",
+                "merge them into one",
+            )
+        )
     return findings
 
 
@@ -255,7 +358,7 @@ def id_text(value: Any) -> str:
 
 
 def write_batch(collection: Any, batch: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
-    """Write a batch with upsert semantics on ``_id``: insert the new documents, replace the ones already there.
+    """Write a batch with upsert semantics on ``_id``: insert new documents, replace those already there.
 
     Why not ``bulk_write([ReplaceOne(upsert=True)])``: it is the natural form, but mongomock (the
     sandbox's stand-in) cannot take the ``ReplaceOne`` of current pymongo. Looking up which ``_id``
@@ -265,7 +368,9 @@ def write_batch(collection: Any, batch: Sequence[Mapping[str, Any]]) -> tuple[in
         ``(inserted, replaced)``.
     """
     keys = {id_key(d["_id"]): d for d in batch}
-    present = {id_key(d["_id"]) for d in collection.find({"_id": {"$in": [d["_id"] for d in batch]}}, {"_id": 1})}
+    present = {
+        id_key(d["_id"]) for d in collection.find({"_id": {"$in": [d["_id"] for d in batch]}}, {"_id": 1})
+    }
     fresh = [d for k, d in keys.items() if k not in present]
     if fresh:
         collection.insert_many(fresh, ordered=False)
@@ -282,8 +387,18 @@ def collection_checksum(hashes: Iterable[int]) -> str:
 #: MongoDB's cross-type sort order ("brackets"); ``$gt`` only compares within one bracket. The
 #: deprecated ``symbol`` alias is left out (pymongo decodes it as a string anyway).
 _TYPE_BRACKETS: tuple[tuple[str, ...], ...] = (
-    ("minKey",), ("null",), ("int", "long", "double", "decimal"), ("string",), ("object",), ("binData",),
-    ("objectId",), ("bool",), ("date",), ("timestamp",), ("regex",), ("maxKey",),
+    ("minKey",),
+    ("null",),
+    ("int", "long", "double", "decimal"),
+    ("string",),
+    ("object",),
+    ("binData",),
+    ("objectId",),
+    ("bool",),
+    ("date",),
+    ("timestamp",),
+    ("regex",),
+    ("maxKey",),
 )
 
 
@@ -332,12 +447,12 @@ def resume_filter(last_id: Any, max_id: Any = None) -> dict[str, Any]:
     last = type_bracket(max_id) if max_id is not None else first
     if last <= first:
         return {"_id": {"$gt": last_id}}
-    later = [alias for bracket in _TYPE_BRACKETS[first + 1: last + 1] for alias in bracket]
+    later = [alias for bracket in _TYPE_BRACKETS[first + 1 : last + 1] for alias in bracket]
     return {"$or": [{"_id": {"$gt": last_id}}, *({"_id": {"$type": alias}} for alias in later)]}
 
 
 def index_key_size(document: Mapping[str, Any], key: Sequence[tuple[str, Any]]) -> int:
-    """Approximate bytes of the largest index entry ``document`` produces for ``key`` (multikey: largest element)."""
+    """Approximate bytes of the largest index entry ``document`` makes for ``key`` (multikey: largest)."""
     import bson
 
     total = 0
@@ -381,7 +496,9 @@ class MongoCheckpoint:
         raw = json.loads(path.read_text())
         if raw.get("version") != CHECKPOINT_VERSION:
             return None
-        return cls(CHECKPOINT_VERSION, {k: CollectionState(**v) for k, v in raw.get("collections", {}).items()})
+        return cls(
+            CHECKPOINT_VERSION, {k: CollectionState(**v) for k, v in raw.get("collections", {}).items()}
+        )
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -495,14 +612,22 @@ class MongoMigrator(Migrator):
 
         mappings = list(params.migration.mongo)
         if not mappings:
-            raise ParamsError("migration.mongo", [], "at least one database mapping (name, source_uri_ref, target_uri_ref)")
-        resolver = (lambda name: sandbox_state.url(name, with_secret=True)) if sandbox_state is not None else None
+            raise ParamsError(
+                "migration.mongo", [], "at least one database mapping (name, source_uri_ref, target_uri_ref)"
+            )
+        resolver = (
+            (lambda name: sandbox_state.url(name, with_secret=True)) if sandbox_state is not None else None
+        )
         endpoint_url = aws_endpoint_url(params.aws)
         reported = docdb_endpoint or (_discover_docdb_endpoint(params) if params.is_sandbox else None)
         groups: dict[tuple[str, str], list[DatabaseSpec]] = {}
         for mapping in mappings:
-            source_uri = resolve_secret(mapping.source_uri_ref, sandbox_resolver=resolver, endpoint_url=endpoint_url)
-            target_uri = resolve_secret(mapping.target_uri_ref, sandbox_resolver=resolver, endpoint_url=endpoint_url)
+            source_uri = resolve_secret(
+                mapping.source_uri_ref, sandbox_resolver=resolver, endpoint_url=endpoint_url
+            )
+            target_uri = resolve_secret(
+                mapping.target_uri_ref, sandbox_resolver=resolver, endpoint_url=endpoint_url
+            )
             if params.is_sandbox and reported:
                 target_uri = resolve_endpoint("docdb", reported, sandbox=True).connect_to
                 log.info("DocumentDB endpoint %s binds to %s in the sandbox", reported, target_uri)
@@ -512,21 +637,36 @@ class MongoMigrator(Migrator):
         members: list[tuple[str, Migrator]] = []
         for (source_uri, target_uri), specs in groups.items():
             label = "+".join(f"{s.name}-{s.target}" for s in specs)
-            members.append((label, cls(mongo_client(source_uri), mongo_client(target_uri), specs, checkpoint_dir=base_dir,
-                                       progress=progress, label=label)))
+            members.append(
+                (
+                    label,
+                    cls(
+                        mongo_client(source_uri),
+                        mongo_client(target_uri),
+                        specs,
+                        checkpoint_dir=base_dir,
+                        progress=progress,
+                        label=label,
+                    ),
+                )
+            )
         if len(members) == 1:
             return members[0][1]
         return MigratorGroup(cls.kind, members, checkpoint_dir=base_dir, progress=progress)
 
     # ------------------------------------------------------------------ listing
-    def _collections(self, client: Any, spec: DatabaseSpec, *, target: bool = False) -> list[tuple[str, dict[str, Any]]]:
+    def _collections(
+        self, client: Any, spec: DatabaseSpec, *, target: bool = False
+    ) -> list[tuple[str, dict[str, Any]]]:
         """``(name, options)`` of each collection and view, ``system.*`` excluded."""
         db = client[spec.target if target else spec.name]
         names = sorted(n for n in db.list_collection_names() if not n.startswith("system."))
         if spec.collections and not target:
             missing = sorted(set(spec.collections) - set(names))
             if missing:
-                raise ParamsError("collections", missing, names, message=f"{spec.name} has no collection {missing}")
+                raise ParamsError(
+                    "collections", missing, names, message=f"{spec.name} has no collection {missing}"
+                )
             names = [n for n in names if n in spec.collections]
         return [(name, dict(db[name].options() or {})) for name in names]
 
@@ -541,19 +681,28 @@ class MongoMigrator(Migrator):
 
     @staticmethod
     def _unit_name(spec: DatabaseSpec, name: str) -> str:
-        return f"{spec.name}.{name}" if spec.target == spec.name else f"{spec.name}.{name}->{spec.target}.{name}"
+        return (
+            f"{spec.name}.{name}" if spec.target == spec.name else f"{spec.name}.{name}->{spec.target}.{name}"
+        )
 
     # ------------------------------------------------------------------ check
     def check(self) -> CheckReport:
-        """DocumentDB compatibility of every database, collection, view and index; scans documents for limits."""
+        """DocumentDB compatibility of every database, collection, view and index; scans for limits."""
         report = CheckReport(kind=self.kind)
         findings = report.findings
         limits = self.rules.limits
         for spec in self.databases:
             for db_name in {spec.name, spec.target}:
                 if len(db_name) > limits["max_database_name_chars"]:
-                    findings.append(Finding("blocker", db_name, f"database name is {len(db_name)} characters; "
-                                            f"DocumentDB allows {limits['max_database_name_chars']}", "map it to a shorter name"))
+                    findings.append(
+                        Finding(
+                            "blocker",
+                            db_name,
+                            f"database name is {len(db_name)} characters; "
+                            f"DocumentDB allows {limits['max_database_name_chars']}",
+                            "map it to a shorter name",
+                        )
+                    )
         total_docs = 0
         for spec, name, options in self._units():
             collection = self.source_client[spec.name][name]
@@ -562,29 +711,53 @@ class MongoMigrator(Migrator):
             if "viewOn" in options:
                 continue
             total_docs += self._scan_limits(spec, name, collection, indexes, findings)
-            existing = self.target_client[spec.target][name].estimated_document_count() \
-                if name in self.target_client[spec.target].list_collection_names() else 0
+            existing = (
+                self.target_client[spec.target][name].estimated_document_count()
+                if name in self.target_client[spec.target].list_collection_names()
+                else 0
+            )
             if existing:
-                findings.append(Finding("warning", f"{spec.target}.{name}", f"the target collection already holds "
-                                        f"{existing} documents", "copy upserts by _id; documents only on the target "
-                                        "stay and verify reports them as extra"))
-        findings.append(Finding("info", "application code", "mapReduce, $where/$function in queries and other "
-                                "unsupported operators in application code cannot be seen in the data",
-                                "review the application's queries against " + self.rules.sources[0]))
+                findings.append(
+                    Finding(
+                        "warning",
+                        f"{spec.target}.{name}",
+                        f"the target collection already holds {existing} documents",
+                        "copy upserts by _id; documents only on the target "
+                        "stay and verify reports them as extra",
+                    )
+                )
+        findings.append(
+            Finding(
+                "info",
+                "application code",
+                "mapReduce, $where/$function in queries and other "
+                "unsupported operators in application code cannot be seen in the data",
+                "review the application's queries against " + self.rules.sources[0],
+            )
+        )
         findings.append(Finding("info", "size", f"{total_docs} documents in {len(self.databases)} databases"))
         for finding in findings:
             if finding.severity == "blocker" and finding.object in self.accept:
                 finding.severity, finding.message = "warning", f"{finding.message} (accepted by the operator)"
         return report
 
-    def _scan_limits(self, spec: DatabaseSpec, name: str, collection: Any, indexes: Mapping[str, Mapping[str, Any]],
-                     findings: list[Finding]) -> int:
+    def _scan_limits(
+        self,
+        spec: DatabaseSpec,
+        name: str,
+        collection: Any,
+        indexes: Mapping[str, Mapping[str, Any]],
+        findings: list[Finding],
+    ) -> int:
         """Documents over DocumentDB's size limit and index entries over its key-size limit."""
         import bson
 
         max_doc, max_key = self.rules.limits["max_document_bytes"], self.rules.limits["max_index_key_bytes"]
-        keys = {n: _plain_key(s["key"]) for n, s in indexes.items()
-                if not any(isinstance(d, str) for _, d in _plain_key(s["key"]))}
+        keys = {
+            n: _plain_key(s["key"])
+            for n, s in indexes.items()
+            if not any(isinstance(d, str) for _, d in _plain_key(s["key"]))
+        }
         too_big: list[str] = []
         long_keys: dict[str, list[str]] = {}
         scanned = 0
@@ -600,13 +773,27 @@ class MongoMigrator(Migrator):
                     long_keys.setdefault(index_name, []).append(id_text(document.get("_id")))
         obj = f"{spec.name}.{name}"
         if too_big:
-            findings.append(Finding("blocker", obj, f"{len(too_big)} documents exceed {max_doc} bytes "
-                                    f"(e.g. _id {', '.join(too_big[:3])})", "split them or move blobs to S3"))
+            findings.append(
+                Finding(
+                    "blocker",
+                    obj,
+                    f"{len(too_big)} documents exceed {max_doc} bytes (e.g. _id {', '.join(too_big[:3])})",
+                    "split them or move blobs to S3",
+                )
+            )
         for index_name, ids in long_keys.items():
-            findings.append(Finding("blocker", f"{obj} index {index_name}", f"{len(ids)} index keys exceed {max_key} bytes "
-                                    f"(e.g. _id {', '.join(ids[:3])})", "index a hash or prefix of the field instead"))
+            findings.append(
+                Finding(
+                    "blocker",
+                    f"{obj} index {index_name}",
+                    f"{len(ids)} index keys exceed {max_key} bytes (e.g. _id {', '.join(ids[:3])})",
+                    "index a hash or prefix of the field instead",
+                )
+            )
         if self.scan_limit is not None and scanned >= self.scan_limit:
-            findings.append(Finding("info", obj, f"size limits checked on the first {scanned} documents only"))
+            findings.append(
+                Finding("info", obj, f"size limits checked on the first {scanned} documents only")
+            )
         return scanned
 
     # ------------------------------------------------------------------ copy
@@ -618,9 +805,13 @@ class MongoMigrator(Migrator):
         checkpoint = (MongoCheckpoint.load(self.checkpoint_path) if resume else None) or MongoCheckpoint()
         if not resume:
             checkpoint.save(self.checkpoint_path)
-        report = CopyReport(kind=self.kind, details={"views_not_copied": [], "indexes_created": 0, "units": {}})
+        report = CopyReport(
+            kind=self.kind, details={"views_not_copied": [], "indexes_created": 0, "units": {}}
+        )
         units = [(spec, name, options) for spec, name, options in self._units()]
-        total = sum(self.source_client[s.name][n].estimated_document_count() for s, n, o in units if "viewOn" not in o)
+        total = sum(
+            self.source_client[s.name][n].estimated_document_count() for s, n, o in units if "viewOn" not in o
+        )
         bar = self.progress(total=total, desc="copy mongo", unit="doc")
         try:
             for spec, name, options in units:
@@ -645,15 +836,21 @@ class MongoMigrator(Migrator):
                         query = resume_filter(_decode_id(state.last_id), largest["_id"] if largest else None)
                     batch: list[dict[str, Any]] = []
 
-                    def flush(batch: list[dict[str, Any]] = batch, state: CollectionState = state,
-                              target: Any = target, unit: str = unit) -> None:
+                    def flush(
+                        batch: list[dict[str, Any]] = batch,
+                        state: CollectionState = state,
+                        target: Any = target,
+                        unit: str = unit,
+                    ) -> None:
                         import bson
 
                         try:
                             write_batch(target, batch)
                         except BulkWriteError as error:
-                            failed = {id_text(e.get("op", {}).get("_id")): e.get("errmsg", "")
-                                      for e in error.details.get("writeErrors", [])}
+                            failed = {
+                                id_text(e.get("op", {}).get("_id")): e.get("errmsg", "")
+                                for e in error.details.get("writeErrors", [])
+                            }
                             raise CopyFailedError(self.kind, unit, failed, report.items_copied) from None
                         state.last_id = _encode_id(batch[-1]["_id"])
                         state.copied += len(batch)
@@ -708,7 +905,7 @@ class MongoMigrator(Migrator):
 
     # ------------------------------------------------------------------ verify
     def verify(self) -> VerifyReport:
-        """Per collection: documents matched by ``_id`` and BSON hash, an order-independent checksum, and the indexes."""
+        """Per collection: documents matched by ``_id`` and BSON hash, an order-free checksum, the indexes."""
         report = VerifyReport(kind=self.kind)
         units = list(self._units())
         bar = self.progress(total=len(units), desc="verify mongo", unit="coll")
@@ -727,7 +924,9 @@ class MongoMigrator(Migrator):
             source_names = {n for n, _ in self._collections(self.source_client, spec)}
             for name, _ in self._collections(self.target_client, spec, target=True):
                 if name not in source_names and not spec.collections:
-                    report.notes.append(f"{spec.target}.{name}: exists only on the target (not part of this move)")
+                    report.notes.append(
+                        f"{spec.target}.{name}: exists only on the target (not part of this move)"
+                    )
         return report
 
     def _hashes(self, collection: Any) -> tuple[dict[bytes, tuple[int, Any]], int]:
@@ -738,7 +937,10 @@ class MongoMigrator(Migrator):
         for document in collection.find({}):
             raw = bson.encode(document)
             size += len(raw)
-            hashes[id_key(document["_id"])] = (int.from_bytes(hashlib.sha256(raw).digest()[:8], "big"), document["_id"])
+            hashes[id_key(document["_id"])] = (
+                int.from_bytes(hashlib.sha256(raw).digest()[:8], "big"),
+                document["_id"],
+            )
         return hashes, size
 
     def _verify_collection(self, spec: DatabaseSpec, name: str, unit: str, problems: list[str]) -> VerifyRow:
@@ -749,13 +951,29 @@ class MongoMigrator(Migrator):
         missing = [k for k in source if k not in target]
         changed = [k for k in source if k in target and source[k][0] != target[k][0]]
         extra = [k for k in target if k not in source]
-        row = VerifyRow(unit, len(source), len(target), len(source) - len(missing) - len(changed), len(missing), len(changed),
-                        len(extra), collection_checksum(h for h, _ in source.values()),
-                        collection_checksum(h for h, _ in target.values()), size)
-        for label, keys, side in (("missing", missing, source), ("changed", changed, source), ("extra", extra, target)):
+        row = VerifyRow(
+            unit,
+            len(source),
+            len(target),
+            len(source) - len(missing) - len(changed),
+            len(missing),
+            len(changed),
+            len(extra),
+            collection_checksum(h for h, _ in source.values()),
+            collection_checksum(h for h, _ in target.values()),
+            size,
+        )
+        for label, keys, side in (
+            ("missing", missing, source),
+            ("changed", changed, source),
+            ("extra", extra, target),
+        ):
             if keys:
                 shown = ", ".join(id_text(side[k][1]) for k in keys[: self.max_problems])
-                problems.append(f"{unit}: {len(keys)} {label} (_id {shown}{' …' if len(keys) > self.max_problems else ''})")
+                problems.append(
+                    f"{unit}: {len(keys)} {label} "
+                    f"(_id {shown}{' …' if len(keys) > self.max_problems else ''})"
+                )
         source_indexes = dict(normalize_index(n, s) for n, s in self._indexes(source_coll).items())
         target_indexes = dict(normalize_index(n, s) for n, s in self._indexes(target_coll).items())
         for index in sorted(set(source_indexes) | set(target_indexes)):
@@ -764,7 +982,9 @@ class MongoMigrator(Migrator):
             elif index not in source_indexes:
                 problems.append(f"{unit}: index {index} exists only on the target")
             elif source_indexes[index] != target_indexes[index]:
-                problems.append(f"{unit}: index {index} differs: {source_indexes[index]} vs {target_indexes[index]}")
+                problems.append(
+                    f"{unit}: index {index} differs: {source_indexes[index]} vs {target_indexes[index]}"
+                )
         return row
 
 
@@ -774,8 +994,11 @@ def _discover_docdb_endpoint(params: Any) -> str | None:
 
     try:
         docdb = aws_client("docdb", params.aws, max_attempts=1, connect_timeout=2)
-        clusters = [c for c in docdb.describe_db_clusters().get("DBClusters", [])
-                    if c.get("Engine") == "docdb" and c.get("Endpoint")]
+        clusters = [
+            c
+            for c in docdb.describe_db_clusters().get("DBClusters", [])
+            if c.get("Engine") == "docdb" and c.get("Endpoint")
+        ]
     except Exception as error:  # noqa: BLE001 - no cluster yet is normal before phase 2
         log.info("cannot list DocumentDB clusters: %s", type(error).__name__)
         return None
@@ -784,5 +1007,18 @@ def _discover_docdb_endpoint(params: Any) -> str | None:
     return f"{clusters[0]['Endpoint']}:{clusters[0].get('Port', 27017)}"
 
 
-__all__ = ["MongoMigrator", "DatabaseSpec", "DocumentDbRules", "evaluate_collection", "find_operators", "doc_hash64",
-           "collection_checksum", "write_batch", "resume_filter", "type_bracket", "normalize_index", "index_key_size", "id_key"]
+__all__ = [
+    "MongoMigrator",
+    "DatabaseSpec",
+    "DocumentDbRules",
+    "evaluate_collection",
+    "find_operators",
+    "doc_hash64",
+    "collection_checksum",
+    "write_batch",
+    "resume_filter",
+    "type_bracket",
+    "normalize_index",
+    "index_key_size",
+    "id_key",
+]

@@ -1,4 +1,4 @@
-"""PostgreSQL -> Amazon RDS for PostgreSQL: check, ``pg_dump -Fd -j`` / ``pg_restore -j``, verify by checksums.
+"""PostgreSQL -> Amazon RDS for PostgreSQL: check, ``pg_dump -Fd -j`` / ``pg_restore -j``, verify.
 
 Why the peer tools rather than our own COPY loop: ``pg_dump``/``pg_restore`` know every object type
 PostgreSQL has (and the next release adds), order DDL correctly, and are what RDS documents for a
@@ -45,7 +45,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -53,7 +53,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from runbook_lib.errors import CommandError, CopyFailedError, MigrationError, ParamsError, ToolMissingError
+from runbook_lib.errors import CopyFailedError, MigrationError, ParamsError, ToolMissingError
 from runbook_lib.migrate.base import (
     CheckReport,
     CopyReport,
@@ -88,16 +88,41 @@ ROW_HASH_SQL = "('x' || substr(md5({row}::text), 1, 16))::bit(64)::bigint"
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
 
 #: GUC contexts a non-superuser (and so RDS's ``rds_superuser``) cannot set per database or role.
-SUPERUSER_CONTEXTS = frozenset({"internal", "postmaster", "sighup", "superuser", "superuser-backend", "backend"})
+SUPERUSER_CONTEXTS = frozenset(
+    {"internal", "postmaster", "sighup", "superuser", "superuser-backend", "backend"}
+)
 
 #: Descriptions in ``pg_restore -l`` output that are more than one word, longest first.
 _MULTIWORD_DESCS = (
-    "MATERIALIZED VIEW DATA", "SEQUENCE OWNED BY", "TEXT SEARCH CONFIGURATION", "TEXT SEARCH DICTIONARY",
-    "TEXT SEARCH PARSER", "TEXT SEARCH TEMPLATE", "FOREIGN DATA WRAPPER", "DATABASE PROPERTIES", "FK CONSTRAINT",
-    "CHECK CONSTRAINT", "TABLE DATA", "SEQUENCE SET", "DEFAULT ACL", "LARGE OBJECT", "MATERIALIZED VIEW",
-    "FOREIGN TABLE", "FOREIGN SERVER", "USER MAPPING", "EVENT TRIGGER", "TABLE ATTACH", "INDEX ATTACH",
-    "OPERATOR CLASS", "OPERATOR FAMILY", "PROCEDURAL LANGUAGE", "ACCESS METHOD", "PUBLICATION TABLE",
-    "PUBLICATION TABLES IN SCHEMA", "ROW SECURITY", "SHELL TYPE",
+    "MATERIALIZED VIEW DATA",
+    "SEQUENCE OWNED BY",
+    "TEXT SEARCH CONFIGURATION",
+    "TEXT SEARCH DICTIONARY",
+    "TEXT SEARCH PARSER",
+    "TEXT SEARCH TEMPLATE",
+    "FOREIGN DATA WRAPPER",
+    "DATABASE PROPERTIES",
+    "FK CONSTRAINT",
+    "CHECK CONSTRAINT",
+    "TABLE DATA",
+    "SEQUENCE SET",
+    "DEFAULT ACL",
+    "LARGE OBJECT",
+    "MATERIALIZED VIEW",
+    "FOREIGN TABLE",
+    "FOREIGN SERVER",
+    "USER MAPPING",
+    "EVENT TRIGGER",
+    "TABLE ATTACH",
+    "INDEX ATTACH",
+    "OPERATOR CLASS",
+    "OPERATOR FAMILY",
+    "PROCEDURAL LANGUAGE",
+    "ACCESS METHOD",
+    "PUBLICATION TABLE",
+    "PUBLICATION TABLES IN SCHEMA",
+    "ROW SECURITY",
+    "SHELL TYPE",
 )
 
 CHECKPOINT_VERSION = 1
@@ -147,7 +172,9 @@ def table_checksum_sql(table: TableRef) -> str:
     return f"SELECT count(*), coalesce(sum({row_hash}), 0)::text FROM {table.qualified} AS t"
 
 
-def compare_keyed(source: Mapping[str, str], target: Mapping[str, str]) -> tuple[list[str], list[str], list[str]]:
+def compare_keyed(
+    source: Mapping[str, str], target: Mapping[str, str]
+) -> tuple[list[str], list[str], list[str]]:
     """Keys missing on the target, present on both with different content, and extra on the target."""
     missing = [k for k in source if k not in target]
     mismatched = [k for k in source if k in target and source[k] != target[k]]
@@ -156,7 +183,7 @@ def compare_keyed(source: Mapping[str, str], target: Mapping[str, str]) -> tuple
 
 
 def compare_multisets(source: Counter[str], target: Counter[str]) -> tuple[int, int]:
-    """Rows (by content hash, duplicates counted) missing on the target and extra on it: for tables without a key."""
+    """Rows (by content hash, duplicates counted) missing on / extra on the target: tables without a key."""
     return sum((source - target).values()), sum((target - source).values())
 
 
@@ -186,8 +213,10 @@ def parse_toc(text: str) -> list[TocEntry]:
         if not head.strip().isdigit() or len(parts) < 3:
             continue
         tail = parts[2]
-        desc = next((d for d in _MULTIWORD_DESCS if tail == d or tail.startswith(d + " ")), tail.split(" ", 1)[0])
-        label = tail[len(desc):].strip()
+        desc = next(
+            (d for d in _MULTIWORD_DESCS if tail == d or tail.startswith(d + " ")), tail.split(" ", 1)[0]
+        )
+        label = tail[len(desc) :].strip()
         entries.append(TocEntry(int(head), desc, int(parts[1]) if parts[1].isdigit() else 0, label))
     return entries
 
@@ -199,7 +228,9 @@ def major_version(version_num: int) -> int:
 
 def load_rds_extensions(major: int) -> set[str] | None:
     """The extensions RDS offers for a major version, from the data file; None if it has no list for it."""
-    data = json.loads(resources.files("runbook_lib.data").joinpath("rds_postgres_extensions.json").read_text())
+    data = json.loads(
+        resources.files("runbook_lib.data").joinpath("rds_postgres_extensions.json").read_text()
+    )
     names = data["by_major_version"].get(str(major))
     if names is None:
         return None
@@ -224,8 +255,12 @@ class PgEndpoint:
         try:
             values = {k: str(v) for k, v in conninfo_to_dict(dsn).items() if v is not None}
         except Exception as error:  # noqa: BLE001 - psycopg raises ProgrammingError; the text may hold the secret
-            raise ParamsError("dsn", "[REDACTED]", "a libpq URL or key=value connection string",
-                              message=f"cannot parse a PostgreSQL DSN: {type(error).__name__}") from None
+            raise ParamsError(
+                "dsn",
+                "[REDACTED]",
+                "a libpq URL or key=value connection string",
+                message=f"cannot parse a PostgreSQL DSN: {type(error).__name__}",
+            ) from None
         password = values.pop("password", None)
         values.pop("dbname", None)
         if password:
@@ -248,14 +283,23 @@ class PgEndpoint:
         port = self.get("port", "5432")
         return f"{host}:{port}/{dbname}"
 
-    def connect(self, dbname: str, *, read_only: bool = False, application_name: str = "runbook-migrate",
-                connect_timeout: int = 10) -> Any:
+    def connect(
+        self,
+        dbname: str,
+        *,
+        read_only: bool = False,
+        application_name: str = "runbook-migrate",
+        connect_timeout: int = 10,
+    ) -> Any:
         """An autocommit psycopg connection; ``read_only`` makes every transaction read-only (the source)."""
         import psycopg
 
         options = "-c default_transaction_read_only=on" if read_only else None
-        kwargs: dict[str, Any] = {"autocommit": True, "application_name": application_name[:63],
-                                  "connect_timeout": connect_timeout}
+        kwargs: dict[str, Any] = {
+            "autocommit": True,
+            "application_name": application_name[:63],
+            "connect_timeout": connect_timeout,
+        }
         if self.password:
             kwargs["password"] = self.password
         if options:
@@ -282,7 +326,7 @@ _PASSFILE_PREFIX = "runbook-pgpass-"
 def _remove_stale_passfiles() -> None:
     """Remove passfile folders of processes that died without cleaning up (a SIGKILL skips ``finally``)."""
     for folder in Path(tempfile.gettempdir()).glob(f"{_PASSFILE_PREFIX}*-*"):
-        pid_text = folder.name[len(_PASSFILE_PREFIX):].split("-", 1)[0]
+        pid_text = folder.name[len(_PASSFILE_PREFIX) :].split("-", 1)[0]
         if not pid_text.isdigit() or not folder.is_dir() or folder.stat().st_uid != os.getuid():
             continue
         try:
@@ -337,7 +381,9 @@ class PgTools:
                 candidate = bindir / name if bindir else None
                 path = str(candidate) if candidate and candidate.exists() else None
             if path is None:
-                raise ToolMissingError(name, f"{name} was not found", hint="apt-get install postgresql-client")
+                raise ToolMissingError(
+                    name, f"{name} was not found", hint="apt-get install postgresql-client"
+                )
             found[name] = path
         # `pg_dump --version` prints "pg_dump (PostgreSQL) 15.18 (Debian ...)"; the tool has no JSON form.
         words = run_command([found["pg_dump"], "--version"], timeout=30, logger_name=log.name).stdout.split()
@@ -419,18 +465,35 @@ def evaluate_compatibility(
 
     # -- versions
     if pg_dump_major and pg_dump_major < source_major:
-        add("blocker", "pg_dump", f"pg_dump {pg_dump_major} cannot dump a PostgreSQL {source_major} server",
-            f"install the PostgreSQL {source_major} (or newer) client tools")
+        add(
+            "blocker",
+            "pg_dump",
+            f"pg_dump {pg_dump_major} cannot dump a PostgreSQL {source_major} server",
+            f"install the PostgreSQL {source_major} (or newer) client tools",
+        )
     if target is None:
-        add("blocker", "target", "the target server could not be reached", "check the RDS endpoint, security group and credentials")
+        add(
+            "blocker",
+            "target",
+            "the target server could not be reached",
+            "check the RDS endpoint, security group and credentials",
+        )
     else:
         target_major = major_version(target.server_version_num)
         if target_major < source_major:
-            add("blocker", "server version", f"target runs PostgreSQL {target_major}, older than the source's {source_major}",
-                f"create the RDS instance with engine_version >= {source_major}")
+            add(
+                "blocker",
+                "server version",
+                f"target runs PostgreSQL {target_major}, older than the source's {source_major}",
+                f"create the RDS instance with engine_version >= {source_major}",
+            )
         elif target_major > source_major:
-            add("info", "server version", f"major upgrade {source_major} -> {target_major} during the move",
-                "review the release notes for removed features; ANALYZE runs after the restore")
+            add(
+                "info",
+                "server version",
+                f"major upgrade {source_major} -> {target_major} during the move",
+                "review the release notes for removed features; ANALYZE runs after the restore",
+            )
 
     # -- extensions
     allowed: set[str] | None
@@ -440,98 +503,193 @@ def evaluate_compatibility(
     else:
         target_major = major_version(target.server_version_num) if target else source_major
         allowed = offline_extensions
-        list_source = f"the RDS for PostgreSQL {target_major} list (runbook_lib/data/rds_postgres_extensions.json)"
+        list_source = (
+            f"the RDS for PostgreSQL {target_major} list (runbook_lib/data/rds_postgres_extensions.json)"
+        )
         if allowed is None:
-            add("warning", "extensions", f"no offline list of RDS extensions for PostgreSQL {target_major}",
-                "check each extension against `SHOW rds.extensions` on the RDS instance")
+            add(
+                "warning",
+                "extensions",
+                f"no offline list of RDS extensions for PostgreSQL {target_major}",
+                "check each extension against `SHOW rds.extensions` on the RDS instance",
+            )
     for name, version in source.extensions:
         if name == "plpgsql":
             continue
         if allowed is not None and name not in allowed:
-            add("blocker", f"extension:{name}", f"extension {name} {version} is not offered by RDS (per {list_source})",
-                "drop it on the source or replace what uses it before migrating")
+            add(
+                "blocker",
+                f"extension:{name}",
+                f"extension {name} {version} is not offered by RDS (per {list_source})",
+                "drop it on the source or replace what uses it before migrating",
+            )
         elif target is not None and target.available_extensions and name not in target.available_extensions:
-            add("blocker", f"extension:{name}", f"extension {name} is not installed on the target server",
-                "install it on the target (or pick an engine version that ships it)")
+            add(
+                "blocker",
+                f"extension:{name}",
+                f"extension {name} is not installed on the target server",
+                "install it on the target (or pick an engine version that ships it)",
+            )
 
     # -- objects only a superuser can create
     for function, language in source.superuser_functions:
-        add("blocker", f"function:{function}", f"{language}-language function needs a superuser to create; RDS has none",
-            "rewrite it in SQL/PL/pgSQL or replace it with an RDS-supported extension")
+        add(
+            "blocker",
+            f"function:{function}",
+            f"{language}-language function needs a superuser to create; RDS has none",
+            "rewrite it in SQL/PL/pgSQL or replace it with an RDS-supported extension",
+        )
     for language in source.untrusted_languages:
-        add("blocker", f"language:{language}", f"untrusted language {language} is not available on RDS",
-            "rewrite its functions in a trusted language (plpgsql, plperl, plv8)")
+        add(
+            "blocker",
+            f"language:{language}",
+            f"untrusted language {language} is not available on RDS",
+            "rewrite its functions in a trusted language (plpgsql, plperl, plv8)",
+        )
     for trigger in source.event_triggers:
-        add("blocker", f"event trigger:{trigger}", "event triggers need a superuser; RDS has none",
-            "drop it or re-implement it (e.g. with pg_tle) after the move")
+        add(
+            "blocker",
+            f"event trigger:{trigger}",
+            "event triggers need a superuser; RDS has none",
+            "drop it or re-implement it (e.g. with pg_tle) after the move",
+        )
     for name, value in source.alter_system_settings:
-        add("blocker", f"setting:{name}", f"set with ALTER SYSTEM ({name}={value}); RDS has no ALTER SYSTEM",
-            "put it in the RDS DB parameter group (terraform rds_postgres module), then accept this finding")
+        add(
+            "blocker",
+            f"setting:{name}",
+            f"set with ALTER SYSTEM ({name}={value}); RDS has no ALTER SYSTEM",
+            "put it in the RDS DB parameter group (terraform rds_postgres module), then accept this finding",
+        )
     if not source.settings_visible:
-        add("warning", "settings", "ALTER SYSTEM settings could not be read (needs pg_read_all_settings)",
-            "grant pg_read_all_settings to the migration user, or compare postgresql.auto.conf by hand")
+        add(
+            "warning",
+            "settings",
+            "ALTER SYSTEM settings could not be read (needs pg_read_all_settings)",
+            "grant pg_read_all_settings to the migration user, or compare postgresql.auto.conf by hand",
+        )
     for scope, assignment, context in source.db_role_settings:
         name = assignment.split("=", 1)[0]
         if context in SUPERUSER_CONTEXTS:
-            add("blocker", f"setting:{scope}:{name}", f"{scope} sets {assignment}, which only a superuser may set",
-                "set it in the RDS DB parameter group instead, then accept this finding")
+            add(
+                "blocker",
+                f"setting:{scope}:{name}",
+                f"{scope} sets {assignment}, which only a superuser may set",
+                "set it in the RDS DB parameter group instead, then accept this finding",
+            )
         else:
-            add("warning", f"setting:{scope}:{name}", f"{scope} sets {assignment}; a database dump does not carry it",
-                f"re-apply it on the target: ALTER {scope.split(':')[0].upper()} ... SET {assignment}")
+            add(
+                "warning",
+                f"setting:{scope}:{name}",
+                f"{scope} sets {assignment}; a database dump does not carry it",
+                f"re-apply it on the target: ALTER {scope.split(':')[0].upper()} ... SET {assignment}",
+            )
     for tablespace, objects in source.tablespaces:
         if no_tablespaces:
-            add("warning", f"tablespace:{tablespace}", f"{objects} objects in tablespace {tablespace} go to the default "
-                "tablespace (--no-tablespaces)")
+            add(
+                "warning",
+                f"tablespace:{tablespace}",
+                f"{objects} objects in tablespace {tablespace} go to the default "
+                "tablespace (--no-tablespaces)",
+            )
         else:
-            add("blocker", f"tablespace:{tablespace}", f"{objects} objects use tablespace {tablespace}; RDS manages storage "
-                "itself", "restore with no_tablespaces=True (everything lands in the default tablespace)")
+            add(
+                "blocker",
+                f"tablespace:{tablespace}",
+                f"{objects} objects use tablespace {tablespace}; RDS manages storage itself",
+                "restore with no_tablespaces=True (everything lands in the default tablespace)",
+            )
 
     # -- roles and ownership
     for role, attrs in source.privileged_roles:
-        add("warning", f"role:{role}", f"role {role} has {', '.join(attrs)}; RDS grants no SUPERUSER/REPLICATION",
-            "grant rds_superuser / rds_replication to the role on RDS instead")
+        add(
+            "warning",
+            f"role:{role}",
+            f"role {role} has {', '.join(attrs)}; RDS grants no SUPERUSER/REPLICATION",
+            "grant rds_superuser / rds_replication to the role on RDS instead",
+        )
     mapped = dict(role_map or {})
     if source.owners:
         owners = ", ".join(f"{role} ({count})" for role, count in sorted(source.owners.items()))
         unmapped = sorted(set(source.owners) - set(mapped))
-        add("info", "ownership", f"objects are owned by {owners}; roles are not part of a database dump",
-            "restored with --no-owner/--no-acl (owned by the target user)" +
-            (f"; roles not mapped: {', '.join(unmapped)}" if unmapped else ""))
+        add(
+            "info",
+            "ownership",
+            f"objects are owned by {owners}; roles are not part of a database dump",
+            "restored with --no-owner/--no-acl (owned by the target user)"
+            + (f"; roles not mapped: {', '.join(unmapped)}" if unmapped else ""),
+        )
     if target is not None:
         for source_role, target_role in sorted(mapped.items()):
             if target_role not in target.roles:
-                add("blocker", f"role map:{source_role}", f"role {target_role} (mapped from {source_role}) does not exist "
-                    "on the target", f"CREATE ROLE {quote_ident(target_role)} on the target first")
+                add(
+                    "blocker",
+                    f"role map:{source_role}",
+                    f"role {target_role} (mapped from {source_role}) does not exist on the target",
+                    f"CREATE ROLE {quote_ident(target_role)} on the target first",
+                )
 
     # -- data shapes that need attention
     if source.large_objects:
-        add("warning", "large objects", f"{source.large_objects} large objects: copied by pg_dump and verified by count "
-            "and checksum, but slow to move and not replicated by DMS", "consider bytea or S3 for new data")
+        add(
+            "warning",
+            "large objects",
+            f"{source.large_objects} large objects: copied by pg_dump and verified by count "
+            "and checksum, but slow to move and not replicated by DMS",
+            "consider bytea or S3 for new data",
+        )
     for table in source.unlogged_tables:
-        add("warning", f"unlogged table:{table}", "unlogged: copied, but emptied after an RDS crash/failover and not "
-            "on read replicas", "ALTER TABLE ... SET LOGGED if the data matters")
+        add(
+            "warning",
+            f"unlogged table:{table}",
+            "unlogged: copied, but emptied after an RDS crash/failover and not on read replicas",
+            "ALTER TABLE ... SET LOGGED if the data matters",
+        )
     for table in source.foreign_tables:
-        add("warning", f"foreign table:{table}", "foreign table: its definition moves, its data lives elsewhere",
-            "make the remote server reachable from the RDS VPC")
+        add(
+            "warning",
+            f"foreign table:{table}",
+            "foreign table: its definition moves, its data lives elsewhere",
+            "make the remote server reachable from the RDS VPC",
+        )
     for subscription in source.subscriptions:
-        add("warning", f"subscription:{subscription}", "logical-replication subscription is restored disabled",
-            "re-create or enable it on the target after the cut-over")
+        add(
+            "warning",
+            f"subscription:{subscription}",
+            "logical-replication subscription is restored disabled",
+            "re-create or enable it on the target after the cut-over",
+        )
     if source.tables_without_pk:
         shown = ", ".join(source.tables_without_pk[:5]) + (" …" if len(source.tables_without_pk) > 5 else "")
-        add("info", "tables without primary key", f"{len(source.tables_without_pk)}: {shown}",
-            "verified by content hash with duplicates counted; DMS CDC needs a key for them")
+        add(
+            "info",
+            "tables without primary key",
+            f"{len(source.tables_without_pk)}: {shown}",
+            "verified by content hash with duplicates counted; DMS CDC needs a key for them",
+        )
 
     # -- locale and the target database itself
     if target is not None:
         if source.collate and target.locales and source.collate not in target.locales:
-            add("warning", "collation", f"the target does not list the source's locale {source.collate}",
-                "the target database gets the server default; text ordering and indexes may differ")
+            add(
+                "warning",
+                "collation",
+                f"the target does not list the source's locale {source.collate}",
+                "the target database gets the server default; text ordering and indexes may differ",
+            )
         if not target.database_exists and not target.can_create_db:
-            add("blocker", "target database", f"{target_database} does not exist and the target user cannot create it",
-                "create it on RDS (db_name) or grant CREATEDB")
+            add(
+                "blocker",
+                "target database",
+                f"{target_database} does not exist and the target user cannot create it",
+                "create it on RDS (db_name) or grant CREATEDB",
+            )
         if target.database_exists and target.database_objects and not (target_is_ours or replace_target):
-            add("blocker", "target database", f"{target_database} already holds {target.database_objects} objects",
-                "pick an empty target database, resume the run that filled it, or pass replace_target=True")
+            add(
+                "blocker",
+                "target database",
+                f"{target_database} already holds {target.database_objects} objects",
+                "pick an empty target database, resume the run that filled it, or pass replace_target=True",
+            )
     return findings
 
 
@@ -548,7 +706,8 @@ _SOURCE_QUERIES: dict[str, str] = {
     "untrusted_languages": """
         SELECT l.lanname FROM pg_language l
         WHERE NOT l.lanpltrusted AND l.lanname NOT IN ('c', 'internal')
-          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_language'::regclass AND d.objid = l.oid
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                          WHERE d.classid = 'pg_language'::regclass AND d.objid = l.oid
                           AND d.deptype = 'e')
         ORDER BY 1""",
     "event_triggers": """
@@ -584,7 +743,8 @@ _SOURCE_QUERIES: dict[str, str] = {
         SELECT rolname, rolsuper, rolreplication, rolbypassrls FROM pg_roles
         WHERE (rolsuper OR rolreplication OR rolbypassrls) AND rolname !~ '^pg_' ORDER BY 1""",
     "owners": """
-        SELECT pg_get_userbyid(c.relowner), count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        SELECT pg_get_userbyid(c.relowner), count(*)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
         GROUP BY 1""",
     "large_objects": "SELECT count(*) FROM pg_largeobject_metadata",
@@ -600,7 +760,8 @@ _SOURCE_QUERIES: dict[str, str] = {
         SELECT subname FROM pg_subscription
         WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY 1""",
     "database": """
-        SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database WHERE datname = current_database()""",
+        SELECT pg_encoding_to_char(encoding), datcollate, datctype
+        FROM pg_database WHERE datname = current_database()""",
 }
 
 
@@ -625,7 +786,11 @@ def inspect_source(conn: Any) -> SourceInventory:
     inventory.db_role_settings = [(scope, cfg, ctx) for scope, cfg, ctx in rows("db_role_settings")]
     inventory.tablespaces = [(t, int(n)) for t, n in rows("tablespaces")]
     for role, is_super, is_repl, bypass in rows("privileged_roles"):
-        attrs = [name for name, on in (("SUPERUSER", is_super), ("REPLICATION", is_repl), ("BYPASSRLS", bypass)) if on]
+        attrs = [
+            name
+            for name, on in (("SUPERUSER", is_super), ("REPLICATION", is_repl), ("BYPASSRLS", bypass))
+            if on
+        ]
         inventory.privileged_roles.append((role, attrs))
     inventory.owners = {role: int(n) for role, n in rows("owners")}
     inventory.large_objects = int(rows("large_objects")[0][0])
@@ -655,12 +820,21 @@ def inspect_target(conn: Any, database: str) -> TargetInventory:
         inventory.rds_extensions = {name.strip() for name in row[0].split(",") if name.strip()}
     inventory.available_extensions = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions")}
     inventory.roles = {r[0] for r in conn.execute("SELECT rolname FROM pg_roles")}
-    inventory.can_create_db = bool(conn.execute(
-        "SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user").fetchone()[0])
-    inventory.database_exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone() \
-        is not None
-    inventory.locales = {r[0] for r in conn.execute(
-        "SELECT datcollate FROM pg_database UNION SELECT collcollate FROM pg_collation WHERE collcollate IS NOT NULL")}
+    inventory.can_create_db = bool(
+        conn.execute("SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user").fetchone()[
+            0
+        ]
+    )
+    inventory.database_exists = (
+        conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone() is not None
+    )
+    inventory.locales = {
+        r[0]
+        for r in conn.execute(
+            "SELECT datcollate FROM pg_database "
+            "UNION SELECT collcollate FROM pg_collation WHERE collcollate IS NOT NULL"
+        )
+    }
     return inventory
 
 
@@ -668,7 +842,8 @@ _COUNT_USER_OBJECTS = """
     SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
               AND n.nspname NOT LIKE 'pg\\_temp%')
-         + (SELECT count(*) FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'public')
+         + (SELECT count(*) FROM pg_namespace
+            WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'public')
             AND nspname NOT LIKE 'pg\\_%')
          + (SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql')"""
 
@@ -719,7 +894,12 @@ class PgCheckpoint:
             return None
         raw = json.loads(path.read_text())
         if raw.get("version") != CHECKPOINT_VERSION:
-            log.warning("%s: checkpoint version %s is not %s; starting over", path, raw.get("version"), CHECKPOINT_VERSION)
+            log.warning(
+                "%s: checkpoint version %s is not %s; starting over",
+                path,
+                raw.get("version"),
+                CHECKPOINT_VERSION,
+            )
             return None
         raw["tables"] = [DataEntry(**t) for t in raw.get("tables", [])]
         return cls(**raw)
@@ -787,14 +967,18 @@ _LIST_TABLES = """
 _LIST_SEQUENCES = """
     SELECT s.schemaname, s.sequencename, s.last_value, s.start_value, s.increment_by,
            (SELECT format('%I.%I', tn.nspname, tc.relname) || '|' || a.attname
-            FROM pg_depend d JOIN pg_class tc ON tc.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+            FROM pg_depend d JOIN pg_class tc ON tc.oid = d.refobjid
+            JOIN pg_namespace tn ON tn.oid = tc.relnamespace
             JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-            WHERE d.classid = 'pg_class'::regclass AND d.objid = format('%I.%I', s.schemaname, s.sequencename)::regclass
+            WHERE d.classid = 'pg_class'::regclass
+              AND d.objid = format('%I.%I', s.schemaname, s.sequencename)::regclass
               AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1)
     FROM pg_sequences s WHERE s.schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2"""
 
-_LARGE_OBJECTS_SQL = ("SELECT count(*), coalesce(sum(('x' || substr(md5(lo_get(oid)), 1, 16))::bit(64)::bigint), 0)::text "
-                      "FROM pg_largeobject_metadata")
+_LARGE_OBJECTS_SQL = (
+    "SELECT count(*), coalesce(sum(('x' || substr(md5(lo_get(oid)), 1, 16))::bit(64)::bigint), 0)::text "
+    "FROM pg_largeobject_metadata"
+)
 
 _OWNED_OBJECTS = """
     SELECT 'SCHEMA', format('%I', n.nspname), pg_get_userbyid(n.nspowner) FROM pg_namespace n
@@ -806,7 +990,8 @@ _OWNED_OBJECTS = """
                           WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
            c.oid::regclass::text, pg_get_userbyid(c.relowner)
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname NOT LIKE 'pg\\_%'
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                       AND (d.deptype = 'e' OR (c.relkind = 'S' AND d.deptype IN ('a', 'i'))))
@@ -818,7 +1003,8 @@ _OWNED_OBJECTS = """
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
                       AND d.deptype = 'e')
     UNION ALL
-    SELECT CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.oid::regtype::text, pg_get_userbyid(t.typowner)
+    SELECT CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.oid::regtype::text,
+           pg_get_userbyid(t.typowner)
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
     WHERE t.typtype IN ('e', 'd', 'r', 'c') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname NOT LIKE 'pg\\_%'
@@ -928,14 +1114,29 @@ class PostgresMigrator(Migrator):
 
         mappings = list(params.migration.postgres)
         if not mappings:
-            raise ParamsError("migration.postgres", [], "at least one database mapping (name, source_dsn_ref, target_dsn_ref)")
+            raise ParamsError(
+                "migration.postgres",
+                [],
+                "at least one database mapping (name, source_dsn_ref, target_dsn_ref)",
+            )
         base_dir = checkpoint_dir or default_checkpoint_dir(params.env, cls.kind)
         members: list[tuple[str, Migrator]] = []
         for mapping in mappings:
             source_dsn, target_dsn = _resolve_dsns(params, sandbox_state, mapping, rds_endpoint)
-            members.append((mapping.name, cls(source_dsn, target_dsn, mapping.name, mapping.jobs,
-                                              checkpoint_dir=base_dir, workers=params.migration.workers,
-                                              progress=progress)))
+            members.append(
+                (
+                    mapping.name,
+                    cls(
+                        source_dsn,
+                        target_dsn,
+                        mapping.name,
+                        mapping.jobs,
+                        checkpoint_dir=base_dir,
+                        workers=params.migration.workers,
+                        progress=progress,
+                    ),
+                )
+            )
         if len(members) == 1:
             return members[0][1]
         return MigratorGroup(cls.kind, members, checkpoint_dir=base_dir, progress=progress)
@@ -948,7 +1149,9 @@ class PostgresMigrator(Migrator):
         return self._tools
 
     def _source_conn(self, *, application_name: str | None = None) -> Any:
-        return self.source.connect(self.database, read_only=True, application_name=application_name or self.app_name)
+        return self.source.connect(
+            self.database, read_only=True, application_name=application_name or self.app_name
+        )
 
     def _target_conn(self, dbname: str | None = None) -> Any:
         return self.target.connect(dbname or self.target_database, application_name=self.app_name)
@@ -959,6 +1162,11 @@ class PostgresMigrator(Migrator):
     def _save(self, checkpoint: PgCheckpoint) -> None:
         with self._lock:
             checkpoint.save(self.checkpoint_path)
+
+    def source_size_bytes(self) -> int:
+        """``pg_database_size`` of the source: the input of :func:`runbook_lib.migrate.dms.choose_path`."""
+        with self._source_conn() as conn:
+            return int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
 
     # ------------------------------------------------------------------ check
     def check(self) -> CheckReport:
@@ -974,16 +1182,34 @@ class PostgresMigrator(Migrator):
                 with self._target_conn() as conn:
                     target.database_objects = int(conn.execute(_COUNT_USER_OBJECTS).fetchone()[0])
         except Exception as error:  # noqa: BLE001 - an unreachable target is a finding, not a crash
-            log.warning("target %s unreachable: %s", self.target.describe(self.maintenance_db), type(error).__name__)
+            log.warning(
+                "target %s unreachable: %s", self.target.describe(self.maintenance_db), type(error).__name__
+            )
             target = None
         checkpoint = PgCheckpoint.load(self.checkpoint_path)
-        offline = load_rds_extensions(major_version(target.server_version_num if target else source.server_version_num))
+        offline = load_rds_extensions(
+            major_version(target.server_version_num if target else source.server_version_num)
+        )
         report.findings = evaluate_compatibility(
-            source, target, pg_dump_major=self.tools.major, offline_extensions=offline, role_map=self.role_map,
-            no_tablespaces=self.no_tablespaces, accept=self.accept, replace_target=self.replace_target,
-            target_is_ours=bool(checkpoint and checkpoint.target_prepared), target_database=self.target_database)
-        report.findings.append(Finding("info", "size", f"{source.table_count} tables, "
-                                       f"{source.total_bytes / 1024**2:.1f} MiB on disk in {self.database}"))
+            source,
+            target,
+            pg_dump_major=self.tools.major,
+            offline_extensions=offline,
+            role_map=self.role_map,
+            no_tablespaces=self.no_tablespaces,
+            accept=self.accept,
+            replace_target=self.replace_target,
+            target_is_ours=bool(checkpoint and checkpoint.target_prepared),
+            target_database=self.target_database,
+        )
+        report.findings.append(
+            Finding(
+                "info",
+                "size",
+                f"{source.table_count} tables, "
+                f"{source.total_bytes / 1024**2:.1f} MiB on disk in {self.database}",
+            )
+        )
         return report
 
     # ------------------------------------------------------------------ copy
@@ -996,16 +1222,29 @@ class PostgresMigrator(Migrator):
                 migrator created in an earlier attempt is then treated as foreign (see ``replace_target``).
         """
         started = time.monotonic()
-        checkpoint = PgCheckpoint.load(self.checkpoint_path) if resume else None
+        previous = PgCheckpoint.load(self.checkpoint_path)
+        checkpoint = previous if resume else None
         src_desc, tgt_desc = self.source.describe(self.database), self.target.describe(self.target_database)
-        if checkpoint is not None and (checkpoint.source != src_desc or checkpoint.target != tgt_desc):
-            raise MigrationError(f"checkpoint {self.checkpoint_path} belongs to {checkpoint.source} -> {checkpoint.target}",
-                                 hint="use another checkpoint_dir, or copy with resume=False")
+        same_pair = previous is not None and previous.source == src_desc and previous.target == tgt_desc
+        if checkpoint is not None and not same_pair:
+            raise MigrationError(
+                f"checkpoint {self.checkpoint_path} belongs to {checkpoint.source} -> {checkpoint.target}",
+                hint="use another checkpoint_dir, or copy with resume=False",
+            )
         if checkpoint is None:
             self._discard_dumps()
-            checkpoint = PgCheckpoint(source=src_desc, target=tgt_desc)
-        report = CopyReport(kind=self.kind, details={"database": self.database, "target_database": self.target_database,
-                                                     "jobs": self.jobs, "resumed": bool(resume and checkpoint.dump_done)})
+            # Starting over still knows the target database came from this migrator: it may be recreated.
+            ours = bool(same_pair and previous is not None and previous.target_prepared)
+            checkpoint = PgCheckpoint(source=src_desc, target=tgt_desc, target_prepared=ours)
+        report = CopyReport(
+            kind=self.kind,
+            details={
+                "database": self.database,
+                "target_database": self.target_database,
+                "jobs": self.jobs,
+                "resumed": bool(resume and checkpoint.dump_done),
+            },
+        )
         if checkpoint.complete:
             report.items_skipped = len(checkpoint.tables)
             report.details["already_complete"] = True
@@ -1013,8 +1252,10 @@ class PostgresMigrator(Migrator):
             return report
         phases: dict[str, float] = {}
         report.details["phases_s"] = phases
-        with passfile_env(self.source, self.target, application_name=self.app_name) as env, \
-                ThreadPoolExecutor(max_workers=max(1, self.workers), thread_name_prefix="pg-src-sum") as sum_pool:
+        with (
+            passfile_env(self.source, self.target, application_name=self.app_name) as env,
+            ThreadPoolExecutor(max_workers=max(1, self.workers), thread_name_prefix="pg-src-sum") as sum_pool,
+        ):
             snapshot_conn = None
             source_futures: dict[TableRef, Future[TableSums]] = {}
             try:
@@ -1027,7 +1268,9 @@ class PostgresMigrator(Migrator):
                     # Read the source side of verify now, under the dump's snapshot, while the target works.
                     for info in self._list_tables(snapshot_conn):
                         if info.kind in ("r", "m") and not info.extension_member:
-                            source_futures[info.table] = sum_pool.submit(self._snapshot_table_sums, info.table, snapshot_id)
+                            source_futures[info.table] = sum_pool.submit(
+                                self._snapshot_table_sums, info.table, snapshot_id
+                            )
                 else:
                     report.details["dump_reused"] = True
                 phases["dump"] = time.monotonic() - t0
@@ -1048,7 +1291,9 @@ class PostgresMigrator(Migrator):
                     snapshot_conn.close()
                 if sums:
                     self._snapshot_sums = sums
-                    self._snapshot_note = f"source side read under the dump's snapshot ({checkpoint.dumped_at})"
+                    self._snapshot_note = (
+                        f"source side read under the dump's snapshot ({checkpoint.dumped_at})"
+                    )
         report.seconds = time.monotonic() - started
         return report
 
@@ -1064,8 +1309,12 @@ class PostgresMigrator(Migrator):
             return False
         actual = dump_checksum(folder)
         if actual != checkpoint.dump_sha256:
-            log.warning("the dump %s changed since it was taken (sha256 %s != %s); dumping again", folder,
-                        actual[:12], checkpoint.dump_sha256[:12])
+            log.warning(
+                "the dump %s changed since it was taken (sha256 %s != %s); dumping again",
+                folder,
+                actual[:12],
+                checkpoint.dump_sha256[:12],
+            )
             return False
         return True
 
@@ -1076,7 +1325,8 @@ class PostgresMigrator(Migrator):
                 ended = conn.execute(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                     "WHERE application_name = %s AND datname = %s AND pid <> pg_backend_pid()",
-                    (self.app_name, self.target_database)).fetchone()[0]
+                    (self.app_name, self.target_database),
+                ).fetchone()[0]
             if ended:
                 log.warning("ended %s sessions a previous attempt left on %s", ended, self.target_database)
                 time.sleep(0.5)
@@ -1089,23 +1339,46 @@ class PostgresMigrator(Migrator):
         snapshot_id = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
         return conn, snapshot_id
 
-    def _dump(self, checkpoint: PgCheckpoint, env: Mapping[str, str], snapshot_conn: Any, snapshot_id: str) -> None:
+    def _dump(
+        self, checkpoint: PgCheckpoint, env: Mapping[str, str], snapshot_conn: Any, snapshot_id: str
+    ) -> None:
         if checkpoint.dump_done or checkpoint.pre_data:
-            log.warning("a new dump makes the earlier restore progress stale: the target database will be recreated")
+            log.warning(
+                "a new dump makes the earlier restore progress stale: the target database will be recreated"
+            )
         checkpoint.reset_restore()
         self._discard_dumps()
         folder = self.dump_root / f"dump-{self.database}-to-{self.target_database}-{uuid.uuid4().hex[:8]}"
         checkpoint.dump_dir, checkpoint.dump_done, checkpoint.dump_sha256 = str(folder), False, ""
         self._save(checkpoint)
         folder.parent.mkdir(parents=True, exist_ok=True)
-        log.info("pg_dump %s -> %s (jobs=%s, snapshot %s)", self.source.describe(self.database), folder, self.jobs,
-                 snapshot_id)
-        self._run([self.tools.pg_dump, "--format=directory", f"--jobs={self.jobs}", f"--compress={self.compress}",
-                   f"--snapshot={snapshot_id}", f"--file={folder}", f"--dbname={self.source.conninfo(self.database)}"],
-                  env)
+        log.info(
+            "pg_dump %s -> %s (jobs=%s, snapshot %s)",
+            self.source.describe(self.database),
+            folder,
+            self.jobs,
+            snapshot_id,
+        )
+        self._run(
+            [
+                self.tools.pg_dump,
+                "--format=directory",
+                f"--jobs={self.jobs}",
+                f"--compress={self.compress}",
+                f"--snapshot={snapshot_id}",
+                f"--file={folder}",
+                f"--dbname={self.source.conninfo(self.database)}",
+            ],
+            env,
+        )
         toc = self._run([self.tools.pg_restore, "--list", "--section=data", str(folder)], env).stdout
-        names = {int(oid): (schema, name) for oid, schema, name in snapshot_conn.execute(
-            "SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace")}
+        names = {
+            int(oid): (schema, name)
+            for oid, schema, name in snapshot_conn.execute(
+                "SELECT c.oid, n.nspname, c.relname "
+                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            )
+        }
         tables: list[DataEntry] = []
         other: list[int] = []
         for entry in parse_toc(toc):
@@ -1124,18 +1397,29 @@ class PostgresMigrator(Migrator):
         checkpoint.dump_done = True
         self._save(checkpoint)
 
-    def _restore(self, checkpoint: PgCheckpoint, env: Mapping[str, str], report: CopyReport,
-                 phases: dict[str, float]) -> None:
+    def _restore(
+        self, checkpoint: PgCheckpoint, env: Mapping[str, str], report: CopyReport, phases: dict[str, float]
+    ) -> None:
         folder = Path(checkpoint.dump_dir)
-        common = ["--no-owner", "--no-acl", "--exit-on-error"] + (["--no-tablespaces"] if self.no_tablespaces else [])
+        common = ["--no-owner", "--no-acl", "--exit-on-error"] + (
+            ["--no-tablespaces"] if self.no_tablespaces else []
+        )
         target_conninfo = self.target.conninfo(self.target_database)
         t0 = time.monotonic()
         if checkpoint.pre_data != "done":
             self._prepare_target(checkpoint)
             checkpoint.pre_data = "started"
             self._save(checkpoint)
-            self._run([self.tools.pg_restore, "--section=pre-data", *common, f"--dbname={target_conninfo}", str(folder)],
-                      env)
+            self._run(
+                [
+                    self.tools.pg_restore,
+                    "--section=pre-data",
+                    *common,
+                    f"--dbname={target_conninfo}",
+                    str(folder),
+                ],
+                env,
+            )
             checkpoint.pre_data = "done"
             self._save(checkpoint)
         phases["pre_data"] = time.monotonic() - t0
@@ -1146,20 +1430,28 @@ class PostgresMigrator(Migrator):
         report.items_skipped = len(checkpoint.tables) - len(pending)
         units: dict[str, dict[str, Any]] = report.details.setdefault("units", {})
         for entry in checkpoint.tables:
-            units[entry.table.display] = {"dump_bytes": entry.bytes,
-                                          "status": "skipped (restored earlier)" if entry.dump_id in done else "pending"}
+            units[entry.table.display] = {
+                "dump_bytes": entry.bytes,
+                "status": "skipped (restored earlier)" if entry.dump_id in done else "pending",
+            }
         failed: dict[str, str] = {}
         total_bytes = sum(e.bytes for e in pending)
-        bar = self.progress(total=total_bytes, desc=f"restore {self.target_database}", unit="B", unit_scale=True)
+        bar = self.progress(
+            total=total_bytes, desc=f"restore {self.target_database}", unit="B", unit_scale=True
+        )
         try:
             with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="pg-restore") as pool:
-                futures = {pool.submit(self._restore_table, entry, folder, common, target_conninfo, env): entry
-                           for entry in pending}
+                futures = {
+                    pool.submit(self._restore_table, entry, folder, common, target_conninfo, env): entry
+                    for entry in pending
+                }
                 for future, entry in futures.items():
                     try:
                         future.result()
                     except Exception as error:  # noqa: BLE001 - collected, the other tables go on
-                        failed[entry.table.display] = str(getattr(error, "stderr", "") or error).strip()[-300:]
+                        failed[entry.table.display] = str(getattr(error, "stderr", "") or error).strip()[
+                            -300:
+                        ]
                         units[entry.table.display]["status"] = "failed"
                         continue
                     units[entry.table.display]["status"] = "restored"
@@ -1176,8 +1468,17 @@ class PostgresMigrator(Migrator):
         if not checkpoint.other_data_done and checkpoint.other_data:
             listing = folder.parent / f".{folder.name}.other.list"
             listing.write_text("".join(f"{dump_id};\n" for dump_id in checkpoint.other_data))
-            self._run([self.tools.pg_restore, "--data-only", f"--use-list={listing}", *common,
-                       f"--dbname={target_conninfo}", str(folder)], env)
+            self._run(
+                [
+                    self.tools.pg_restore,
+                    "--data-only",
+                    f"--use-list={listing}",
+                    *common,
+                    f"--dbname={target_conninfo}",
+                    str(folder),
+                ],
+                env,
+            )
             listing.unlink(missing_ok=True)
         checkpoint.other_data_done = True
         self._save(checkpoint)
@@ -1188,8 +1489,18 @@ class PostgresMigrator(Migrator):
             again = checkpoint.post_data == "started"
             checkpoint.post_data = "started"
             self._save(checkpoint)
-            self._run([self.tools.pg_restore, "--section=post-data", f"--jobs={self.jobs}", *common,
-                       *(["--clean", "--if-exists"] if again else []), f"--dbname={target_conninfo}", str(folder)], env)
+            self._run(
+                [
+                    self.tools.pg_restore,
+                    "--section=post-data",
+                    f"--jobs={self.jobs}",
+                    *common,
+                    *(["--clean", "--if-exists"] if again else []),
+                    f"--dbname={target_conninfo}",
+                    str(folder),
+                ],
+                env,
+            )
             checkpoint.post_data = "done"
             self._save(checkpoint)
         phases["post_data"] = time.monotonic() - t0
@@ -1216,7 +1527,9 @@ class PostgresMigrator(Migrator):
         ``replace_target``.
         """
         with self._target_conn(self.maintenance_db) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.target_database,)).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (self.target_database,)
+            ).fetchone()
             recreate = bool(exists) and (checkpoint.target_prepared or self.replace_target)
             if exists and not recreate:
                 with self._target_conn() as tconn:
@@ -1224,7 +1537,9 @@ class PostgresMigrator(Migrator):
                 if objects:
                     raise MigrationError(
                         f"target database {self.target_database} already holds {objects} objects",
-                        hint="pick an empty target database, resume the run that filled it, or pass replace_target=True")
+                        hint="pick an empty target database, resume the run that filled it, "
+                        "or pass replace_target=True",
+                    )
             if recreate:
                 log.warning("dropping target database %s to restore it from scratch", self.target_database)
                 conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(self.target_database)} WITH (FORCE)")
@@ -1239,23 +1554,38 @@ class PostgresMigrator(Migrator):
             encoding, collate, ctype = sconn.execute(_SOURCE_QUERIES["database"]).fetchone()
         name = quote_ident(self.target_database)
         try:
-            conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING '{encoding}' "
-                         f"LC_COLLATE '{collate.replace(chr(39), '')}' LC_CTYPE '{ctype.replace(chr(39), '')}'")
+            conn.execute(
+                f"CREATE DATABASE {name} TEMPLATE template0 ENCODING '{encoding}' "
+                f"LC_COLLATE '{collate.replace(chr(39), '')}' LC_CTYPE '{ctype.replace(chr(39), '')}'"
+            )
         except Exception as error:  # noqa: BLE001 - the locale may not exist on the target
-            log.warning("CREATE DATABASE with the source locale %s failed (%s); using the target's default",
-                        collate, type(error).__name__)
+            log.warning(
+                "CREATE DATABASE with the source locale %s failed (%s); using the target's default",
+                collate,
+                type(error).__name__,
+            )
             conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING '{encoding}'")
 
-    def _restore_table(self, entry: DataEntry, folder: Path, common: list[str], target_conninfo: str,
-                       env: Mapping[str, str]) -> None:
+    def _restore_table(
+        self, entry: DataEntry, folder: Path, common: list[str], target_conninfo: str, env: Mapping[str, str]
+    ) -> None:
         """Empty one table on the target, then load its rows: a retried table can never hold rows twice."""
         with self._target_conn() as conn:
             conn.execute(f"TRUNCATE ONLY {entry.table.qualified}")
         listing = folder.parent / f".{folder.name}.{entry.dump_id}.list"
         listing.write_text(f"{entry.dump_id};\n")
         try:
-            self._run([self.tools.pg_restore, "--data-only", f"--use-list={listing}", *common,
-                       f"--dbname={target_conninfo}", str(folder)], env)
+            self._run(
+                [
+                    self.tools.pg_restore,
+                    "--data-only",
+                    f"--use-list={listing}",
+                    *common,
+                    f"--dbname={target_conninfo}",
+                    str(folder),
+                ],
+                env,
+            )
         finally:
             listing.unlink(missing_ok=True)
 
@@ -1263,8 +1593,11 @@ class PostgresMigrator(Migrator):
         with self._source_conn() as conn:
             conn.execute("SET search_path = ''")
             owned = conn.execute(_OWNED_OBJECTS).fetchall()
-        statements = [f"ALTER {kind} {name} OWNER TO {quote_ident(self.role_map[owner])}"
-                      for kind, name, owner in owned if owner in self.role_map]
+        statements = [
+            f"ALTER {kind} {name} OWNER TO {quote_ident(self.role_map[owner])}"
+            for kind, name, owner in owned
+            if owner in self.role_map
+        ]
         with self._target_conn() as conn, conn.transaction():
             conn.execute("SET LOCAL search_path = ''")
             for statement in statements:
@@ -1293,7 +1626,11 @@ class PostgresMigrator(Migrator):
         """Count and checksum of one table on ``side`` ("source"/"target"); None if the table is not there."""
         import psycopg
 
-        conn = self._source_conn(application_name=f"{self.app_name}:verify") if side == "source" else self._target_conn()
+        conn = (
+            self._source_conn(application_name=f"{self.app_name}:verify")
+            if side == "source"
+            else self._target_conn()
+        )
         with conn:
             self._prepare_session(conn)
             try:
@@ -1303,8 +1640,10 @@ class PostgresMigrator(Migrator):
         return TableSums(int(count), int(total))
 
     def _list_tables(self, conn: Any) -> list[TableInfo]:
-        return [TableInfo(TableRef(schema, name), kind, bool(has_pk), int(size or 0), bool(ext))
-                for schema, name, kind, has_pk, size, ext in conn.execute(_LIST_TABLES).fetchall()]
+        return [
+            TableInfo(TableRef(schema, name), kind, bool(has_pk), int(size or 0), bool(ext))
+            for schema, name, kind, has_pk, size, ext in conn.execute(_LIST_TABLES).fetchall()
+        ]
 
     # ------------------------------------------------------------------ verify
     def verify(self) -> VerifyReport:
@@ -1322,16 +1661,25 @@ class PostgresMigrator(Migrator):
             with self._target_conn() as conn:
                 target_tables = {t.table: t for t in self._list_tables(conn)}
         except Exception as error:  # noqa: BLE001 - a missing target database is a verification failure
-            report.problems.append(f"target database {self.target_database} unreachable: {type(error).__name__}")
+            report.problems.append(
+                f"target database {self.target_database} unreachable: {type(error).__name__}"
+            )
             return report
         checked: list[TableInfo] = []
         for info in source_tables:
             if info.extension_member:
-                notes.append(f"{info.table.display}: belongs to an extension (its rows are the extension's); not compared")
+                notes.append(
+                    f"{info.table.display}: belongs to an extension (its rows are the extension's); "
+                    "not compared"
+                )
             elif info.kind == "p":
-                notes.append(f"{info.table.display}: partitioned parent; its rows are compared through its partitions")
+                notes.append(
+                    f"{info.table.display}: partitioned parent; its rows are compared through its partitions"
+                )
             elif info.kind == "f":
-                notes.append(f"{info.table.display}: foreign table; its rows live on the remote server; not compared")
+                notes.append(
+                    f"{info.table.display}: foreign table; its rows live on the remote server; not compared"
+                )
             else:
                 checked.append(info)
         snapshot = dict(self._snapshot_sums)
@@ -1343,7 +1691,11 @@ class PostgresMigrator(Migrator):
             with ThreadPoolExecutor(max_workers=max(1, self.workers), thread_name_prefix="pg-verify") as pool:
                 jobs: dict[TableRef, tuple[Future[Any] | None, Future[Any]]] = {}
                 for info in sorted(checked, key=lambda i: -i.bytes):
-                    source_job = None if info.table in snapshot else pool.submit(self._table_sums, "source", info.table)
+                    source_job = (
+                        None
+                        if info.table in snapshot
+                        else pool.submit(self._table_sums, "source", info.table)
+                    )
                     jobs[info.table] = (source_job, pool.submit(self._table_sums, "target", info.table))
                 for table, (source_job, target_job) in jobs.items():
                     source_sums = snapshot[table] if source_job is None else source_job.result()
@@ -1360,15 +1712,18 @@ class PostgresMigrator(Migrator):
                 continue
             sums = self._table_sums("target", table)
             count = sums.count if sums else 0
-            report.rows.append(VerifyRow(table.display, 0, count, 0, 0, 0, count, "", str(sums.total) if sums else ""))
+            report.rows.append(
+                VerifyRow(table.display, 0, count, 0, 0, 0, count, "", str(sums.total) if sums else "")
+            )
             report.problems.append(f"{table.display}: exists only on the target")
         self._verify_sequences(report)
         self._verify_large_objects(report)
         _attach_notes(report, notes)
         return report
 
-    def _compare_table(self, info: TableInfo, source: TableSums | None, target: TableSums | None,
-                       problems: list[str]) -> VerifyRow:
+    def _compare_table(
+        self, info: TableInfo, source: TableSums | None, target: TableSums | None, problems: list[str]
+    ) -> VerifyRow:
         unit = info.table.display
         if source is None:
             problems.append(f"{unit}: disappeared from the source during verification")
@@ -1376,50 +1731,75 @@ class PostgresMigrator(Migrator):
         if target is None:
             problems.append(f"{unit}: missing on the target")
             return VerifyRow(unit, source.count, 0, 0, source.count, 0, 0, str(source.total), "", info.bytes)
-        row = VerifyRow(unit, source.count, target.count, source.count, 0, 0, 0, str(source.total), str(target.total),
-                        info.bytes)
+        row = VerifyRow(
+            unit,
+            source.count,
+            target.count,
+            source.count,
+            0,
+            0,
+            0,
+            str(source.total),
+            str(target.total),
+            info.bytes,
+        )
         if source.count == target.count and source.total == target.total:
             return row
         missing, mismatched, extra, samples = self._drill_down(info, source, target)
         row.missing, row.mismatched, row.extra = missing, mismatched, extra
         row.matched = max(0, source.count - missing - mismatched)
-        problems.append(f"{unit}: {missing} missing, {mismatched} changed, {extra} extra on the target"
-                        + (f" (e.g. {', '.join(samples[:5])})" if samples else ""))
+        problems.append(
+            f"{unit}: {missing} missing, {mismatched} changed, {extra} extra on the target"
+            + (f" (e.g. {', '.join(samples[:5])})" if samples else "")
+        )
         return row
 
-    def _drill_down(self, info: TableInfo, source: TableSums, target: TableSums) -> tuple[int, int, int, list[str]]:
+    def _drill_down(
+        self, info: TableInfo, source: TableSums, target: TableSums
+    ) -> tuple[int, int, int, list[str]]:
         """Find which rows differ: by primary key where there is one, else by multiset of row hashes.
 
         Reads the live source (the snapshot may be gone). Tables above ``drill_down_limit`` rows are
         not read row by row; the counts then come from the totals alone.
         """
         if max(source.count, target.count) > self.drill_down_limit:
-            missing = max(0, source.count - target.count)
-            extra = max(0, target.count - source.count)
-            return missing, (1 if missing == extra == 0 else 0), extra, ["table too large to compare row by row"]
+            short = max(0, source.count - target.count)
+            over = max(0, target.count - source.count)
+            return short, (1 if short == over == 0 else 0), over, ["table too large to compare row by row"]
         row_hash = "md5(t::text)"
         if info.has_pk:
             key_sql = self._pk_expression(info.table)
             query = f"SELECT ({key_sql})::text, {row_hash} FROM {info.table.qualified} AS t"
             source_rows = dict(self._fetch("source", query))
             target_rows = dict(self._fetch("target", query))
-            missing, mismatched, extra = compare_keyed(source_rows, target_rows)
-            samples = [f"key {k} changed" for k in mismatched[:3]] + [f"key {k} missing" for k in missing[:3]] + \
-                      [f"key {k} extra" for k in extra[:3]]
-            return len(missing), len(mismatched), len(extra), samples
+            missing_keys, changed_keys, extra_keys = compare_keyed(source_rows, target_rows)
+            samples = (
+                [f"key {k} changed" for k in changed_keys[:3]]
+                + [f"key {k} missing" for k in missing_keys[:3]]
+                + [f"key {k} extra" for k in extra_keys[:3]]
+            )
+            return len(missing_keys), len(changed_keys), len(extra_keys), samples
         query = f"SELECT {row_hash}, count(*) FROM {info.table.qualified} AS t GROUP BY 1"
         source_counts = Counter({h: int(n) for h, n in self._fetch("source", query)})
         target_counts = Counter({h: int(n) for h, n in self._fetch("target", query)})
-        missing, extra = compare_multisets(source_counts, target_counts)
-        samples = [f"row md5 {h[:12]} x{n} missing" for h, n in list((source_counts - target_counts).items())[:3]]
-        return missing, 0, extra, samples
+        lost, added = compare_multisets(source_counts, target_counts)
+        samples = [
+            f"row md5 {h[:12]} x{n} missing" for h, n in list((source_counts - target_counts).items())[:3]
+        ]
+        return lost, 0, added, samples
 
     def _pk_expression(self, table: TableRef) -> str:
         with self._source_conn() as conn:
-            columns = [r[0] for r in conn.execute(
-                "SELECT a.attname FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
-                "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-                "WHERE i.indrelid = %s::regclass AND i.indisprimary ORDER BY k.ord", (table.qualified,)).fetchall()]
+            columns = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT a.attname FROM pg_index i "
+                    "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+                    "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+                    "WHERE i.indrelid = %s::regclass AND i.indisprimary ORDER BY k.ord",
+                    (table.qualified,),
+                ).fetchall()
+            ]
         return "ROW(" + ", ".join(f"t.{quote_ident(c)}" for c in columns) + ")"
 
     def _fetch(self, side: str, query: str) -> list[tuple[Any, ...]]:
@@ -1449,9 +1829,13 @@ class PostgresMigrator(Migrator):
                 next_value = t_start if t_last is None else t_last + t_increment
                 row.target_checksum += f" next={next_value} max({column})={maximum}"
                 ascending = t_increment > 0
-                if maximum is not None and ((ascending and next_value <= maximum) or (not ascending and next_value >= maximum)):
+                if maximum is not None and (
+                    (ascending and next_value <= maximum) or (not ascending and next_value >= maximum)
+                ):
                     row.matched, row.mismatched = 0, 1
-                    report.problems.append(f"{unit}: next value {next_value} would collide with {column}={maximum}")
+                    report.problems.append(
+                        f"{unit}: next value {next_value} would collide with {column}={maximum}"
+                    )
             report.rows.append(row)
         for key in sorted(set(target) - set(source)):
             report.problems.append(f"sequence {key[0]}.{key[1]}: exists only on the target")
@@ -1462,13 +1846,24 @@ class PostgresMigrator(Migrator):
         if not source_count and not target_count:
             return
         same = source_count == target_count and source_sum == target_sum
-        report.rows.append(VerifyRow("large objects", int(source_count), int(target_count),
-                                     int(source_count) if same else 0, max(0, source_count - target_count),
-                                     0 if same or source_count != target_count else 1,
-                                     max(0, target_count - source_count), source_sum, target_sum))
+        report.rows.append(
+            VerifyRow(
+                "large objects",
+                int(source_count),
+                int(target_count),
+                int(source_count) if same else 0,
+                max(0, source_count - target_count),
+                0 if same or source_count != target_count else 1,
+                max(0, target_count - source_count),
+                source_sum,
+                target_sum,
+            )
+        )
         if not same:
-            report.problems.append(f"large objects: {target_count} (sum {target_sum}) on the target, "
-                                   f"{source_count} (sum {source_sum}) on the source")
+            report.problems.append(
+                f"large objects: {target_count} (sum {target_sum}) on the target, "
+                f"{source_count} (sum {source_sum}) on the source"
+            )
 
     # ------------------------------------------------------------------ housekeeping
     def drop_target(self) -> None:
@@ -1486,25 +1881,31 @@ def _attach_notes(report: VerifyReport, notes: list[str]) -> None:
         log.info("verify note: %s", note)
 
 
-def _resolve_dsns(params: Any, sandbox_state: Any | None, mapping: Any, rds_endpoint: str | None) -> tuple[str, str]:
+def _resolve_dsns(
+    params: Any, sandbox_state: Any | None, mapping: Any, rds_endpoint: str | None
+) -> tuple[str, str]:
     """Source and target DSNs for one mapping; in the sandbox the target follows the RDS endpoint binding."""
     from runbook_lib.endpoints import aws_endpoint_url, resolve_endpoint
     from runbook_lib.params import resolve_secret
 
     resolver: Callable[[str], str] | None = None
     if sandbox_state is not None:
+
         def resolver(name: str) -> str:
             return sandbox_state.url(name, with_secret=True)
+
     endpoint_url = aws_endpoint_url(params.aws)
     session = None
     if params.aws.profile and not params.is_sandbox:
         import boto3
 
         session = boto3.Session(profile_name=params.aws.profile)
-    source_dsn = resolve_secret(mapping.source_dsn_ref, sandbox_resolver=resolver, session=session,
-                                endpoint_url=endpoint_url)
-    target_dsn = resolve_secret(mapping.target_dsn_ref, sandbox_resolver=resolver, session=session,
-                                endpoint_url=endpoint_url)
+    source_dsn = resolve_secret(
+        mapping.source_dsn_ref, sandbox_resolver=resolver, session=session, endpoint_url=endpoint_url
+    )
+    target_dsn = resolve_secret(
+        mapping.target_dsn_ref, sandbox_resolver=resolver, session=session, endpoint_url=endpoint_url
+    )
     if params.is_sandbox:
         reported = rds_endpoint or _discover_rds_endpoint(params, mapping.name)
         if reported:
@@ -1520,7 +1921,7 @@ def with_host_port(dsn: str, host_port: str) -> str:
     """The same DSN pointed at ``host:port`` (credentials and options kept)."""
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-    values = {k: v for k, v in conninfo_to_dict(dsn).items() if v is not None}
+    values = {k: str(v) for k, v in conninfo_to_dict(dsn).items() if v is not None}
     host, _, port = host_port.rpartition(":") if ":" in host_port else (host_port, "", "")
     values["host"] = host
     if port:
@@ -1534,8 +1935,11 @@ def _discover_rds_endpoint(params: Any, database: str) -> str | None:
 
     try:
         rds = aws_client("rds", params.aws, max_attempts=1, connect_timeout=2)
-        instances = [i for i in rds.describe_db_instances().get("DBInstances", [])
-                     if str(i.get("Engine", "")).startswith("postgres") and i.get("Endpoint")]
+        instances = [
+            i
+            for i in rds.describe_db_instances().get("DBInstances", [])
+            if str(i.get("Engine", "")).startswith("postgres") and i.get("Endpoint")
+        ]
     except Exception as error:  # noqa: BLE001 - no moto/RDS yet is normal before phase 2
         log.info("cannot list RDS instances: %s", type(error).__name__)
         return None
@@ -1548,7 +1952,22 @@ def _discover_rds_endpoint(params: Any, database: str) -> str | None:
 
 
 __all__ = [
-    "PostgresMigrator", "PgEndpoint", "PgTools", "TableRef", "TocEntry", "SourceInventory", "TargetInventory",
-    "evaluate_compatibility", "parse_toc", "row_hash64", "combine_row_hashes", "table_checksum_sql",
-    "compare_keyed", "compare_multisets", "load_rds_extensions", "passfile_env", "dump_checksum", "with_host_port",
+    "PostgresMigrator",
+    "PgEndpoint",
+    "PgTools",
+    "TableRef",
+    "TocEntry",
+    "SourceInventory",
+    "TargetInventory",
+    "evaluate_compatibility",
+    "parse_toc",
+    "row_hash64",
+    "combine_row_hashes",
+    "table_checksum_sql",
+    "compare_keyed",
+    "compare_multisets",
+    "load_rds_extensions",
+    "passfile_env",
+    "dump_checksum",
+    "with_host_port",
 ]

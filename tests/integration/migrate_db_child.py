@@ -23,16 +23,27 @@ def main(config_path: str) -> int:
     if config["kind"] == "postgres":
         from runbook_lib.migrate.postgres import PostgresMigrator
 
-        migrator = PostgresMigrator(config["source_dsn"], config["target_dsn"], config["database"], config["jobs"],
-                                    target_database=config["target_database"], checkpoint_dir=Path(config["checkpoints"]),
-                                    progress=_quiet)
+        migrator = PostgresMigrator(
+            config["source_dsn"],
+            config["target_dsn"],
+            config["database"],
+            config["jobs"],
+            target_database=config["target_database"],
+            checkpoint_dir=Path(config["checkpoints"]),
+            progress=_quiet,
+        )
     else:
         from runbook_lib.endpoints import mongo_client
         from runbook_lib.migrate.mongo import DatabaseSpec, MongoMigrator
 
-        migrator = MongoMigrator(mongo_client(config["source_url"]), mongo_client(config["target_url"]),
-                                 [DatabaseSpec(config["database"], config["target_database"])], config["batch_size"],
-                                 checkpoint_dir=Path(config["checkpoints"]), progress=_quiet)
+        migrator = MongoMigrator(
+            mongo_client(config["source_url"]),
+            mongo_client(config["target_url"]),
+            [DatabaseSpec(config["database"], config["target_database"])],
+            config["batch_size"],
+            checkpoint_dir=Path(config["checkpoints"]),
+            progress=_quiet,
+        )
     migrator.copy(resume=True)
     return 0
 

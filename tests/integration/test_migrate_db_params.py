@@ -53,22 +53,40 @@ def scratch(sandbox, tmp_path: Path):
 
 def _runbook(*args: str, params_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RUNBOOK_PARAMS_DIR": str(params_dir)}
-    return subprocess.run([sys.executable, "-m", "runbook_lib.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "runbook_lib.cli", *args], capture_output=True, text=True, env=env, timeout=600
+    )
 
 
 def test_cli_migrates_postgres_from_params_then_verifies_only(scratch, tmp_path: Path) -> None:
     name, _, params_dir = scratch
     checkpoints = str(tmp_path / "checkpoints")
-    first = _runbook("migrate", "postgres", "--env", "sandbox", "--json", "--checkpoint-dir", checkpoints,
-                     params_dir=params_dir)
+    first = _runbook(
+        "migrate",
+        "postgres",
+        "--env",
+        "sandbox",
+        "--json",
+        "--checkpoint-dir",
+        checkpoints,
+        params_dir=params_dir,
+    )
     assert first.returncode == 0, first.stderr[-2000:]
     document = json.loads(first.stdout)
     assert document["ok"] is True and document["check"]["ok"] is True
     [row] = [r for r in document["verify"]["rows"] if r["unit"] == "public.items"]
     assert row["source_count"] == row["target_count"] == row["matched"] == 500
-    again = _runbook("migrate", "postgres", "--env", "sandbox", "--json", "--verify-only", "--checkpoint-dir",
-                     checkpoints, params_dir=params_dir)
+    again = _runbook(
+        "migrate",
+        "postgres",
+        "--env",
+        "sandbox",
+        "--json",
+        "--verify-only",
+        "--checkpoint-dir",
+        checkpoints,
+        params_dir=params_dir,
+    )
     assert again.returncode == 0, again.stderr[-2000:]
     assert json.loads(again.stdout)["verify"]["ok"] is True
     password = PgEndpoint.from_dsn(load_params_secret_dsn()).password
@@ -83,8 +101,16 @@ def load_params_secret_dsn() -> str:
 
 def test_cli_migrates_mongo_from_params(scratch, tmp_path: Path) -> None:
     _, mongo_target, params_dir = scratch
-    result = _runbook("migrate", "mongo", "--env", "sandbox", "--json", "--checkpoint-dir", str(tmp_path / "cp"),
-                      params_dir=params_dir)
+    result = _runbook(
+        "migrate",
+        "mongo",
+        "--env",
+        "sandbox",
+        "--json",
+        "--checkpoint-dir",
+        str(tmp_path / "cp"),
+        params_dir=params_dir,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     document = json.loads(result.stdout)
     assert document["ok"] is True
@@ -92,7 +118,9 @@ def test_cli_migrates_mongo_from_params(scratch, tmp_path: Path) -> None:
     assert units[f"events.devices->{mongo_target}.devices"]["matched"] == 1000
 
 
-def test_from_params_follows_the_rds_endpoint_binding(sandbox, scratch, monkeypatch, tmp_path: Path, caplog) -> None:
+def test_from_params_follows_the_rds_endpoint_binding(
+    sandbox, scratch, monkeypatch, tmp_path: Path, caplog
+) -> None:
     import logging
 
     caplog.set_level(logging.INFO, logger="runbook_lib.migrate.postgres")
@@ -101,9 +129,16 @@ def test_from_params_follows_the_rds_endpoint_binding(sandbox, scratch, monkeypa
     params = load_params("sandbox")
     rds = aws_client("rds", endpoint_url=sandbox.url("aws"), region=params.aws.region, max_attempts=1)
     identifier = f"it-{uuid.uuid4().hex[:8]}"
-    rds.create_db_instance(DBInstanceIdentifier=identifier, DBInstanceClass="db.t3.micro", Engine="postgres",
-                           EngineVersion="15.7", DBName=name, MasterUsername="runbook", MasterUserPassword="x" * 12,
-                           AllocatedStorage=20)
+    rds.create_db_instance(
+        DBInstanceIdentifier=identifier,
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        EngineVersion="15.7",
+        DBName=name,
+        MasterUsername="runbook",
+        MasterUserPassword="x" * 12,
+        AllocatedStorage=20,
+    )
     try:
         reported = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]["Endpoint"]
         assert "127.0.0.1" not in reported["Address"]  # moto reports an AWS-style name
@@ -113,8 +148,12 @@ def test_from_params_follows_the_rds_endpoint_binding(sandbox, scratch, monkeypa
         target = sandbox.services["postgres-target"]
         assert f"{migrator.target.get('host')}:{migrator.target.get('port')}" == target.address
         assert migrator.check().ok
-        explicit = PostgresMigrator.from_params(params, sandbox, checkpoint_dir=tmp_path,
-                                                rds_endpoint="other.cluster-x.eu-west-1.rds.amazonaws.com:5432")
+        explicit = PostgresMigrator.from_params(
+            params,
+            sandbox,
+            checkpoint_dir=tmp_path,
+            rds_endpoint="other.cluster-x.eu-west-1.rds.amazonaws.com:5432",
+        )
         assert f"{explicit.target.get('host')}:{explicit.target.get('port')}" == target.address
     finally:
         rds.delete_db_instance(DBInstanceIdentifier=identifier, SkipFinalSnapshot=True)

@@ -46,7 +46,9 @@ class _Dsns(tuple):
 
 @pytest.fixture()
 def dsns(sandbox) -> tuple[str, str]:
-    return _Dsns((sandbox.url("postgres-source", with_secret=True), sandbox.url("postgres-target", with_secret=True)))
+    return _Dsns(
+        (sandbox.url("postgres-source", with_secret=True), sandbox.url("postgres-target", with_secret=True))
+    )
 
 
 @pytest.fixture()
@@ -69,33 +71,63 @@ def scratch_source(dsns):
         conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
 
 
-def _migrator(dsns, target: str, tmp_path: Path, database: str = SOURCE_DATABASE, **kwargs) -> PostgresMigrator:
-    return PostgresMigrator(dsns[0], dsns[1], database, kwargs.pop("jobs", 2), target_database=target,
-                            checkpoint_dir=tmp_path / "checkpoints", progress=_quiet, **kwargs)
+def _migrator(
+    dsns, target: str, tmp_path: Path, database: str = SOURCE_DATABASE, **kwargs
+) -> PostgresMigrator:
+    return PostgresMigrator(
+        dsns[0],
+        dsns[1],
+        database,
+        kwargs.pop("jobs", 2),
+        target_database=target,
+        checkpoint_dir=tmp_path / "checkpoints",
+        progress=_quiet,
+        **kwargs,
+    )
 
 
 def test_platform_moves_verifies_and_keys_continue(dsns, target_name, tmp_path: Path) -> None:
     result = _migrator(dsns, target_name, tmp_path).run()
     assert result.ok, (result.verify.problems, [f.object for f in result.check.blockers])
     rows = {r.unit: r for r in result.verify.rows}
-    assert {"ingest.events", "sales.customers", "sales.orders", "sales.audit_log", "ref.countries"} <= set(rows)
-    assert rows["sales.audit_log"].source_count == rows["sales.audit_log"].target_count > 300  # duplicates kept
+    assert {"ingest.events", "sales.customers", "sales.orders", "sales.audit_log", "ref.countries"} <= set(
+        rows
+    )
+    assert (
+        rows["sales.audit_log"].source_count == rows["sales.audit_log"].target_count > 300
+    )  # duplicates kept
     assert rows["ingest.events"].matched == rows["ingest.events"].source_count > 0
-    assert all(r.source_checksum == r.target_checksum for r in result.verify.rows if not r.unit.startswith("sequence"))
+    assert all(
+        r.source_checksum == r.target_checksum
+        for r in result.verify.rows
+        if not r.unit.startswith("sequence")
+    )
     assert {"sequence ingest.events_id_seq", "sequence sales.customers_id_seq"} <= set(rows)
     assert result.copy.items_copied == 5 and result.copy.details["phases_s"]["data"] >= 0
 
     with PgEndpoint.from_dsn(dsns[0]).connect(SOURCE_DATABASE) as conn:
         source_max = conn.execute("SELECT max(id) FROM sales.orders").fetchone()[0]
-    with PgEndpoint.from_dsn(dsns[1]).connect(target_name) as conn:  # the application writes after the cut-over
-        order_id = conn.execute("INSERT INTO sales.orders (customer_id, total, status, ordered_at) "
-                                "VALUES (1, 9.99, 'new', now()) RETURNING id").fetchone()[0]
-        customer_id = conn.execute("INSERT INTO sales.customers (email, name, country) "
-                                   "VALUES ('new@example.com', 'New', 'DE') RETURNING id").fetchone()[0]
-        event_id = conn.execute("INSERT INTO ingest.events (device_id, event_type, payload, created_at) "
-                                "VALUES (gen_random_uuid(), 'click', '{}', now()) RETURNING id").fetchone()[0]
-        owner = conn.execute("SELECT tableowner FROM pg_tables WHERE schemaname = 'sales' AND tablename = 'orders'")
-        assert owner.fetchone()[0] == PgEndpoint.from_dsn(dsns[1]).get("user")  # --no-owner: the restoring user
+    with PgEndpoint.from_dsn(dsns[1]).connect(
+        target_name
+    ) as conn:  # the application writes after the cut-over
+        order_id = conn.execute(
+            "INSERT INTO sales.orders (customer_id, total, status, ordered_at) "
+            "VALUES (1, 9.99, 'new', now()) RETURNING id"
+        ).fetchone()[0]
+        customer_id = conn.execute(
+            "INSERT INTO sales.customers (email, name, country) "
+            "VALUES ('new@example.com', 'New', 'DE') RETURNING id"
+        ).fetchone()[0]
+        event_id = conn.execute(
+            "INSERT INTO ingest.events (device_id, event_type, payload, created_at) "
+            "VALUES (gen_random_uuid(), 'click', '{}', now()) RETURNING id"
+        ).fetchone()[0]
+        owner = conn.execute(
+            "SELECT tableowner FROM pg_tables WHERE schemaname = 'sales' AND tablename = 'orders'"
+        )
+        assert owner.fetchone()[0] == PgEndpoint.from_dsn(dsns[1]).get(
+            "user"
+        )  # --no-owner: the restoring user
     assert order_id == source_max + 1
     assert customer_id == rows["sales.customers"].source_count + 1
     assert event_id == rows["ingest.events"].source_count + 1
@@ -105,10 +137,15 @@ def test_a_corrupted_target_row_and_a_lost_duplicate_are_found(dsns, target_name
     assert _migrator(dsns, target_name, tmp_path).run().ok
     with PgEndpoint.from_dsn(dsns[1]).connect(target_name) as conn:
         conn.execute("UPDATE sales.customers SET name = name || ' (edited)' WHERE id = 42")
-        duplicated = conn.execute("SELECT actor, action, at FROM sales.audit_log GROUP BY 1, 2, 3 HAVING count(*) = 2 "
-                                  "ORDER BY 3 LIMIT 1").fetchone()
-        conn.execute("DELETE FROM sales.audit_log WHERE ctid = (SELECT min(ctid) FROM sales.audit_log "
-                     "WHERE actor = %s AND action = %s AND at = %s)", duplicated)
+        duplicated = conn.execute(
+            "SELECT actor, action, at FROM sales.audit_log GROUP BY 1, 2, 3 HAVING count(*) = 2 "
+            "ORDER BY 3 LIMIT 1"
+        ).fetchone()
+        conn.execute(
+            "DELETE FROM sales.audit_log WHERE ctid = (SELECT min(ctid) FROM sales.audit_log "
+            "WHERE actor = %s AND action = %s AND at = %s)",
+            duplicated,
+        )
     report = _migrator(dsns, target_name, tmp_path).verify()  # a new object: the live source is compared
     rows = {r.unit: r for r in report.rows}
     assert (rows["sales.customers"].mismatched, rows["sales.customers"].missing) == (1, 0)
@@ -117,9 +154,14 @@ def test_a_corrupted_target_row_and_a_lost_duplicate_are_found(dsns, target_name
     assert not rows["sales.customers"].ok and not rows["sales.audit_log"].ok and rows["sales.orders"].ok
     assert any("key (42) changed" in p for p in report.problems)
     assert not report.ok
+    repair = _migrator(dsns, target_name, tmp_path)  # starting over may recreate the database it made itself
+    repair.copy(resume=False)
+    assert repair.verify().ok
 
 
-def test_an_extension_rds_lacks_blocks_before_anything_moves(dsns, scratch_source, target_name, tmp_path: Path) -> None:
+def test_an_extension_rds_lacks_blocks_before_anything_moves(
+    dsns, scratch_source, target_name, tmp_path: Path
+) -> None:
     with PgEndpoint.from_dsn(dsns[0]).connect(scratch_source) as conn:
         conn.execute("CREATE EXTENSION adminpack")  # contrib, installed here, not offered by RDS
         conn.execute("CREATE TABLE t (id int PRIMARY KEY, v text)")
@@ -137,30 +179,47 @@ def _make_kill_source(dsns, database: str) -> None:
     """Enough rows in enough tables that a kill lands while tables are still being restored."""
     with PgEndpoint.from_dsn(dsns[0]).connect(database) as conn:
         for index in range(6):
-            conn.execute(f"CREATE TABLE t{index} (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
-                         "payload text NOT NULL, at timestamptz NOT NULL)")
-            conn.execute(f"INSERT INTO t{index} (payload, at) SELECT repeat(md5(g::text), 4), "
-                         "timestamptz '2026-11-01' + g * interval '1 s' FROM generate_series(1, 60000) g")
+            conn.execute(
+                f"CREATE TABLE t{index} (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                "payload text NOT NULL, at timestamptz NOT NULL)"
+            )
+            conn.execute(
+                f"INSERT INTO t{index} (payload, at) SELECT repeat(md5(g::text), 4), "
+                "timestamptz '2026-11-01' + g * interval '1 s' FROM generate_series(1, 60000) g"
+            )
         conn.execute("CREATE TABLE dupes (k int, v text)")  # no key, duplicate rows
         conn.execute("INSERT INTO dupes SELECT g / 2, md5((g / 2)::text) FROM generate_series(1, 40000) g")
         conn.execute("CREATE INDEX dupes_k ON dupes (k)")
 
 
-def test_sigkill_mid_copy_then_resume_leaves_nothing_missing_or_doubled(dsns, scratch_source, target_name,
-                                                                        tmp_path: Path) -> None:
+def test_sigkill_mid_copy_then_resume_leaves_nothing_missing_or_doubled(
+    dsns, scratch_source, target_name, tmp_path: Path
+) -> None:
     _make_kill_source(dsns, scratch_source)
     checkpoints = tmp_path / "checkpoints"
     config = tmp_path / "child.json"
     fd = os.open(config, os.O_WRONLY | os.O_CREAT, 0o600)
     with os.fdopen(fd, "w") as handle:
-        json.dump({"kind": "postgres", "source_dsn": dsns[0], "target_dsn": dsns[1], "database": scratch_source,
-                   "target_database": target_name, "jobs": 2, "checkpoints": str(checkpoints)}, handle)
+        json.dump(
+            {
+                "kind": "postgres",
+                "source_dsn": dsns[0],
+                "target_dsn": dsns[1],
+                "database": scratch_source,
+                "target_database": target_name,
+                "jobs": 2,
+                "checkpoints": str(checkpoints),
+            },
+            handle,
+        )
     migrator = _migrator(dsns, target_name, tmp_path, database=scratch_source)
     child = subprocess.Popen([sys.executable, str(CHILD), str(config)], stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:  # wait until the restore has begun
-            checkpoint = PgCheckpoint.load(migrator.checkpoint_path) if migrator.checkpoint_path.exists() else None
+            checkpoint = (
+                PgCheckpoint.load(migrator.checkpoint_path) if migrator.checkpoint_path.exists() else None
+            )
             if checkpoint is not None and checkpoint.pre_data:
                 break
             assert child.poll() is None, child.stderr.read() if child.stderr else ""

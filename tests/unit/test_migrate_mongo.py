@@ -1,4 +1,4 @@
-"""MongoDB -> DocumentDB migrator: compatibility rules on crafted specs, hashes, and the migrator on two in-process stores.
+"""MongoDB -> DocumentDB: compatibility rules on crafted specs, hashes, the migrator on two in-process stores.
 
 The stores are the sandbox's file-backed mongomock (``mongomock://`` through ``mongo_client``), in a
 temporary folder: no server, no sandbox processes.
@@ -51,7 +51,9 @@ def _quiet(**kwargs):
 
 
 def test_the_data_file_names_its_sources_and_the_known_gaps() -> None:
-    raw = json.loads((Path(mongo_mod.__file__).parent.parent / "data" / "documentdb_unsupported.json").read_text())
+    raw = json.loads(
+        (Path(mongo_mod.__file__).parent.parent / "data" / "documentdb_unsupported.json").read_text()
+    )
     assert any("docs.aws.amazon.com/documentdb" in s for s in raw["sources"])
     assert {"$where", "$function", "$accumulator"} <= RULES.unsupported_operators
     assert "$graphLookup" in RULES.unsupported_stages
@@ -61,27 +63,42 @@ def test_the_data_file_names_its_sources_and_the_known_gaps() -> None:
 
 def test_find_operators_walks_nested_filters_and_pipelines() -> None:
     validator = {"$and": [{"a": {"$gt": 1}}, {"$expr": {"$function": {"body": "x", "args": ["$a"]}}}]}
-    assert find_operators(validator) == {"$and", "$gt", "$expr", "$function"}  # "$a" is a path, not an operator
+    assert find_operators(validator) == {
+        "$and",
+        "$gt",
+        "$expr",
+        "$function",
+    }  # "$a" is a path, not an operator
 
 
 def test_a_plain_collection_with_ordinary_indexes_passes() -> None:
-    indexes = {"_id_": {"key": [("_id", 1)]}, "u": {"key": [("email", 1)], "unique": True},
-               "ttl": {"key": [("expires", 1)], "expireAfterSeconds": 0},
-               "p": {"key": [("a", 1)], "partialFilterExpression": {"a": {"$gt": 5}, "b": {"$exists": True}}},
-               "geo": {"key": [("loc", "2dsphere")]}}
+    indexes = {
+        "_id_": {"key": [("_id", 1)]},
+        "u": {"key": [("email", 1)], "unique": True},
+        "ttl": {"key": [("expires", 1)], "expireAfterSeconds": 0},
+        "p": {"key": [("a", 1)], "partialFilterExpression": {"a": {"$gt": 5}, "b": {"$exists": True}}},
+        "geo": {"key": [("loc", "2dsphere")]},
+    }
     assert evaluate_collection("db", "users", {}, indexes, RULES) == []
 
 
 def test_views_are_blockers_and_name_their_unsupported_stages() -> None:
-    options = {"viewOn": "people", "pipeline": [{"$graphLookup": {"from": "people"}}, {"$match": {"$where": "1"}}]}
+    options = {
+        "viewOn": "people",
+        "pipeline": [{"$graphLookup": {"from": "people"}}, {"$match": {"$where": "1"}}],
+    }
     [finding] = evaluate_collection("db", "org_chart", options, {}, RULES)
     assert finding.severity == "blocker" and "no views" in finding.message
     assert "$graphLookup" in finding.message and "$where" in finding.message
 
 
 def test_collection_options_that_documentdb_lacks() -> None:
-    options = {"capped": True, "size": 4096, "collation": {"locale": "fr", "strength": 2},
-               "validator": {"$or": [{"$where": "this.a > 1"}, {"$expr": {"$gt": ["$a", 1]}}]}}
+    options = {
+        "capped": True,
+        "size": 4096,
+        "collation": {"locale": "fr", "strength": 2},
+        "validator": {"$or": [{"$where": "this.a > 1"}, {"$expr": {"$gt": ["$a", 1]}}]},
+    }
     findings = evaluate_collection("db", "log", options, {"_id_": {"key": [("_id", 1)]}}, RULES)
     messages = [(f.severity, f.message) for f in findings]
     assert any(s == "blocker" and "capped" in m for s, m in messages)
@@ -141,8 +158,16 @@ def test_collection_checksum_is_order_independent() -> None:
 def test_resume_filter_continues_into_later_bson_types(tmp_path: Path) -> None:
     coll = mongo_client(f"mongomock://{tmp_path}")["db"]["c"]
     oid = ObjectId("6b0857d6b5f7580aa9181723")
-    coll.insert_many([{"_id": 1}, {"_id": 2.5}, {"_id": "a"}, {"_id": "b"}, {"_id": oid},
-                      {"_id": datetime.datetime(2026, 1, 1)}])
+    coll.insert_many(
+        [
+            {"_id": 1},
+            {"_id": 2.5},
+            {"_id": "a"},
+            {"_id": "b"},
+            {"_id": oid},
+            {"_id": datetime.datetime(2026, 1, 1)},
+        ]
+    )
     assert type_bracket(True) > type_bracket(oid) > type_bracket("a") > type_bracket(2.5)
     largest = datetime.datetime(2026, 1, 1)
     after_first_string = [d["_id"] for d in coll.find(resume_filter("a", largest), sort=[("_id", 1)])]
@@ -164,13 +189,27 @@ def test_normalize_index_ignores_bookkeeping_only() -> None:
 
 def _seed(client) -> None:
     db = client["shop"]
-    db["people"].insert_many([{"_id": ObjectId(), "email": f"u{i}@x.org", "n": i, "price": Decimal128(f"{i}.10"),
-                               "tags": ["a", "b"][: i % 3], "nested": {"k": i, "l": [i, {"m": None}]}}
-                              for i in range(57)])
+    db["people"].insert_many(
+        [
+            {
+                "_id": ObjectId(),
+                "email": f"u{i}@x.org",
+                "n": i,
+                "price": Decimal128(f"{i}.10"),
+                "tags": ["a", "b"][: i % 3],
+                "nested": {"k": i, "l": [i, {"m": None}]},
+            }
+            for i in range(57)
+        ]
+    )
     db["people"].create_index([("email", 1)], unique=True, name="email_unique")
     db["people"].create_index([("n", 1), ("email", -1)], name="n_email")
-    db["sessions"].insert_many([{"_id": f"s{i:03d}", "at": datetime.datetime(2099, 11, 1) + datetime.timedelta(minutes=i)}
-                                for i in range(23)])
+    db["sessions"].insert_many(
+        [
+            {"_id": f"s{i:03d}", "at": datetime.datetime(2099, 11, 1) + datetime.timedelta(minutes=i)}
+            for i in range(23)
+        ]
+    )
     db["sessions"].create_index([("at", 1)], expireAfterSeconds=3600, name="at_ttl")
 
 
@@ -182,8 +221,15 @@ def stores(tmp_path: Path):
 
 
 def _migrator(source_url: str, target_url: str, checkpoints: Path, **kwargs) -> MongoMigrator:
-    return MongoMigrator(mongo_client(source_url), mongo_client(target_url), ["shop"], kwargs.pop("batch_size", 10),
-                         checkpoint_dir=checkpoints, progress=_quiet, **kwargs)
+    return MongoMigrator(
+        mongo_client(source_url),
+        mongo_client(target_url),
+        ["shop"],
+        kwargs.pop("batch_size", 10),
+        checkpoint_dir=checkpoints,
+        progress=_quiet,
+        **kwargs,
+    )
 
 
 def test_copy_then_verify_moves_documents_and_indexes(stores) -> None:
@@ -260,9 +306,14 @@ def test_capped_collection_is_a_blocker_and_check_writes_nothing(stores) -> None
 
 def test_renamed_database_and_collection_subset(stores) -> None:
     source_url, target_url, checkpoints = stores
-    migrator = MongoMigrator(mongo_client(source_url), mongo_client(target_url),
-                             [DatabaseSpec("shop", "shop_v2", ("sessions",))], 7, checkpoint_dir=checkpoints,
-                             progress=_quiet)
+    migrator = MongoMigrator(
+        mongo_client(source_url),
+        mongo_client(target_url),
+        [DatabaseSpec("shop", "shop_v2", ("sessions",))],
+        7,
+        checkpoint_dir=checkpoints,
+        progress=_quiet,
+    )
     result = migrator.run()
     assert result.ok and [r.unit for r in result.verify.rows] == ["shop.sessions->shop_v2.sessions"]
     assert mongo_client(target_url)["shop_v2"].list_collection_names() == ["sessions"]

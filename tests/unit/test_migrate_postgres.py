@@ -1,4 +1,4 @@
-"""PostgreSQL migrator pieces that need no server: RDS compatibility rules, TOC parsing, hashes, secrets, checkpoints."""
+"""PostgreSQL migrator pieces needing no server: RDS rules, TOC parsing, hashes, secrets, checkpoints."""
 
 from __future__ import annotations
 
@@ -39,14 +39,24 @@ RDS15 = load_rds_extensions(15)
 
 
 def _source(**changes: object) -> SourceInventory:
-    base = SourceInventory(server_version_num=150018, database="platform", collate="C.UTF-8", ctype="C.UTF-8",
-                           extensions=[("plpgsql", "1.0"), ("pgcrypto", "1.3")], owners={"app": 12})
+    base = SourceInventory(
+        server_version_num=150018,
+        database="platform",
+        collate="C.UTF-8",
+        ctype="C.UTF-8",
+        extensions=[("plpgsql", "1.0"), ("pgcrypto", "1.3")],
+        owners={"app": 12},
+    )
     return replace(base, **changes)
 
 
 def _target(**changes: object) -> TargetInventory:
-    base = TargetInventory(server_version_num=150007, available_extensions={"pgcrypto", "plpgsql", "adminpack", "lo"},
-                           roles={"postgres", "app_rw"}, locales={"C.UTF-8", "en_US.UTF-8"})
+    base = TargetInventory(
+        server_version_num=150007,
+        available_extensions={"pgcrypto", "plpgsql", "adminpack", "lo"},
+        roles={"postgres", "app_rw"},
+        locales={"C.UTF-8", "en_US.UTF-8"},
+    )
     return replace(base, **changes)
 
 
@@ -101,25 +111,39 @@ def test_an_allowed_extension_missing_on_the_target_server_is_a_blocker() -> Non
 
 
 def test_superuser_objects_are_blockers() -> None:
-    source = _source(superuser_functions=[("public.fast_hash(text)", "c"), ("public.run(text)", "plpython3u")],
-                     untrusted_languages=["plperlu"], event_triggers=["audit_ddl"],
-                     alter_system_settings=[("work_mem", "64MB")])
+    source = _source(
+        superuser_functions=[("public.fast_hash(text)", "c"), ("public.run(text)", "plpython3u")],
+        untrusted_languages=["plperlu"],
+        event_triggers=["audit_ddl"],
+        alter_system_settings=[("work_mem", "64MB")],
+    )
     findings = _by_object(_evaluate(source))
-    for obj in ("function:public.fast_hash(text)", "function:public.run(text)", "language:plperlu",
-                "event trigger:audit_ddl", "setting:work_mem"):
+    for obj in (
+        "function:public.fast_hash(text)",
+        "function:public.run(text)",
+        "language:plperlu",
+        "event trigger:audit_ddl",
+        "setting:work_mem",
+    ):
         assert findings[obj].severity == "blocker", obj
     assert "parameter group" in findings["setting:work_mem"].fix
 
 
 def test_an_accepted_blocker_becomes_a_recorded_warning() -> None:
-    findings = _by_object(_evaluate(_source(alter_system_settings=[("work_mem", "64MB")]), accept=["setting:work_mem"]))
+    findings = _by_object(
+        _evaluate(_source(alter_system_settings=[("work_mem", "64MB")]), accept=["setting:work_mem"])
+    )
     assert findings["setting:work_mem"].severity == "warning"
     assert "accepted" in findings["setting:work_mem"].message
 
 
 def test_database_and_role_settings_by_context() -> None:
-    source = _source(db_role_settings=[("database:platform", "session_replication_role=replica", "superuser"),
-                                       ("role:app", "statement_timeout=5s", "user")])
+    source = _source(
+        db_role_settings=[
+            ("database:platform", "session_replication_role=replica", "superuser"),
+            ("role:app", "statement_timeout=5s", "user"),
+        ]
+    )
     findings = _by_object(_evaluate(source))
     assert findings["setting:database:platform:session_replication_role"].severity == "blocker"
     assert findings["setting:role:app:statement_timeout"].severity == "warning"
@@ -132,8 +156,12 @@ def test_tablespaces_block_unless_restored_without_them() -> None:
 
 
 def test_roles_large_objects_and_unlogged_tables_are_warnings() -> None:
-    source = _source(privileged_roles=[("replicator", ["REPLICATION"])], large_objects=4,
-                     unlogged_tables=["public.cache"], foreign_tables=["public.remote"])
+    source = _source(
+        privileged_roles=[("replicator", ["REPLICATION"])],
+        large_objects=4,
+        unlogged_tables=["public.cache"],
+        foreign_tables=["public.remote"],
+    )
     findings = _by_object(_evaluate(source))
     assert findings["role:replicator"].severity == "warning"
     assert "rds_replication" in findings["role:replicator"].fix
@@ -178,7 +206,11 @@ def test_parse_toc_reads_ids_oids_and_multiword_descriptions() -> None:
     entries = parse_toc((FIXTURES / "toc_list.txt").read_text())
     by_id = {e.dump_id: e for e in entries}
     assert len(entries) == 11
-    assert by_id[3423].desc == "TABLE DATA" and by_id[3423].oid == 16443 and by_id[3423].label == "ingest events postgres"
+    assert (
+        by_id[3423].desc == "TABLE DATA"
+        and by_id[3423].oid == 16443
+        and by_id[3423].label == "ingest events postgres"
+    )
     assert by_id[3429].desc == "TABLE DATA" and by_id[3429].label == "public my table with spaces app_owner"
     assert by_id[3438].desc == "SEQUENCE SET"
     assert by_id[3436].desc == "SEQUENCE OWNED BY"
@@ -249,7 +281,9 @@ def test_passfile_is_private_escaped_and_removed() -> None:
 def test_with_host_port_keeps_credentials() -> None:
     moved = with_host_port("postgresql://u:p@rds.amazonaws.com:5432/postgres", "127.0.0.1:40001")
     endpoint = PgEndpoint.from_dsn(moved)
-    assert endpoint.get("host") == "127.0.0.1" and endpoint.get("port") == "40001" and endpoint.password == "p"
+    assert (
+        endpoint.get("host") == "127.0.0.1" and endpoint.get("port") == "40001" and endpoint.password == "p"
+    )
 
 
 # ----------------------------------------------------------------------------- checkpoint and dump
@@ -257,8 +291,14 @@ def test_with_host_port_keeps_credentials() -> None:
 
 def test_checkpoint_round_trip_is_atomic(tmp_path: Path) -> None:
     path = tmp_path / "cp.json"
-    checkpoint = PgCheckpoint(source="a:1/db", target="b:2/db", dump_done=True, dump_sha256="ab" * 32,
-                              tables=[DataEntry(3423, "TABLE DATA", "ingest", "events", 1024)], tables_done=[3423])
+    checkpoint = PgCheckpoint(
+        source="a:1/db",
+        target="b:2/db",
+        dump_done=True,
+        dump_sha256="ab" * 32,
+        tables=[DataEntry(3423, "TABLE DATA", "ingest", "events", 1024)],
+        tables_done=[3423],
+    )
     checkpoint.save(path)
     loaded = PgCheckpoint.load(path)
     assert loaded == checkpoint
@@ -296,7 +336,9 @@ class _Fake(Migrator):
         return CopyReport(self.kind, items_copied=2, bytes_copied=10)
 
     def verify(self) -> VerifyReport:
-        report = VerifyReport(self.kind, rows=[VerifyRow("t", 2, 1 if self.broken else 2, 1, int(self.broken), 0, 0)])
+        report = VerifyReport(
+            self.kind, rows=[VerifyRow("t", 2, 1 if self.broken else 2, 1, int(self.broken), 0, 0)]
+        )
         if self.broken:
             report.problems.append("t: 1 missing")
         return report
@@ -305,8 +347,11 @@ class _Fake(Migrator):
 def test_group_merges_and_labels_every_member(tmp_path: Path) -> None:
     from runbook_lib.migrate._group import MigratorGroup
 
-    group = MigratorGroup("postgres", [("a", _Fake("a", tmp_path)), ("b", _Fake("b", tmp_path, broken=True))],
-                          checkpoint_dir=tmp_path)
+    group = MigratorGroup(
+        "postgres",
+        [("a", _Fake("a", tmp_path)), ("b", _Fake("b", tmp_path, broken=True))],
+        checkpoint_dir=tmp_path,
+    )
     result = group.run()
     assert result.kind == "postgres"
     assert [f.object for f in result.check.findings] == ["a/x", "b/x"]

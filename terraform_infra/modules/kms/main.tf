@@ -119,14 +119,15 @@ data "aws_iam_policy_document" "this" {
     for_each = toset(each.value.service_principals)
 
     content {
-      sid       = "ServicePrincipal${replace(title(replace(statement.value, "-", " ")), " ", "")}"
+      sid       = "ServicePrincipal${replace(title(replace(replace(split(".", statement.value)[0], "-", " "), "_", " ")), " ", "")}"
       effect    = "Allow"
       actions   = local.use_actions
       resources = ["*"]
 
+      # A short name ("logs") is a regional principal; a full one ("budgets.amazonaws.com") is used as is.
       principals {
         type        = "Service"
-        identifiers = ["${statement.value}.${local.region}.amazonaws.com"]
+        identifiers = [strcontains(statement.value, ".") ? statement.value : "${statement.value}.${local.region}.amazonaws.com"]
       }
 
       # CloudWatch Logs documents an encryption-context condition; every other service is pinned to

@@ -13,8 +13,9 @@ variable "keys" {
     One customer-managed key per purpose, keyed by purpose (e.g. "s3", "rds", "logs").
     via_services: AWS services (short names such as "s3", "rds", "secretsmanager") through which principals
     of this account may use the key; the key policy pins them with kms:ViaService, so the key cannot be used
-    directly from a laptop. service_principals: services that use the key as themselves (e.g. "logs" for
-    CloudWatch Logs encryption); each is limited to this account's resources.
+    directly from a laptop. service_principals: services that use the key as themselves, as a short regional name
+    ("logs" for CloudWatch Logs encryption) or a full principal ("budgets.amazonaws.com"); each is limited
+    to this account's resources.
   EOT
   type = map(object({
     description             = string

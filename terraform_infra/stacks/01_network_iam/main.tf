@@ -16,8 +16,8 @@ locals {
   # One key per purpose. via_services pins which AWS services may use a key on the account's behalf.
   kms_keys = {
     data = {
-      description             = "${var.name_prefix}: data lake objects, Glue and EMR"
-      via_services            = ["s3", "glue", "athena", "ec2"]
+      description             = "${var.name_prefix}: data lake objects, Glue, EMR and MWAA"
+      via_services            = ["s3", "glue", "athena", "ec2", "sqs", "airflow"]
       deletion_window_in_days = var.kms_deletion_window_in_days
     }
     database = {
@@ -33,6 +33,12 @@ locals {
     logs = {
       description             = "${var.name_prefix}: CloudWatch log groups"
       service_principals      = ["logs"]
+      deletion_window_in_days = var.kms_deletion_window_in_days
+    }
+    ops = {
+      description             = "${var.name_prefix}: alerting and operations (SNS topics, SSM parameters, OpenSearch)"
+      via_services            = ["sns", "ssm", "es"]
+      service_principals      = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
       deletion_window_in_days = var.kms_deletion_window_in_days
     }
   }

@@ -49,7 +49,7 @@ output "security_group_ids" {
 }
 
 output "kms_key_arns" {
-  description = "KMS key per purpose: data, database, streaming, logs."
+  description = "KMS key per purpose: data, database, streaming, logs, ops."
   value       = module.kms.key_arns
 }
 

@@ -1,0 +1,101 @@
+"""One Terraform stack as a notebook phase: plan → review → gate → apply → outputs, all recorded.
+
+Why here and not in the notebook: every phase notebook does the same steps in
+the same order with the same safety rules (the gate decides on the saved plan's
+sha256; apply refuses anything else), so the steps live in the library where
+they are tested, and each notebook cell is one call plus what a person wants to
+see (a table, the gate's buttons, a progress bar).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from runbook_lib.gates import DECISIONS, GateDecision, PendingGate, headless_gate, interactive_gate
+from runbook_lib.notebook import PhaseSession
+from runbook_lib.terraform import ApplyResult, OutputValue, PlanReview, TerraformRunner
+
+log = logging.getLogger("runbook_lib.stack_phase")
+
+
+@dataclass
+class StackPhase:
+    """The state of one stack's trip through a phase notebook."""
+
+    session: PhaseSession
+    stack: str
+    runner: TerraformRunner
+    review: PlanReview | None = None
+    gate: GateDecision | PendingGate | None = None
+    result: ApplyResult | None = None
+    outputs: dict[str, OutputValue] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, session: PhaseSession, stack: str) -> StackPhase:
+        """Build the runner from the parameters and ``init`` the stack (backend, providers)."""
+        runner = TerraformRunner.from_params(session.params, stack)
+        runner.init()
+        return cls(session=session, stack=stack, runner=runner)
+
+    def plan(self, *, destroy: bool = False) -> Any:
+        """Plan to a saved file, record its sha256 in the evidence, and return the summary by action."""
+        self.review = self.runner.plan(destroy=destroy)
+        self.session.ledger.record_plan(self.review.plan_path, phase=self.session.phase, stack=self.stack,
+                                        summary=self.review.plan.summary_dict())
+        frame = self.review.plan.summary_by_action()
+        self.session.table(f"{self.stack}_plan_by_action", frame)
+        return frame
+
+    def changes(self) -> Any:
+        """Every change in the reviewed plan (address, type, action) — what the gate approves."""
+        assert self.review is not None, "plan() first"
+        return self.review.plan.changes_frame()[["key", "type", "action"]]
+
+    def request_approval(self) -> GateDecision | PendingGate:
+        """The gate the parameters ask for: headless policy (decides now) or Approve / Reject buttons.
+
+        Every decision is recorded in the evidence with who, when and the plan hash.
+        """
+        assert self.review is not None, "plan() first"
+        gates = self.session.params.gates
+        name = f"{self.stack}-{'destroy' if self.review.destroy else 'apply'}"
+
+        def record(decision: GateDecision) -> None:
+            if decision.plan_sha256 == self.review.plan_sha256:  # type: ignore[union-attr]
+                self.session.gate(decision.to_dict())
+
+        DECISIONS.subscribe(record)
+        if gates.mode == "headless":
+            self.gate = headless_gate(self.review, list(gates.auto_approve_actions), gates.approver, gate=name)
+        else:
+            self.gate = interactive_gate(self.review, gate=name, approver=gates.approver,
+                                         allow_destroy=self.session.params.terraform.allow_destroy)
+        return self.gate
+
+    def apply(self) -> Any:
+        """Apply exactly the reviewed plan (gate, sha256 and destructive-change checks first)."""
+        assert self.review is not None, "plan() first"
+        self.result = self.runner.apply(self.review, gate=self.gate)
+        self.session.ledger.record_apply(self.result.to_dict(), phase=self.session.phase, stack=self.stack)
+        frame = self.result.to_frame()
+        self.session.table(f"{self.stack}_apply", frame)
+        return frame
+
+    def read_outputs(self) -> Any:
+        """The stack's outputs as a table (sensitive values masked)."""
+        import pandas as pd
+
+        self.outputs = self.runner.outputs()
+        frame = pd.DataFrame([{"output": k, "sensitive": v.sensitive, "value": v.value}
+                              for k, v in sorted(self.outputs.items())])
+        self.session.table(f"{self.stack}_outputs", frame)
+        return frame
+
+    def drift(self) -> Any:
+        """A refresh-only plan after apply: an empty table means the emulator/cloud agrees with the state."""
+        report = self.runner.drift()
+        frame = report.to_frame()
+        self.session.table(f"{self.stack}_drift", frame)
+        return frame
