@@ -15,13 +15,16 @@ remote_state_config = {
   region = "eu-west-1"
 }
 
-enable_msk                  = true
-enable_msk_cluster          = true
-kafka_version               = "3.6.0"
-msk_broker_instance_type    = "kafka.m7g.large"
-msk_broker_volume_size      = 500
-log_retention_days          = 365
-ingest_package_type         = "Image"
-ingest_image_tag            = "v1"
-ingest_reserved_concurrency = 50
-enable_ingest_kafka         = true
+enable_msk                       = true
+enable_msk_cluster               = true
+kafka_version                    = "3.6.0"
+msk_broker_instance_type         = "kafka.m7g.large"
+msk_broker_volume_size           = 500
+log_retention_days               = 365
+ingest_package_type              = "Image"
+ingest_image_tag                 = "v1"
+ingest_reserved_concurrency      = 50
+enable_ingest_kafka              = true
+ingest_encrypt_environment       = true
+ingest_enable_dead_letter_config = true
+ingest_json_logging              = true

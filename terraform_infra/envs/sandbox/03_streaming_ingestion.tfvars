@@ -31,3 +31,9 @@ ingest_package_type         = "Image"
 ingest_image_tag            = "v1"
 ingest_reserved_concurrency = 5
 enable_ingest_kafka         = false # no brokers without the cluster
+
+# moto's GetFunction returns no KMSKeyArn, DeadLetterConfig or LoggingConfig, so these settings would
+# show as changes on every plan. The DLQ and the log group are still created.
+ingest_encrypt_environment       = false
+ingest_enable_dead_letter_config = false
+ingest_json_logging              = false

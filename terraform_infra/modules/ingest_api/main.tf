@@ -154,7 +154,7 @@ resource "aws_lambda_function" "this" {
   memory_size                    = var.memory_size
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrent_executions
-  kms_key_arn                    = var.kms_key_arn
+  kms_key_arn                    = var.encrypt_environment ? var.kms_key_arn : null
 
   environment {
     variables = {
@@ -170,17 +170,36 @@ resource "aws_lambda_function" "this" {
     security_group_ids = var.security_group_ids
   }
 
-  dead_letter_config {
-    target_arn = aws_sqs_queue.dlq.arn
+  dynamic "dead_letter_config" {
+    for_each = var.enable_dead_letter_config ? [aws_sqs_queue.dlq.arn] : []
+
+    content {
+      target_arn = dead_letter_config.value
+    }
   }
 
   tracing_config {
     mode = "Active"
   }
 
-  logging_config {
-    log_format = "JSON"
-    log_group  = aws_cloudwatch_log_group.function.name
+  dynamic "logging_config" {
+    for_each = var.enable_json_logging ? [aws_cloudwatch_log_group.function.name] : []
+
+    content {
+      log_format = "JSON"
+      log_group  = logging_config.value
+    }
+  }
+
+  # The same entry point and command as src/Dockerfile, stated so that the function does not depend on
+  # the image's metadata (and reads back identically everywhere).
+  dynamic "image_config" {
+    for_each = var.package_type == "Image" ? [1] : []
+
+    content {
+      entry_point = ["/lambda-entrypoint.sh"]
+      command     = ["handler.handler"]
+    }
   }
 
   tags = merge(var.tags, { Name = local.function_name })

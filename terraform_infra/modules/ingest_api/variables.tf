@@ -37,6 +37,24 @@ variable "filename" {
   default     = null
 }
 
+variable "encrypt_environment" {
+  description = "Encrypt the function's environment variables with kms_key_arn. Only a stand-in that does not return KMSKeyArn from GetFunction (moto) needs false."
+  type        = bool
+  default     = true
+}
+
+variable "enable_dead_letter_config" {
+  description = "Send failed asynchronous invocations to the dead-letter queue. Only a stand-in that does not return DeadLetterConfig (moto) needs false; the queue is created either way."
+  type        = bool
+  default     = true
+}
+
+variable "enable_json_logging" {
+  description = "JSON log format into the module's log group (logging_config). False keeps Lambda's text format in the same /aws/lambda/<name> group; only for a stand-in that does not return LoggingConfig (moto)."
+  type        = bool
+  default     = true
+}
+
 variable "create_role" {
   description = "Create a least-privilege execution role here. False requires role_arn (e.g. the iam module's ingest_lambda role)."
   type        = bool

@@ -58,6 +58,9 @@ module "ingest_api" {
   raw_bucket_name                = local.stores.data_lake_bucket_names["raw"]
   kafka_bootstrap_brokers        = var.enable_ingest_kafka ? coalesce(module.msk.bootstrap_brokers_sasl_iam, "") : ""
   reserved_concurrent_executions = var.ingest_reserved_concurrency
+  encrypt_environment            = var.ingest_encrypt_environment
+  enable_dead_letter_config      = var.ingest_enable_dead_letter_config
+  enable_json_logging            = var.ingest_json_logging
 
   subnet_ids         = local.net.private_subnet_ids
   security_group_ids = [local.net.security_group_ids["lambda"]]

@@ -108,3 +108,21 @@ variable "enable_ingest_kafka" {
   type        = bool
   default     = true
 }
+
+variable "ingest_encrypt_environment" {
+  description = "Encrypt the ingest Lambda's environment with the streaming key."
+  type        = bool
+  default     = true
+}
+
+variable "ingest_enable_dead_letter_config" {
+  description = "Dead-letter queue for failed asynchronous invocations of the ingest Lambda."
+  type        = bool
+  default     = true
+}
+
+variable "ingest_json_logging" {
+  description = "JSON log format for the ingest Lambda."
+  type        = bool
+  default     = true
+}
