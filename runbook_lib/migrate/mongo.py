@@ -703,6 +703,21 @@ class MongoMigrator(Migrator):
                             "map it to a shorter name",
                         )
                     )
+            system_names = [
+                n for n in self.source_client[spec.name].list_collection_names() if n.startswith("system.")
+            ]
+            for system in sorted(system_names):
+                stored_js = system == "system.js"
+                findings.append(
+                    Finding(
+                        "warning" if stored_js else "info",
+                        f"{spec.name}.{system}",
+                        "stored JavaScript: DocumentDB does not run it; not copied"
+                        if stored_js
+                        else "server-managed system collection; not copied (views are listed separately)",
+                        "move the functions into the application" if stored_js else "",
+                    )
+                )
         total_docs = 0
         for spec, name, options in self._units():
             collection = self.source_client[spec.name][name]

@@ -23,7 +23,8 @@ homogeneous move. What we add around them is what they lack for a cut-over with 
   Sequences must match and continue past the largest id; large objects are counted and hashed.
   The source side is computed under the dump's snapshot while the restore runs, so the comparison
   is against exactly what was copied even if the source is live, and the source is read while it
-  would otherwise be idle.
+  would otherwise be idle. (That snapshot's transaction stays open on the source until the restore
+  and those checksums finish, as ``pg_dump``'s own does: it holds back VACUUM there meanwhile.)
 
 What it does not move (reported by :meth:`PostgresMigrator.check`, never skipped silently): roles
 and their passwords, tablespaces and ``ALTER SYSTEM`` settings (cluster-wide, not in a database
@@ -945,6 +946,7 @@ class TableInfo:
     has_pk: bool
     bytes: int
     extension_member: bool
+    populated: bool = True  # False for a materialized view created WITH NO DATA
 
 
 @dataclass
@@ -958,7 +960,8 @@ _LIST_TABLES = """
            EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary),
            pg_table_size(c.oid),
            EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                   AND d.deptype = 'e')
+                   AND d.deptype = 'e'),
+           c.relispopulated
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
@@ -1267,7 +1270,7 @@ class PostgresMigrator(Migrator):
                     report.details["snapshot"] = snapshot_id
                     # Read the source side of verify now, under the dump's snapshot, while the target works.
                     for info in self._list_tables(snapshot_conn):
-                        if info.kind in ("r", "m") and not info.extension_member:
+                        if info.kind in ("r", "m") and info.populated and not info.extension_member:
                             source_futures[info.table] = sum_pool.submit(
                                 self._snapshot_table_sums, info.table, snapshot_id
                             )
@@ -1641,8 +1644,8 @@ class PostgresMigrator(Migrator):
 
     def _list_tables(self, conn: Any) -> list[TableInfo]:
         return [
-            TableInfo(TableRef(schema, name), kind, bool(has_pk), int(size or 0), bool(ext))
-            for schema, name, kind, has_pk, size, ext in conn.execute(_LIST_TABLES).fetchall()
+            TableInfo(TableRef(schema, name), kind, bool(has_pk), int(size or 0), bool(ext), bool(populated))
+            for schema, name, kind, has_pk, size, ext, populated in conn.execute(_LIST_TABLES).fetchall()
         ]
 
     # ------------------------------------------------------------------ verify
@@ -1679,6 +1682,10 @@ class PostgresMigrator(Migrator):
             elif info.kind == "f":
                 notes.append(
                     f"{info.table.display}: foreign table; its rows live on the remote server; not compared"
+                )
+            elif not info.populated:
+                notes.append(
+                    f"{info.table.display}: materialized view WITH NO DATA on the source; not compared"
                 )
             else:
                 checked.append(info)

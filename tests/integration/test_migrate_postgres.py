@@ -248,3 +248,60 @@ def test_sigkill_mid_copy_then_resume_leaves_nothing_missing_or_doubled(
             total, distinct = conn.execute(f"SELECT count(*), count(DISTINCT id) FROM t{index}").fetchone()
             assert total == distinct == 60000
         assert conn.execute("SELECT count(*) FROM dupes").fetchone()[0] == 40000
+
+
+def test_odd_objects_move_and_owners_follow_the_role_map(
+    dsns, scratch_source, target_name, tmp_path: Path
+) -> None:
+    """Partitions, materialized views (one WITH NO DATA), a large object, an unlogged table, an owner."""
+    suffix = uuid.uuid4().hex[:6]
+    source_role, target_role = f"it_owner_{suffix}", f"it_app_{suffix}"
+    source, target = PgEndpoint.from_dsn(dsns[0]), PgEndpoint.from_dsn(dsns[1])
+    with source.connect("postgres") as conn:
+        conn.execute(f"CREATE ROLE {source_role}")
+    with target.connect("postgres") as conn:
+        conn.execute(f"CREATE ROLE {target_role}")
+    try:
+        with source.connect(scratch_source) as conn:
+            conn.execute("CREATE TABLE m (id int, at date NOT NULL) PARTITION BY RANGE (at)")
+            conn.execute(
+                "CREATE TABLE m_2025 PARTITION OF m FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')"
+            )
+            conn.execute(
+                "CREATE TABLE m_2026 PARTITION OF m FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"
+            )
+            conn.execute("INSERT INTO m SELECT g, date '2025-06-01' + g FROM generate_series(1, 400) g")
+            conn.execute(
+                "CREATE MATERIALIZED VIEW m_by_year AS "
+                "SELECT extract(year FROM at) y, count(*) n FROM m GROUP BY 1"
+            )
+            conn.execute("CREATE MATERIALIZED VIEW m_later AS SELECT * FROM m WITH NO DATA")
+            conn.execute("CREATE UNLOGGED TABLE cache (k text PRIMARY KEY, v bytea)")
+            conn.execute("INSERT INTO cache VALUES ('a', '\\x00ff'), ('b', NULL)")
+            conn.execute("SELECT lo_from_bytea(0, 'large object body')")
+            conn.execute("CREATE TABLE owned (id int PRIMARY KEY)")
+            conn.execute(f"ALTER TABLE owned OWNER TO {source_role}")
+        migrator = _migrator(
+            dsns, target_name, tmp_path, database=scratch_source, role_map={source_role: target_role}
+        )
+        result = migrator.run()
+        assert result.ok, result.verify.problems
+        findings = {f.object: f.severity for f in result.check.findings}
+        assert findings["unlogged table:public.cache"] == "warning" and findings["large objects"] == "warning"
+        rows = {r.unit: r for r in result.verify.rows}
+        assert rows["public.m_2025"].target_count + rows["public.m_2026"].target_count == 400
+        assert rows["public.m_by_year"].ok and rows["public.cache"].target_count == 2
+        assert rows["large objects"].source_count == rows["large objects"].target_count == 1
+        assert any("public.m: partitioned parent" in n for n in result.verify.notes)
+        assert any("public.m_later: materialized view WITH NO DATA" in n for n in result.verify.notes)
+        assert result.copy.details["owners_changed"] >= 1
+        with target.connect(target_name) as conn:
+            owner = conn.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'owned'").fetchone()[0]
+        assert owner == target_role
+    finally:
+        with source.connect("postgres") as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(scratch_source)} WITH (FORCE)")
+            conn.execute(f"DROP ROLE IF EXISTS {source_role}")
+        with target.connect("postgres") as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(target_name)} WITH (FORCE)")
+            conn.execute(f"DROP ROLE IF EXISTS {target_role}")

@@ -32,5 +32,6 @@ enable_documentdb_cluster        = true
 docdb_instance_class             = "db.t4g.medium"
 docdb_instance_count             = 1
 deletion_protection              = false
+rds_delete_automated_backups     = true
 skip_final_snapshot              = true
 force_destroy                    = true

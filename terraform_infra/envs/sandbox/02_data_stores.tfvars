@@ -51,6 +51,7 @@ docdb_instance_class        = "db.t4g.medium"
 docdb_instance_count        = 1
 
 # Sandbox teardown (not moto gaps): destroy must run unattended and leave nothing behind.
-deletion_protection = false
-skip_final_snapshot = true
-force_destroy       = true
+deletion_protection          = false
+rds_delete_automated_backups = true
+skip_final_snapshot          = true
+force_destroy                = true

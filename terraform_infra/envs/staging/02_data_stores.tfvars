@@ -32,5 +32,6 @@ enable_documentdb_cluster        = true
 docdb_instance_class             = "db.r6g.large"
 docdb_instance_count             = 2
 deletion_protection              = true
+rds_delete_automated_backups     = false
 skip_final_snapshot              = false
 force_destroy                    = false

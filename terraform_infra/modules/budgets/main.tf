@@ -1,4 +1,9 @@
+data "aws_caller_identity" "current" {}
+
 locals {
+  # Explicit account id: the provider's own is empty when skip_requesting_account_id is set
+  # (sandbox), and the budget's id "<account>:<name>" is then malformed.
+  account_id    = data.aws_caller_identity.current.account_id
   create        = var.create
   notifications = var.enable_notifications ? var.notifications : []
   cost_filters  = length(var.cost_filter_tags) == 0 ? {} : { TagKeyValue = [for k, v in var.cost_filter_tags : format("user:%s$%s", k, v)] }
@@ -7,6 +12,7 @@ locals {
 resource "aws_budgets_budget" "this" {
   count = local.create ? 1 : 0
 
+  account_id   = local.account_id
   name         = "${var.name_prefix}-monthly"
   budget_type  = "COST"
   limit_amount = format("%.2f", var.monthly_limit_usd)
@@ -48,6 +54,7 @@ resource "aws_budgets_budget" "this" {
 resource "aws_budgets_budget" "service" {
   for_each = local.create ? var.service_budgets : {}
 
+  account_id   = local.account_id
   name         = "${var.name_prefix}-${lower(replace(each.key, "/[^A-Za-z0-9]+/", "-"))}"
   budget_type  = "COST"
   limit_amount = format("%.2f", each.value)

@@ -13,6 +13,8 @@ locals {
   dag_bucket  = "airflow-${var.name_prefix}-dags-${local.account_id}"
   env_arn     = "arn:${local.partition}:airflow:${local.region}:${local.account_id}:environment/${local.env_name}"
   create_role = local.create && var.execution_role_arn == null
+  create_sg   = local.create && var.security_group_id == null
+  sg_id       = local.create_sg ? try(aws_security_group.this[0].id, null) : var.security_group_id
   role_arn    = local.create_role ? try(aws_iam_role.execution[0].arn, null) : var.execution_role_arn
   policy_role = local.create_role ? try(aws_iam_role.execution[0].id, null) : (var.execution_role_arn == null ? null : element(split("/", var.execution_role_arn), length(split("/", var.execution_role_arn)) - 1))
 }
@@ -148,19 +150,19 @@ resource "aws_iam_role_policy" "execution" {
 # ---------------------------------------------------------------- network
 
 resource "aws_security_group" "this" {
-  count = local.create ? 1 : 0
+  count = local.create_sg ? 1 : 0
 
-  name        = "${var.name_prefix}-mwaa"
+  name        = "${var.name_prefix}-mwaa-env"
   description = "MWAA environment: components talk to each other; HTTPS out to AWS APIs."
   vpc_id      = var.vpc_id
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-mwaa" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-mwaa-env" })
 }
 
 # aws_security_group_rule, not aws_vpc_security_group_*_rule: the latter reads a referenced group back
 # as "<account>/<sg>" when the provider does not know its account id (sandbox), and plans a change forever.
 resource "aws_security_group_rule" "self_ingress" {
-  count = local.create ? 1 : 0
+  count = local.create_sg ? 1 : 0
 
   type              = "ingress"
   security_group_id = aws_security_group.this[0].id
@@ -172,7 +174,7 @@ resource "aws_security_group_rule" "self_ingress" {
 }
 
 resource "aws_security_group_rule" "self_egress" {
-  count = local.create ? 1 : 0
+  count = local.create_sg ? 1 : 0
 
   type              = "egress"
   security_group_id = aws_security_group.this[0].id
@@ -184,7 +186,7 @@ resource "aws_security_group_rule" "self_egress" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "https" {
-  count = local.create ? 1 : 0
+  count = local.create_sg ? 1 : 0
 
   security_group_id = aws_security_group.this[0].id
   description       = "HTTPS to AWS service endpoints (S3, SQS, CloudWatch, Glue)."
@@ -214,7 +216,7 @@ resource "aws_mwaa_environment" "this" {
   weekly_maintenance_window_start = "SUN:03:00"
 
   network_configuration {
-    security_group_ids = [aws_security_group.this[0].id]
+    security_group_ids = [local.sg_id]
     subnet_ids         = var.private_subnet_ids
   }
 

@@ -30,5 +30,5 @@ output "execution_role_arn" {
 
 output "security_group_id" {
   description = "Security group of the environment."
-  value       = try(aws_security_group.this[0].id, null)
+  value       = local.sg_id
 }

@@ -160,3 +160,9 @@ variable "enable_tls_only_policy" {
   type        = bool
   default     = true
 }
+
+variable "security_group_id" {
+  description = "Existing security group for the environment (e.g. the network module's \"mwaa\" group, which already allows traffic among its members). Null creates one."
+  type        = string
+  default     = null
+}

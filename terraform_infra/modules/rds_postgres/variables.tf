@@ -141,6 +141,12 @@ variable "skip_final_snapshot" {
   default     = false
 }
 
+variable "delete_automated_backups" {
+  description = "Delete the automated backups together with the instance. False (keep them for their retention period) everywhere but sandbox/dev."
+  type        = bool
+  default     = false
+}
+
 variable "performance_insights_enabled" {
   description = "Enable Performance Insights (encrypted with kms_key_arn)."
   type        = bool

@@ -29,10 +29,10 @@ module "s3_data_lake" {
       try(var.data_lake_lifecycle[z], { noncurrent_version_expiration_days = 90 }),
     )
   }
-  kms_key_arn            = local.net.kms_key_arns["data"]
-  force_destroy          = var.force_destroy
-  enable_access_logging  = var.enable_access_logging
-  enable_tls_only_policy = var.enable_tls_only_policy
+  kms_key_arn                      = local.net.kms_key_arns["data"]
+  force_destroy                    = var.force_destroy
+  enable_access_logging            = var.enable_access_logging
+  enable_tls_only_policy           = var.enable_tls_only_policy
   enable_eventbridge_notifications = var.enable_eventbridge_notifications
 
   enable_replication                  = var.enable_replication
@@ -60,6 +60,7 @@ module "rds_postgres" {
   monitoring_interval          = var.rds_monitoring_interval
   deletion_protection          = var.deletion_protection
   skip_final_snapshot          = var.skip_final_snapshot
+  delete_automated_backups     = var.rds_delete_automated_backups
 }
 
 module "documentdb" {

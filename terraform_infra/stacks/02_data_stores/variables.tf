@@ -143,6 +143,12 @@ variable "skip_final_snapshot" {
   default     = false
 }
 
+variable "rds_delete_automated_backups" {
+  description = "Delete PostgreSQL's automated backups with the instance. True only in sandbox/dev."
+  type        = bool
+  default     = false
+}
+
 variable "enable_documentdb" {
   description = "Create the DocumentDB parts (subnet and parameter groups, and the cluster unless enable_documentdb_cluster = false)."
   type        = bool

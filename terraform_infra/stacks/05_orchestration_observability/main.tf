@@ -104,6 +104,7 @@ module "mwaa" {
   create                = var.enable_mwaa
   create_environment    = var.enable_mwaa_environment
   execution_role_arn    = local.mwaa_role_arn
+  security_group_id     = try(local.network.security_group_ids["mwaa"], null)
   name_prefix           = local.name_prefix
   vpc_id                = local.vpc_id
   private_subnet_ids    = slice(local.private_subnet_ids, 0, min(2, length(local.private_subnet_ids)))
