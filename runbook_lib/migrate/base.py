@@ -221,3 +221,19 @@ def known_kinds() -> list[str]:
     from runbook_lib import migrate  # noqa: F401
 
     return sorted(_REGISTRY)
+
+
+def verification_error(kind: str, verify: VerifyReport) -> MigrationVerificationError:
+    """The error for a failed verification, naming the first unit that differs (and keeping all problems)."""
+    from runbook_lib.errors import MigrationVerificationError
+
+    bad = next((r for r in verify.rows if not r.ok), verify.rows[0] if verify.rows else None)
+    if bad is None:
+        error = MigrationVerificationError(kind, "(nothing)", "at least one unit", verify.problems)
+    else:
+        expected = {"count": bad.source_count, "checksum": bad.source_checksum}
+        actual = {"count": bad.target_count, "missing": bad.missing, "mismatched": bad.mismatched,
+                  "extra": bad.extra, "checksum": bad.target_checksum}
+        error = MigrationVerificationError(kind, bad.unit, expected, actual)
+    error.problems = list(verify.problems)  # type: ignore[attr-defined]
+    return error
