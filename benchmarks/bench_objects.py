@@ -228,10 +228,12 @@ def run_rclone(
         "--retries",
         "1",
     ]
-    if (
-        multipart_mib
-    ):  # the same multipart layout as ours (rclone's default cutoff is 200 MiB: single PUTs below)
-        command += ["--s3-upload-cutoff", f"{multipart_mib}M", "--s3-chunk-size", f"{multipart_mib}M"]
+    if multipart_mib:
+        # The same multipart layout as ours (rclone's default cutoff is 200 MiB: single PUTs below it).
+        # --s3-no-head: after a multipart upload rclone 1.60 HEADs the object with ?versionId=null, which
+        # moto answers 400 on an unversioned bucket, so every multipart object would "fail" and be retried.
+        chunk = f"{multipart_mib}M"
+        command += ["--s3-upload-cutoff", chunk, "--s3-chunk-size", chunk, "--s3-no-head"]
     env = rclone_env(src_url, dst_url, workdir)
     started = time.perf_counter()
     run_command(command, env=env, timeout=7200, logger_name="bench.rclone")
@@ -289,7 +291,7 @@ VERIFIES = {
     "ours": "SHA-256 per object/part via the S3 checksum API during copy",
     "ours+verify": "… plus re-reading every target object (moto does not validate checksums)",
     "rclone": "MD5 where the source has one (single-part objects); else size only",
-    "rclone-mp": "as rclone, forced to multipart with our part size",
+    "rclone-mp": "as rclone, forced to multipart with our part size (--s3-no-head: no check after upload)",
     "aws": "none (size and modification time)",
 }
 
@@ -343,80 +345,27 @@ def main(argv: list[str] | None = None) -> int:
             for tool in tools:
                 if tool == "rclone-mp" and dataset == "small":
                     continue  # below the part size rclone-mp is plain rclone
+                if tool not in TOOLS:
+                    raise SystemExit(f"unknown tool {tool!r}; known: {', '.join(TOOLS)}")
                 dst = f"{tool}-{dataset}"
                 target.create_bucket(Bucket=dst)
-                if tool == "ours":
-                    copied, verified, extra = run_ours(
-                        source, target, src, dst, args.workers, args.part_mib, workdir
-                    )
-                    complete = listing(target, dst) == expected
+                try:
+                    measured = run_tool(tool, args, source, target, src_url, dst_url, src, dst, workdir)
+                except Exception as error:  # noqa: BLE001 - a failing tool is a result, not the end of the run
+                    failure = {"error": f"{type(error).__name__}: {error}"}
+                    measured = [(tool, float("nan"), f"{tool} failed", failure)]
+                complete = listing(target, dst) == expected
+                for name, seconds, command, extra in measured:
+                    ok = complete and seconds == seconds  # NaN marks a failed run
                     results.append(
                         Measurement(
-                            dataset,
-                            "ours",
-                            copied,
-                            objects,
-                            nbytes,
-                            complete,
-                            f"S3Migrator(workers={args.workers}).copy()",
-                            VERIFIES["ours"],
-                            extra,
+                            dataset, name, seconds, objects, nbytes, ok, command, VERIFIES[name], extra
                         )
                     )
-                    results.append(
-                        Measurement(
-                            dataset,
-                            "ours+verify",
-                            copied + verified,
-                            objects,
-                            nbytes,
-                            complete,
-                            "copy() then verify()",
-                            VERIFIES["ours+verify"],
-                            {"verify_s": round(verified, 2)},
-                        )
+                    print(
+                        f"  {dataset:5s} {name:12s} {seconds:8.2f}s complete={ok} {extra.get('error', '')}",
+                        flush=True,
                     )
-                elif tool in ("rclone", "rclone-mp"):
-                    seconds, command, extra = run_rclone(
-                        src_url,
-                        dst_url,
-                        src,
-                        dst,
-                        args.workers,
-                        workdir,
-                        args.part_mib if tool == "rclone-mp" else None,
-                    )
-                    results.append(
-                        Measurement(
-                            dataset,
-                            tool,
-                            seconds,
-                            objects,
-                            nbytes,
-                            listing(target, dst) == expected,
-                            command,
-                            VERIFIES[tool],
-                            extra,
-                        )
-                    )
-                elif tool == "aws":
-                    seconds, command, extra = run_aws(src_url, dst_url, src, dst, workdir)
-                    results.append(
-                        Measurement(
-                            dataset,
-                            "aws",
-                            seconds,
-                            objects,
-                            nbytes,
-                            listing(target, dst) == expected,
-                            command,
-                            VERIFIES["aws"],
-                            extra,
-                        )
-                    )
-                else:
-                    raise SystemExit(f"unknown tool {tool!r}; known: {', '.join(TOOLS)}")
-                print(f"  {dataset:5s} {results[-1].tool:12s} {results[-1].seconds:8.2f}s", flush=True)
     finally:
         for spec in specs:
             if spec.pid:
@@ -427,12 +376,44 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(r.complete for r in results) else 1
 
 
+def run_tool(
+    tool: str,
+    args: argparse.Namespace,
+    source: Any,
+    target: Any,
+    src_url: str,
+    dst_url: str,
+    src: str,
+    dst: str,
+    workdir: Path,
+) -> list[tuple[str, float, str, dict[str, Any]]]:
+    """Run one tool; returns (name, seconds, command, extra) rows ("ours" yields two: copy, copy+verify)."""
+    if tool == "ours":
+        copied, verified, extra = run_ours(source, target, src, dst, args.workers, args.part_mib, workdir)
+        command = f"S3Migrator(workers={args.workers}, part_size={args.part_mib} MiB)"
+        return [
+            ("ours", copied, f"{command}.copy()", extra),
+            (
+                "ours+verify",
+                copied + verified,
+                f"{command}.copy() then .verify()",
+                {"verify_s": round(verified, 2)},
+            ),
+        ]
+    if tool in ("rclone", "rclone-mp"):
+        multipart = args.part_mib if tool == "rclone-mp" else None
+        seconds, command, extra = run_rclone(src_url, dst_url, src, dst, args.workers, workdir, multipart)
+        return [(tool, seconds, command, extra)]
+    seconds, command, extra = run_aws(src_url, dst_url, src, dst, workdir)
+    return [("aws", seconds, command, extra)]
+
+
 def ratios(results: list[Measurement], dataset: str, ours: str) -> dict[str, float]:
     mine = next((r for r in results if r.dataset == dataset and r.tool == ours), None)
     out: dict[str, float] = {}
     for peer in ("rclone", "rclone-mp", "aws"):
         other = next((r for r in results if r.dataset == dataset and r.tool == peer), None)
-        if mine and other and other.mib_per_s:
+        if mine and other and mine.complete and other.complete and other.mib_per_s:
             out[peer] = mine.mib_per_s / other.mib_per_s
     return out
 
@@ -467,6 +448,7 @@ def write_json(args: argparse.Namespace, results: list[Measurement]) -> None:
     document = {
         "benchmark": "objects",
         "parameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "load_average_at_end": os.getloadavg(),
         "environment": {
             "python": platform.python_version(),
             "cpus": os.cpu_count(),

@@ -67,6 +67,7 @@ from runbook_lib.tf_messages import (
 
 if TYPE_CHECKING:
     from runbook_lib.params import RunbookParams
+    from runbook_lib.tf_state import TfState
 
 log = logging.getLogger("runbook_lib.terraform")
 VALUES_LOGGER = "runbook_lib.terraform.values"
@@ -738,6 +739,24 @@ class TerraformRunner:
         if not result.ok:
             raise self._failure(result)
         return _outputs_from(json.loads(result.stdout or "{}"), reveal=reveal)
+
+    def state(self) -> TfState:
+        """``show -json`` of the stack's current state, as a :class:`~runbook_lib.tf_state.TfState`.
+
+        Post-apply verification reads each resource of this back from AWS. Sensitive
+        attributes are masked in the result and registered with the redactor. A stack never
+        applied gives an empty state, not an error. Needs ``init`` first (the backend).
+        """
+        from runbook_lib.tf_state import parse_state
+
+        self._prepare()
+        result = self._run(["show", "-json", "-no-color"], timeout=self.plan_timeout_s, values_in_stdout=True)
+        if not result.ok:
+            raise self._failure(result)
+        found: set[str] = set()
+        state = parse_state(result.stdout or "{}", secret_sink=found.add)
+        _register_secrets(found)
+        return state
 
     def drift(self, *, mode: str = "refresh-only") -> DriftReport:
         """Compare the real infrastructure with Terraform's state.

@@ -137,17 +137,25 @@ def _print_copy(copy: Any) -> None:
         f"\n== copy: {copy.items_copied} copied ({copy.bytes_copied} bytes), {copy.items_skipped} skipped "
         f"(already verified) in {copy.seconds:.1f}s"
     )
-    units = (copy.details or {}).get("buckets") or (copy.details or {}).get("units") or {}
+    details = copy.details or {}
+    # Per-unit statistics: under "buckets"/"units", or (a group of migrators) one dict per member.
+    units = (
+        details.get("buckets")
+        or details.get("units")
+        or {k: v for k, v in details.items() if isinstance(v, dict)}
+    )
     if units:
         columns = sorted(
             {
                 k
                 for stats in units.values()
+                if isinstance(stats, dict)
                 for k, v in stats.items()
                 if isinstance(v, (int, float, str)) and k not in ("journal",)
             }
         )
-        print_table([{"unit": unit, **stats} for unit, stats in units.items()], ["unit", *columns])
+        rows = [{"unit": unit, **stats} for unit, stats in units.items() if isinstance(stats, dict)]
+        print_table(rows, ["unit", *columns])
 
 
 def _print_verify(verify: Any) -> None:

@@ -47,7 +47,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -1448,7 +1448,8 @@ class PostgresMigrator(Migrator):
                     pool.submit(self._restore_table, entry, folder, common, target_conninfo, env): entry
                     for entry in pending
                 }
-                for future, entry in futures.items():
+                for future in as_completed(futures):  # checkpoint each table the moment it is loaded
+                    entry = futures[future]
                     try:
                         future.result()
                     except Exception as error:  # noqa: BLE001 - collected, the other tables go on

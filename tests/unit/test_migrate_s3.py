@@ -482,3 +482,14 @@ def test_journal_ignores_a_torn_last_line_and_resets_atomically(tmp_path: Path) 
     assert [r["i"] for r in Journal(path).records()] == [0, 1, 2, 4]
     Journal(path).reset()
     assert path.read_bytes() == b"" and not list(Journal(path).records())
+
+
+def test_small_uploads_skip_the_100_continue_round_trip(aws: Any) -> None:
+    sent: list[tuple[str, Any]] = []
+    aws.meta.events.register(
+        "before-send.s3.PutObject",
+        lambda request, **_: sent.append((request.url, request.headers.get("Expect"))),
+    )
+    aws.put_object(Bucket="dst", Key="small", Body=b"x" * 1000)
+    aws.put_object(Bucket="dst", Key="large", Body=b"x" * (2 * MiB))
+    assert [expect for _url, expect in sent] == [None, b"100-continue"]

@@ -34,8 +34,11 @@ enable_grafana_workspace = false # moto has no Managed Grafana backend
 
 enable_openmetadata          = true
 enable_openmetadata_service  = true
-enable_openmetadata_database = true
-enable_openmetadata_search   = true
+enable_openmetadata_database = true # subnet group, parameter group, security group: moto creates them
+# moto gives every RDS instance the same DbiResourceId; the provider reads instances back by it and
+# then finds two (this one and 02's PostgreSQL). OpenMetadata uses 02's PostgreSQL instead.
+enable_openmetadata_database_instance = false
+enable_openmetadata_search            = true
 openmetadata = {
   cpu                           = 1024
   memory                        = 4096
@@ -54,7 +57,9 @@ ingest_latency_p95_ms = 1000
 rds_cpu_percent       = 80
 enable_adot_config    = true
 
-enable_budgets              = true
+# moto Budgets has no ListTagsForResource (the provider lists tags on every read; default_tags always
+# sets some) and no DescribeSubscribersForNotification: no budget can be read back.
+enable_budgets              = false
 enable_budget_notifications = true
 monthly_budget_usd          = 200
 service_budgets_usd = {

@@ -28,3 +28,5 @@ create_oidc_provider = true
 state_bucket_name    = "dmig-sandbox-tfstate"
 lock_table_name      = "dmig-sandbox-tflock"
 ecr_force_delete     = true # sandbox teardown
+# AWS-managed policy: moto knows it only when started with MOTO_IAM_LOAD_MANAGED_POLICIES=true.
+deploy_policy_arns = ["arn:aws:iam::aws:policy/PowerUserAccess"]

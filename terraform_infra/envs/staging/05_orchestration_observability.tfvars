@@ -26,10 +26,11 @@ mwaa_webserver_access_mode = "PRIVATE_ONLY"
 enable_grafana           = true
 enable_grafana_workspace = true
 
-enable_openmetadata          = true
-enable_openmetadata_service  = true
-enable_openmetadata_database = true
-enable_openmetadata_search   = true
+enable_openmetadata                   = true
+enable_openmetadata_service           = true
+enable_openmetadata_database          = true
+enable_openmetadata_database_instance = true
+enable_openmetadata_search            = true
 openmetadata = {
   db_instance_class             = "db.t4g.medium"
   db_multi_az                   = true

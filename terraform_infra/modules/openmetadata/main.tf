@@ -6,6 +6,7 @@ locals {
   create          = var.create
   create_service  = var.create && var.create_service
   create_database = var.create && var.create_database
+  create_db_inst  = local.create_database && var.create_database_instance
   create_search   = var.create && var.create_search
   account_id      = data.aws_caller_identity.current.account_id
   partition       = data.aws_partition.current.partition
@@ -17,8 +18,8 @@ locals {
   search_logs     = toset(["INDEX_SLOW_LOGS", "SEARCH_SLOW_LOGS", "ES_APPLICATION_LOGS", "AUDIT_LOGS"])
   search_subnets  = var.search_instance_count > 1 ? slice(var.private_subnet_ids, 0, 2) : slice(var.private_subnet_ids, 0, 1)
 
-  db_host       = local.create_database ? try(aws_db_instance.this[0].address, null) : var.database_host
-  db_secret_arn = local.create_database ? try(aws_db_instance.this[0].master_user_secret[0].secret_arn, null) : var.database_secret_arn
+  db_host       = local.create_db_inst ? try(aws_db_instance.this[0].address, null) : var.database_host
+  db_secret_arn = local.create_db_inst ? try(aws_db_instance.this[0].master_user_secret[0].secret_arn, null) : var.database_secret_arn
   search_host   = local.create_search ? try(aws_opensearch_domain.this[0].endpoint, null) : var.search_host
 
   container_environment = [for k, v in {
@@ -266,7 +267,7 @@ resource "aws_db_instance" "this" {
   #checkov:skip=CKV_AWS_293:deletion_protection follows var.db_deletion_protection (default true); only sandbox tfvars turn it off so destroy works.
   #checkov:skip=CKV_AWS_157:multi_az follows var.db_multi_az (default true); only sandbox/dev tfvars turn it off.
   #checkov:skip=CKV_AWS_118:Enhanced monitoring needs an extra role for a small catalog DB; Performance Insights and CloudWatch metrics cover it.
-  count = local.create_database ? 1 : 0
+  count = local.create_db_inst ? 1 : 0
 
   identifier     = "${local.name}-db"
   engine         = "postgres"
@@ -622,10 +623,19 @@ resource "aws_ecs_service" "this" {
     assign_public_ip = false
   }
 
+  # Rebalance tasks across AZs after an AZ outage.
+  availability_zone_rebalancing = "ENABLED"
+
   deployment_circuit_breaker {
     enable   = true
     rollback = true
   }
 
   tags = merge(var.tags, { Name = local.name })
+
+  lifecycle {
+    # moto (sandbox) does not return availabilityZoneRebalancing, which would plan a change on every run;
+    # the value is fixed above, so ignoring its read-back hides no real drift.
+    ignore_changes = [availability_zone_rebalancing]
+  }
 }

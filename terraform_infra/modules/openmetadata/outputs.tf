@@ -19,7 +19,7 @@ output "task_definition_arn" {
 }
 
 output "database_endpoint" {
-  description = "host:port of the catalog database (null when not created)."
+  description = "host:port of the module's own catalog database (null when the instance is not created)."
   value       = try(aws_db_instance.this[0].endpoint, null)
 }
 

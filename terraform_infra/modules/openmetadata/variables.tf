@@ -16,6 +16,12 @@ variable "create_database" {
   default     = true
 }
 
+variable "create_database_instance" {
+  description = "Create the RDS instance itself (with create_database). False keeps the subnet group, parameter group and security group and uses database_host/database_secret_arn, e.g. while a shared PostgreSQL hosts the catalog."
+  type        = bool
+  default     = true
+}
+
 variable "create_search" {
   description = "Create the module's own OpenSearch domain. False requires search_host."
   type        = bool

@@ -17,6 +17,18 @@ locals {
     ]
     Condition = { Bool = { "aws:SecureTransport" = "false" } }
   }
+  # ACLs are disabled by BucketOwnerEnforced; denying ACL writes as well keeps a later change of
+  # object_ownership from silently re-opening object ACLs.
+  acl_write_statement = {
+    Sid       = "DenyAclWrites"
+    Effect    = "Deny"
+    Principal = "*"
+    Action    = ["s3:PutBucketAcl", "s3:PutObjectAcl", "s3:PutObjectVersionAcl"]
+    Resource = [
+      "arn:aws:s3:::${var.bucket_name}",
+      "arn:aws:s3:::${var.bucket_name}/*",
+    ]
+  }
 }
 
 resource "aws_s3_bucket" "this" {
@@ -108,12 +120,16 @@ resource "aws_s3_bucket_logging" "this" {
 }
 
 resource "aws_s3_bucket_policy" "this" {
-  count = local.create && (var.enable_tls_only_policy || length(var.extra_policy_statements) > 0) ? 1 : 0
+  count = local.create ? 1 : 0
 
   bucket = aws_s3_bucket.this[0].id
   policy = jsonencode({
-    Version   = "2012-10-17"
-    Statement = concat(var.enable_tls_only_policy ? [local.tls_only_statement] : [], var.extra_policy_statements)
+    Version = "2012-10-17"
+    Statement = concat(
+      [local.acl_write_statement],
+      var.enable_tls_only_policy ? [local.tls_only_statement] : [],
+      var.extra_policy_statements,
+    )
   })
 
   # A policy put before the public access block can be judged public and rejected.

@@ -49,6 +49,7 @@ locals {
   msk_cluster_name = try(local.ingestion.msk_cluster_name, local.network.msk_cluster_name, null)
 
   glue_job_arns = values(try(local.processing.glue_job_arns, {}))
+  own_om_db     = var.enable_openmetadata_database && var.enable_openmetadata_database_instance
 
   log_groups = merge(
     { "/${local.name_prefix}/runbook" = { retention_days = var.log_retention_days } },
@@ -134,10 +135,14 @@ module "managed_grafana" {
 module "openmetadata" {
   source = "../../modules/openmetadata"
 
-  create                        = var.enable_openmetadata
-  create_service                = var.enable_openmetadata_service
-  create_database               = var.enable_openmetadata_database
-  create_search                 = var.enable_openmetadata_search
+  create                   = var.enable_openmetadata
+  create_service           = var.enable_openmetadata_service
+  create_database          = var.enable_openmetadata_database
+  create_database_instance = var.enable_openmetadata_database_instance
+  create_search            = var.enable_openmetadata_search
+  # Without its own database, OpenMetadata uses the platform PostgreSQL of 02_data_stores.
+  database_host                 = local.own_om_db ? null : try(local.stores.postgres_address, null)
+  database_secret_arn           = local.own_om_db ? null : try(local.stores.postgres_master_user_secret_arn, null)
   name_prefix                   = local.name_prefix
   vpc_id                        = local.vpc_id
   vpc_cidr                      = local.vpc_cidr

@@ -151,7 +151,13 @@ variable "enable_openmetadata_service" {
 }
 
 variable "enable_openmetadata_database" {
-  description = "Create OpenMetadata's own RDS PostgreSQL."
+  description = "Create OpenMetadata's own RDS PostgreSQL. False points OpenMetadata at the platform PostgreSQL of 02_data_stores (its own database inside it must then be created by the runbook)."
+  type        = bool
+  default     = true
+}
+
+variable "enable_openmetadata_database_instance" {
+  description = "Create the RDS instance of OpenMetadata's database (needs enable_openmetadata_database). False keeps its subnet group, parameter group and security group and uses 02's PostgreSQL."
   type        = bool
   default     = true
 }

@@ -1,0 +1,313 @@
+"""``runbook iac check`` logic without Terraform: parsing, attribution, counting, leftovers (offline)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from runbook_lib.errors import ParamsError
+from runbook_lib.iac_check import (
+    IacCheck,
+    IacCheckReport,
+    ModuleMap,
+    StackRun,
+    Unit,
+    discover_units,
+    explain_missing,
+    find_leftovers,
+    measure_coverage,
+    module_path,
+    parse_checkov_json,
+    parse_gap_docs,
+    parse_validate_json,
+    snapshot_tree,
+    strip_instance_keys,
+    unit_of_file,
+)
+from runbook_lib.tf_vars import read_tfvars
+from runbook_lib.verify_infra import ResourceVerdict, StackVerification
+
+pytestmark = pytest.mark.unit
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "iac_check"
+
+
+# ------------------------------------------------------------------------------------- checkov, validate
+def test_checkov_json_is_parsed_per_unit() -> None:
+    report = parse_checkov_json((FIXTURES / "checkov_sample.json").read_text())
+    assert report.version == "3.3.30"
+    assert len(report.failed) == 10 and len(report.skipped) == 1
+    assert {f.unit for f in report.failed} == {"module:bad"}
+    by_id = {f.check_id: f for f in report.failed}
+    assert by_id["CKV_AWS_24"].resource == "aws_security_group.open"
+    assert by_id["CKV_AWS_24"].lines == (5, 14)
+    assert report.count("module:bad", "failed") == 10
+    assert report.count("module:bad", "passed") == 3
+    assert report.skipped[0].suppress_comment == "fixture: a suppressed check"
+    assert report.count("module:other", "failed") == 0
+
+
+def test_checkov_list_form_and_empty_summary() -> None:
+    one = json.loads((FIXTURES / "checkov_sample.json").read_text())
+    both = parse_checkov_json([one, {"check_type": "secrets", "results": {"failed_checks": []}}])
+    assert len(both.failed) == 10
+    empty = parse_checkov_json(
+        {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0, "resource_count": 0}
+    )
+    assert empty.failed == () and empty.passed == {}
+
+
+def test_validate_json() -> None:
+    ok = parse_validate_json(
+        "module:kms",
+        '{"format_version":"1.0","valid":true,"error_count":0,"warning_count":0,"diagnostics":[]}',
+    )
+    assert ok.valid and ok.diagnostics == ()
+    bad = parse_validate_json(
+        "stack:01",
+        json.dumps(
+            {
+                "valid": False,
+                "error_count": 1,
+                "warning_count": 0,
+                "diagnostics": [
+                    {
+                        "severity": "error",
+                        "summary": "Unsupported argument",
+                        "range": {"filename": "main.tf", "start": {"line": 7}},
+                    }
+                ],
+            }
+        ),
+    )
+    assert (bad.valid, bad.error_count) == (False, 1)
+    assert bad.diagnostics == ("error: Unsupported argument (main.tf:7)",)
+
+
+# ------------------------------------------------------------------------------------- addresses, units
+@pytest.mark.parametrize(
+    ("address", "modules", "stripped"),
+    [
+        ("aws_s3_bucket.this", [], "aws_s3_bucket.this"),
+        ('module.lake.aws_s3_bucket.this["raw"]', ["lake"], "module.lake.aws_s3_bucket.this"),
+        (
+            "module.glue[0].module.scripts_bucket.aws_s3_bucket.this[0]",
+            ["glue", "scripts_bucket"],
+            "module.glue.module.scripts_bucket.aws_s3_bucket.this",
+        ),
+        (
+            'module.obs.aws_sns_topic_subscription.alerts["email:a.b@example.com"]',
+            ["obs"],
+            "module.obs.aws_sns_topic_subscription.alerts",
+        ),
+        ('module.m["k.[x]"].aws_x.y', ["m"], "module.m.aws_x.y"),
+    ],
+)
+def test_address_parsing(address: str, modules: list[str], stripped: str) -> None:
+    assert module_path(address) == modules
+    assert strip_instance_keys(address) == stripped
+
+
+def test_unit_of_file() -> None:
+    assert unit_of_file("/modules/kms/main.tf") == "module:kms"
+    assert unit_of_file("stacks/01_network_iam/main.tf") == "stack:01_network_iam"
+    assert unit_of_file("envs/prod/01.tfvars") == "env:prod"
+    assert unit_of_file("README.md") == "other"
+
+
+def _tree(tmp_path: Path) -> Path:
+    root = tmp_path / "terraform_infra"
+    for rel, text in {
+        "modules/bucket/main.tf": 'resource "aws_s3_bucket" "this" {}\n',
+        "modules/glue/main.tf": 'module "scripts_bucket" {\n  source = "../bucket"\n}\n',
+        "stacks/04_processing/main.tf": 'module "glue" {\n  source = "../../modules/glue"\n}\n'
+        'resource "aws_caller" "x" {}\n',
+        "stacks/04_processing/_sandbox_override.tf": "# generated\n",
+        "stacks/04_processing/.terraform/junk": "x",
+        "stacks/00_state/main.tf": "",
+    }.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def test_units_snapshot_and_module_attribution(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    assert discover_units(root) == [
+        Unit("module", "bucket"),
+        Unit("module", "glue"),
+        Unit("stack", "00_state"),
+        Unit("stack", "04_processing"),
+    ]
+    copy = snapshot_tree(root, tmp_path / "snap" / "terraform_infra")
+    assert (copy / "stacks/04_processing/main.tf").exists()
+    assert not (copy / "stacks/04_processing/_sandbox_override.tf").exists()
+    assert not (copy / "stacks/04_processing/.terraform").exists()
+    modules = ModuleMap(copy)
+    assert (
+        modules.unit_for("04_processing", "module.glue[0].module.scripts_bucket.aws_s3_bucket.this[0]")
+        == "module:bucket"
+    )
+    assert modules.unit_for("04_processing", "aws_caller.x") == "stack:04_processing"
+    assert modules.unit_for("04_processing", "module.unknown.aws_x.y") == "stack:04_processing"
+
+
+# ------------------------------------------------------------------------------------- reasons, coverage
+GAPS = """# gaps
+| Stack | Switch (sandbox value) | Resources not created | Why |
+|---|---|---|---|
+| 03_streaming | `enable_msk_cluster = false` | `aws_msk_configuration.this`, `aws_msk_cluster.this` | No CreateConfiguration. |
+| 04, 05 | `enable_x = false` | `module.budgets.aws_budgets_budget.*` | No budgets backend. |
+"""
+
+
+def _vars(tmp_path: Path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text)
+    return read_tfvars(path)
+
+
+def test_reasons_come_from_gap_docs_then_tfvars(tmp_path: Path) -> None:
+    (tmp_path / "SANDBOX_GAPS_x.md").write_text(GAPS)
+    rows = parse_gap_docs(tmp_path)
+    assert len(rows) == 2
+    reason, variable = explain_missing(
+        "03_streaming", "module.msk.aws_msk_cluster.this[0]", None, None, rows
+    )
+    assert variable == "enable_msk_cluster" and "No CreateConfiguration" in reason
+    reason, _ = explain_missing(
+        "05_obs", 'module.budgets.aws_budgets_budget.service["Glue"]', None, None, rows
+    )
+    assert "No budgets backend" in reason
+    assert not rows[1].covers("06_cicd", "module.budgets.aws_budgets_budget.this[0]")
+
+    prod = _vars(tmp_path, "prod.tfvars", "enable_emr_cluster = true\nenable_glue = true\n")
+    sandbox = _vars(
+        tmp_path,
+        "sandbox.tfvars",
+        "# moto lacks ListInstanceFleets\nenable_emr_cluster = false\nenable_glue = true\n",
+    )
+    reason, variable = explain_missing(
+        "04_processing", "module.emr.aws_emr_cluster.this[0]", prod, sandbox, rows
+    )
+    assert variable == "enable_emr_cluster"
+    assert reason.startswith("likely enable_emr_cluster = false") and "ListInstanceFleets" in reason
+    reason, variable = explain_missing("04_processing", "module.zzz.aws_thing.this", prod, sandbox, rows)
+    assert variable == "" and "no differing variable" in reason
+
+
+def _verified(stack: str, statuses: dict[str, str]) -> StackVerification:
+    verdicts = tuple(ResourceVerdict(stack, a, a.split(".")[-2], s, 1, 0, 0, 0) for a, s in statuses.items())
+    return StackVerification(stack, (), verdicts)
+
+
+def test_coverage_counts_and_reasons(tmp_path: Path) -> None:
+    run = StackRun("05_obs")
+    run.state_addresses = (
+        "aws_a.x",
+        "aws_b.y",
+        'aws_sub.s["email:sandbox@x"]',
+        "aws_c.z",
+        'aws_bud.b["one"]',
+    )
+    run.verification = _verified(
+        "05_obs",
+        {
+            "aws_a.x": "ok",
+            "aws_b.y": "failed",
+            'aws_sub.s["email:sandbox@x"]': "ok",
+            "aws_c.z": "ok",
+            'aws_bud.b["one"]': "ok",
+        },
+    )
+    run.prod_planned = (
+        ("aws_a.x", "aws_a"),
+        ("aws_b.y", "aws_b"),
+        ('aws_sub.s["email:prod@x"]', "aws_sub"),
+        ('aws_bud.b["one"]', "aws_bud"),
+        ('aws_bud.b["two"]', "aws_bud"),
+        ("aws_cluster.q", "aws_cluster"),
+    )
+    missing_stack = StackRun("06_cicd")
+    missing_stack.prod_plan_error = "cannot plan"
+
+    counts, not_applied = measure_coverage({"05_obs": run, "06_cicd": missing_stack}, lambda env, stack: None)
+    assert counts["resources_planned"] == 6
+    assert counts["resources_planned_complete"] is False
+    assert counts["resources_applied"] == 4  # verified ok in the sandbox
+    assert counts["resources_applied_of_planned"] == 3  # a.x, the subscription (other key), bud["one"]
+    assert counts["coverage"] == 0.5
+    assert counts["verified_failed"] == 1
+    reasons = {n.address: n.reason for n in not_applied}
+    assert reasons["aws_b.y"] == "applied in the sandbox, verification failed"
+    assert reasons['aws_bud.b["two"]'] == "the sandbox tfvars create fewer instances of this resource"
+    assert reasons["aws_cluster.q"] == "no tfvars to compare"
+
+
+def test_report_ok_needs_every_part() -> None:
+    report = IacCheckReport("sandbox", apply=True, destroy=True, leftovers=[], counts={"coverage": 0.9})
+    assert report.ok(0.85)
+    assert not report.ok(0.95)
+    report.checkov_failed.append({"check_id": "CKV_AWS_1"})
+    assert not report.ok() and not report.static_ok
+    clean = IacCheckReport("sandbox", apply=False, destroy=False)
+    clean.verification_failures.append({"check": "s3.versioning"})
+    assert not clean.ok()
+    assert json.loads(json.dumps(clean.to_dict(), default=str))["ok"] is False
+
+
+def test_apply_is_refused_outside_a_sandbox() -> None:
+    from runbook_lib.params import RunbookParams
+
+    params = RunbookParams.model_validate(
+        {"env": "prod", "aws": {"region": "eu-west-1", "allowed_account_ids": ["123456789012"]}}
+    )
+    with pytest.raises(ParamsError, match="only in a sandbox"):
+        IacCheck(params, apply=True)
+
+
+# ------------------------------------------------------------------------------------- leftovers
+def test_leftovers_find_project_resources_and_ignore_others(monkeypatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with mock_aws():
+
+        def client(service: str):
+            return boto3.client(service, region_name="eu-west-1")
+
+        tags = {"Project": "data-migration"}
+        assert find_leftovers(client, ["dmig-sandbox"], tags) == []
+        s3 = client("s3")
+        s3.create_bucket(
+            Bucket="dmig-sandbox-raw-1", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        s3.create_bucket(Bucket="someone-else", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        client("ec2").create_vpc(
+            CidrBlock="10.1.0.0/16",
+            TagSpecifications=[
+                {"ResourceType": "vpc", "Tags": [{"Key": "Project", "Value": "data-migration"}]}
+            ],
+        )
+        client("iam").create_role(RoleName="dmig-sandbox-glue", AssumeRolePolicyDocument="{}")
+        kms = client("kms")
+        kept = kms.create_key(Tags=[{"TagKey": "Project", "TagValue": "data-migration"}])["KeyMetadata"][
+            "KeyId"
+        ]
+        gone = kms.create_key(Tags=[{"TagKey": "Project", "TagValue": "data-migration"}])["KeyMetadata"][
+            "KeyId"
+        ]
+        kms.schedule_key_deletion(KeyId=gone, PendingWindowInDays=7)
+        client("logs").create_log_group(logGroupName="/aws/vpc/dmig-sandbox/flow-logs")
+
+        found = find_leftovers(client, ["dmig-sandbox"], tags)
+        assert not [x for x in found if x.kind == "unlisted"]
+        listed = {(x.service, x.kind, x.name) for x in found}
+        assert ("s3", "bucket", "dmig-sandbox-raw-1") in listed
+        assert ("iam", "role", "dmig-sandbox-glue") in listed
+        assert ("kms", "key", kept) in listed
+        assert ("logs", "log group", "/aws/vpc/dmig-sandbox/flow-logs") in listed
+        assert any(x.service == "ec2" and x.name.startswith("vpc ") for x in found)
+        assert not any(x.name in ("someone-else", gone) for x in found)
