@@ -93,6 +93,33 @@ class StackPhase:
         self.session.table(f"{self.stack}_outputs", frame)
         return frame
 
+    def verify(self) -> Any:
+        """Read every applied resource back from the AWS API and check what matters; raise after recording a failure.
+
+        Checks waived by the environment's tfvars (what the sandbox switches off, with the reason) are
+        shown as waived, never as passed.
+        """
+        from runbook_lib.errors import RunbookError
+        from runbook_lib.params import resolve_path
+        from runbook_lib.tf_vars import read_tfvars
+        from runbook_lib.verify_infra import verify_stack, waivers_from_tfvars
+
+        tf = self.session.params.terraform
+        tfvars_path = resolve_path(tf.env_dir) / f"{self.stack}.tfvars" if tf.env_dir else None
+        tfvars = read_tfvars(tfvars_path) if tfvars_path and tfvars_path.is_file() else None
+        verification = verify_stack(self.runner, self.session.params.aws, waivers=waivers_from_tfvars(tfvars),
+                                    stack=self.stack)
+        frame = verification.to_frame()
+        self.session.table(f"{self.stack}_verification", frame)
+        if not verification.ok:
+            failed = verification.failures()
+            raise RunbookError(
+                f"{self.stack}: {len(failed)} verification checks failed: "
+                + "; ".join(f"{r.address} {r.check}" for r in failed[:5]),
+                hint="see the verification table in the evidence",
+            )
+        return frame
+
     def drift(self) -> Any:
         """A refresh-only plan after apply: an empty table means the emulator/cloud agrees with the state."""
         report = self.runner.drift()
