@@ -1413,7 +1413,7 @@ def find_leftovers(
     lister(
         "ecs",
         "cluster",
-        lambda ecs: [c for c in ecs.list_clusters().get("clusterArns", []) if named(c.rsplit("/", 1)[-1])],
+        lambda ecs: _active_ecs_clusters(ecs, named),
     )
     lister(
         "opensearch",
@@ -1423,3 +1423,16 @@ def find_leftovers(
         ],
     )
     return found
+
+
+def _active_ecs_clusters(ecs: Any, named: Callable[[str], bool]) -> list[str]:
+    """Project ECS clusters still ACTIVE.
+
+    DeleteCluster only marks a cluster INACTIVE (AWS keeps describing it for a while, and moto
+    keeps listing it); an INACTIVE cluster holds nothing and is gone for every purpose.
+    """
+    arns = [c for c in ecs.list_clusters().get("clusterArns", []) if named(c.rsplit("/", 1)[-1])]
+    if not arns:
+        return []
+    described = ecs.describe_clusters(clusters=arns).get("clusters", [])
+    return [c["clusterArn"] for c in described if c.get("status") != "INACTIVE"]

@@ -21,5 +21,7 @@ allowed_environments = ["dev"]
 create_oidc_provider = true
 state_bucket_name    = "dmig-dev-tfstate"
 lock_table_name      = "dmig-dev-tflock"
-deploy_policy_arns   = ["arn:aws:iam::aws:policy/PowerUserAccess"]
 ecr_force_delete     = true
+# Least privilege: the pipeline identity pushes images and reads/writes state; everything else it
+# does through a Terraform execution role it assumes (created per account outside this stack).
+assume_role_arns = ["arn:aws:iam::333333333333:role/dmig-dev-terraform-execution"]

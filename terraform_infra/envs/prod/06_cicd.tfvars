@@ -21,5 +21,6 @@ allowed_environments = ["prod"]
 create_oidc_provider = true
 state_bucket_name    = "dmig-prod-tfstate"
 lock_table_name      = "dmig-prod-tflock"
-# Deploys need broad rights; a permissions boundary caps what the pipeline can grant itself.
-deploy_policy_arns = ["arn:aws:iam::aws:policy/PowerUserAccess"]
+# Least privilege: the pipeline identity pushes images and reads/writes state; everything else it
+# does through a Terraform execution role it assumes (created per account outside this stack).
+assume_role_arns = ["arn:aws:iam::111111111111:role/dmig-prod-terraform-execution"]

@@ -48,6 +48,9 @@ openmetadata = {
   search_instance_type          = "t3.medium.search"
   search_instance_count         = 2
   search_dedicated_master_count = 3
+  # The provider waits ~10 min before its first poll of a new or deleted domain; on timeout it
+  # reads the domain once more and accepts it (moto's is active at once): 20 min -> 2 min per cycle.
+  search_wait_timeout = "1m"
 }
 
 alert_subscriptions = [

@@ -28,5 +28,6 @@ create_oidc_provider = true
 state_bucket_name    = "dmig-sandbox-tfstate"
 lock_table_name      = "dmig-sandbox-tflock"
 ecr_force_delete     = true # sandbox teardown
-# AWS-managed policy: moto knows it only when started with MOTO_IAM_LOAD_MANAGED_POLICIES=true.
-deploy_policy_arns = ["arn:aws:iam::aws:policy/PowerUserAccess"]
+# Least privilege: the pipeline identity pushes images and reads/writes state; everything else it
+# does through a Terraform execution role it assumes (created per account outside this stack).
+assume_role_arns = ["arn:aws:iam::123456789012:role/dmig-sandbox-terraform-execution"]

@@ -21,4 +21,6 @@ allowed_environments = ["staging"]
 create_oidc_provider = true
 state_bucket_name    = "dmig-staging-tfstate"
 lock_table_name      = "dmig-staging-tflock"
-deploy_policy_arns   = ["arn:aws:iam::aws:policy/PowerUserAccess"]
+# Least privilege: the pipeline identity pushes images and reads/writes state; everything else it
+# does through a Terraform execution role it assumes (created per account outside this stack).
+assume_role_arns = ["arn:aws:iam::222222222222:role/dmig-staging-terraform-execution"]

@@ -111,6 +111,16 @@ data "aws_iam_policy_document" "pipeline" {
     }
   }
 
+  dynamic "statement" {
+    for_each = length(var.assume_role_arns) == 0 ? [] : [1]
+
+    content {
+      sid       = "AssumeTerraformExecutionRoles"
+      actions   = ["sts:AssumeRole", "sts:TagSession"]
+      resources = var.assume_role_arns
+    }
+  }
+
   statement {
     sid       = "Kms"
     actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]

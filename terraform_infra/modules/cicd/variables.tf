@@ -54,9 +54,20 @@ variable "allowed_environments" {
 }
 
 variable "deploy_policy_arns" {
-  description = "Managed policies granting what the pipeline deploys (terraform for this platform needs broad rights; scope them with permissions_boundary_arn)."
+  description = "Extra managed policies on the deploy role itself. Prefer assume_role_arns: the pipeline identity pushes images and reads state, and assumes a separate Terraform execution role for the rest. Broad policies here fail the runbook's least-privilege verification."
   type        = list(string)
   default     = []
+}
+
+variable "assume_role_arns" {
+  description = "Terraform execution roles (one per account or environment) the pipeline may assume with sts:AssumeRole; the deploy role gets no other rights on the platform's resources."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.assume_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "assume_role_arns must be IAM role ARNs (arn:aws:iam::<account>:role/<name>); wildcards are not allowed."
+  }
 }
 
 variable "permissions_boundary_arn" {

@@ -431,6 +431,15 @@ resource "aws_opensearch_domain" "this" {
     auto_software_update_enabled = true
   }
 
+  # Null keeps the provider's defaults (create 60m). The sandbox sets a short wait: the provider
+  # sits out a fixed delay of about ten minutes before its first status poll, and on timeout
+  # it reads the domain once more and accepts it when it is active, which moto's is at once.
+  timeouts {
+    create = var.search_wait_timeout
+    update = var.search_wait_timeout
+    delete = var.search_wait_timeout
+  }
+
   tags = merge(var.tags, { Name = local.domain_name })
 
   depends_on = [aws_cloudwatch_log_resource_policy.search]

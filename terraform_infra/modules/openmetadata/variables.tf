@@ -194,6 +194,12 @@ variable "search_dedicated_master_count" {
   }
 }
 
+variable "search_wait_timeout" {
+  description = "How long terraform waits for the OpenSearch domain to become active or deleted (e.g. \"60m\"); null keeps the provider's defaults. Only the sandbox sets it short."
+  type        = string
+  default     = null
+}
+
 variable "search_volume_size_gb" {
   description = "EBS volume per data node in GiB."
   type        = number

@@ -161,6 +161,7 @@ module "openmetadata" {
   search_instance_type          = var.openmetadata.search_instance_type
   search_instance_count         = var.openmetadata.search_instance_count
   search_dedicated_master_count = var.openmetadata.search_dedicated_master_count
+  search_wait_timeout           = var.openmetadata.search_wait_timeout
   secret_recovery_window_days   = var.force_destroy ? 0 : 7
   log_retention_days            = var.log_retention_days
   tags                          = var.tags

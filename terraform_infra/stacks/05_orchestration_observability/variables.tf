@@ -181,6 +181,7 @@ variable "openmetadata" {
     search_instance_type          = optional(string, "t3.medium.search")
     search_instance_count         = optional(number, 2)
     search_dedicated_master_count = optional(number, 3)
+    search_wait_timeout           = optional(string)
   })
   default = {}
 }

@@ -39,6 +39,7 @@ module "cicd" {
   allowed_branches         = var.allowed_branches
   allowed_environments     = var.allowed_environments
   deploy_policy_arns       = var.deploy_policy_arns
+  assume_role_arns         = var.assume_role_arns
   permissions_boundary_arn = var.permissions_boundary_arn
   state_bucket_arn         = var.state_bucket_name == null ? null : "arn:${data.aws_partition.current.partition}:s3:::${var.state_bucket_name}"
   lock_table_arn           = var.lock_table_name == null ? null : "arn:${data.aws_partition.current.partition}:dynamodb:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:table/${var.lock_table_name}"

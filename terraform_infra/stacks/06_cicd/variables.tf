@@ -84,7 +84,13 @@ variable "oidc_provider_arn" {
 }
 
 variable "deploy_policy_arns" {
-  description = "Managed policies for what the pipeline deploys."
+  description = "Extra managed policies on the deploy role (prefer assume_role_arns)."
+  type        = list(string)
+  default     = []
+}
+
+variable "assume_role_arns" {
+  description = "Terraform execution roles the pipeline may assume; the deploy role itself only pushes images and reads/writes state."
   type        = list(string)
   default     = []
 }
