@@ -136,7 +136,9 @@ def mongo_client(url: str, **kwargs: Any) -> Any:
         except ImportError:  # pragma: no cover - depends on the install
             from runbook_lib.errors import ToolMissingError
 
-            raise ToolMissingError("pymongo", "pymongo is not installed", hint="pip install 'runbook_lib[mongo]'") from None
+            raise ToolMissingError(
+                "pymongo", "pymongo is not installed", hint="pip install 'runbook_lib[mongo]'"
+            ) from None
         return pymongo.MongoClient(url, **kwargs)
     factories = {ep.name: ep for ep in metadata.entry_points(group=MONGO_ENTRY_POINT_GROUP)}
     if scheme not in factories:

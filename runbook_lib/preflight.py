@@ -98,7 +98,9 @@ def check_aws_identity(params: Any, report: PreflightReport) -> list[CheckResult
     results.append(CheckResult("aws", "identity", True, f"{identity['Arn']} (account {identity['Account']})"))
     allowed = list(aws.allowed_account_ids)
     if identity["Account"] in allowed:
-        results.append(CheckResult("aws", "account allowed", True, f"{identity['Account']} is in aws.allowed_account_ids"))
+        results.append(
+            CheckResult("aws", "account allowed", True, f"{identity['Account']} is in aws.allowed_account_ids")
+        )
     elif sandboxed and not allowed:
         results.append(CheckResult("aws", "account allowed", True, "sandbox: no allow-list set", blocking=False))
     else:
@@ -115,7 +117,8 @@ def check_region(params: Any, report: PreflightReport) -> CheckResult:
     except Exception as error:  # noqa: BLE001
         return CheckResult("aws", "region", False, f"cannot list regions: {error}")
     ok = params.aws.region in regions
-    return CheckResult("aws", "region", ok, params.aws.region + ("" if ok else f" is not one of {len(regions)} regions"))
+    detail = params.aws.region + ("" if ok else f" is not one of {len(regions)} regions")
+    return CheckResult("aws", "region", ok, detail)
 
 
 def check_sandbox() -> list[CheckResult]:

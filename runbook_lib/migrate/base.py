@@ -21,7 +21,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from runbook_lib.errors import MigrationVerificationError
 
 from runbook_lib.errors import ParamsError
 

@@ -77,7 +77,8 @@ def seed_objects(endpoint: str, factor: int, rng: random.Random) -> int:
         count += 1
     for i in range(20 * factor):
         rows = "\n".join(f"{j},{rng.choice(COUNTRIES)[0]},{rng.random():.6f}" for j in range(200))
-        s3.put_object(Bucket="curated", Key=f"tables/metrics/part-{i:05d}.csv", Body=f"id,country,score\n{rows}".encode(),
+        s3.put_object(Bucket="curated", Key=f"tables/metrics/part-{i:05d}.csv",
+                      Body=f"id,country,score\n{rows}".encode(),
                       ContentType="text/csv")
         count += 1
     # One object above the 8 MiB multipart threshold (more at larger scales).
@@ -154,7 +155,8 @@ def seed_postgres(dsn_admin: str, dsn_platform: str, factor: int, rng: random.Ra
                                 "FROM STDIN") as copy:
             for i in range(5000 * factor):
                 copy.write_row((str(uuid.UUID(int=rng.getrandbits(128))), rng.choice(EVENT_TYPES),
-                                json.dumps({"v": rng.randint(0, 100), "ok": rng.random() > 0.1, "path": f"/p/{i % 97}"}),
+                                json.dumps({"v": rng.randint(0, 100), "ok": rng.random() > 0.1,
+                                            "path": f"/p/{i % 97}"}),
                                 None if i % 7 == 0 else f"{rng.uniform(0, 500):.2f}", EPOCH + timedelta(seconds=i),
                                 [rng.choice(("a", "b", "c")) for _ in range(i % 4)]))
                 rows += 1
@@ -183,7 +185,8 @@ def seed_mongo(url: str, factor: int, rng: random.Random) -> int:
                 "registered_at": (EPOCH - timedelta(days=i % 365)).replace(tzinfo=None)} for i in range(1000 * factor)]
     db["devices"].insert_many(devices)
     db["devices"].create_index([("location.country", 1), ("model", 1)], name="country_model")
-    sessions = [{"session_id": str(uuid.UUID(int=rng.getrandbits(128))), "device_id": f"dev-{rng.randrange(1000 * factor):06d}",
+    sessions = [{"session_id": str(uuid.UUID(int=rng.getrandbits(128))),
+                 "device_id": f"dev-{rng.randrange(1000 * factor):06d}",
                  "started_at": (EPOCH + timedelta(minutes=i)).replace(tzinfo=None), "events": rng.randint(1, 400),
                  "expires_at": datetime(2099, 1, 1) + timedelta(minutes=i)}
                 for i in range(2000 * factor)]

@@ -181,7 +181,8 @@ def start_moto(spec: ServiceSpec, state_dir: Path) -> None:
     """Run ``moto_server`` on loopback (the AWS stand-in, or the S3-compatible source store)."""
     spec.log_file = str(state_dir / "logs" / f"{spec.name}.log")
     command = [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(spec.port)]
-    spec.pid = _spawn(command, Path(spec.log_file), env={"MOTO_ALLOW_NONEXISTENT_REGION": "true", "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
+    moto_env = {"MOTO_ALLOW_NONEXISTENT_REGION": "true", "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+    spec.pid = _spawn(command, Path(spec.log_file), env=moto_env)
     wait_for(lambda: moto_healthy(spec), timeout=30, what=f"moto server {spec.name}", log_file=spec.log_file)
 
 

@@ -160,7 +160,7 @@ def test_units_snapshot_and_module_attribution(tmp_path: Path) -> None:
 GAPS = """# gaps
 | Stack | Switch (sandbox value) | Resources not created | Why |
 |---|---|---|---|
-| 03_streaming | `enable_msk_cluster = false` | `aws_msk_configuration.this`, `aws_msk_cluster.this` | No CreateConfiguration. |
+| 03 | `enable_msk_cluster = false` | `aws_msk_configuration.this`, `aws_msk_cluster.this` | No CreateConfiguration. |
 | 04, 05 | `enable_x = false` | `module.budgets.aws_budgets_budget.*` | No budgets backend. |
 """
 
@@ -311,3 +311,19 @@ def test_leftovers_find_project_resources_and_ignore_others(monkeypatch) -> None
         assert ("logs", "log group", "/aws/vpc/dmig-sandbox/flow-logs") in listed
         assert any(x.service == "ec2" and x.name.startswith("vpc ") for x in found)
         assert not any(x.name in ("someone-else", gone) for x in found)
+
+
+def test_a_deleted_ecs_cluster_is_not_a_leftover_but_an_active_one_is(monkeypatch) -> None:
+    """DeleteCluster leaves the cluster INACTIVE (and moto keeps listing it): gone for every purpose."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with mock_aws():
+
+        def client(service: str):
+            return boto3.client(service, region_name="eu-west-1")
+
+        ecs = client("ecs")
+        ecs.create_cluster(clusterName="dmig-sandbox-openmetadata")
+        ecs.create_cluster(clusterName="dmig-sandbox-still-here")
+        ecs.delete_cluster(cluster="dmig-sandbox-openmetadata")
+        clusters = [x.name for x in find_leftovers(client, ["dmig-sandbox"], {}) if x.service == "ecs"]
+        assert len(clusters) == 1 and clusters[0].endswith("/dmig-sandbox-still-here")
