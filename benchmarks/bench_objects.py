@@ -47,7 +47,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from runbook_lib.migrate.s3 import S3Migrator, s3_client  # noqa: E402
+from runbook_lib.migrate.s3 import DEFAULT_MULTIPART_THRESHOLD, S3Migrator, s3_client  # noqa: E402
 from runbook_lib.process import run_command  # noqa: E402
 from runbook_lib.sandbox import services as svc  # noqa: E402
 
@@ -150,7 +150,8 @@ def listing(s3: Any, bucket: str) -> dict[str, int]:
 
 # ------------------------------------------------------------------------------------------ tools
 def run_ours(
-    source: Any, target: Any, src: str, dst: str, workers: int, part_mib: int, workdir: Path
+    source: Any, target: Any, src: str, dst: str, workers: int, part_mib: int, workdir: Path,
+    threshold_mib: int = DEFAULT_MULTIPART_THRESHOLD // MiB,
 ) -> tuple[float, float, dict]:
     migrator = S3Migrator(
         source,
@@ -159,6 +160,7 @@ def run_ours(
         checkpoint_dir=workdir / f"ckpt-{dst}",
         workers=workers,
         part_size=part_mib * MiB,
+        multipart_threshold=max(threshold_mib, part_mib) * MiB,
         progress=_no_bar,
     )
     started = time.perf_counter()
@@ -306,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large-mib", type=int, default=128, help="size of each large object, MiB")
     parser.add_argument("--workers", type=int, default=8, help="our workers = rclone --transfers")
     parser.add_argument("--part-mib", type=int, default=8, help="our multipart part size (and rclone-mp's)")
+    parser.add_argument("--threshold-mib", type=int, default=DEFAULT_MULTIPART_THRESHOLD // MiB,
+                        help="objects of at least this size go multipart (the migrator's default from params)")
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--quick", action="store_true", help="200 small objects and 2 x 16 MiB")
@@ -389,8 +393,10 @@ def run_tool(
 ) -> list[tuple[str, float, str, dict[str, Any]]]:
     """Run one tool; returns (name, seconds, command, extra) rows ("ours" yields two: copy, copy+verify)."""
     if tool == "ours":
-        copied, verified, extra = run_ours(source, target, src, dst, args.workers, args.part_mib, workdir)
-        command = f"S3Migrator(workers={args.workers}, part_size={args.part_mib} MiB)"
+        copied, verified, extra = run_ours(source, target, src, dst, args.workers, args.part_mib, workdir,
+                                           args.threshold_mib)
+        command = (f"S3Migrator(workers={args.workers}, part_size={args.part_mib} MiB, "
+                   f"multipart_threshold={max(args.threshold_mib, args.part_mib)} MiB)")
         return [
             ("ours", copied, f"{command}.copy()", extra),
             (

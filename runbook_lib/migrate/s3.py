@@ -101,6 +101,12 @@ log = logging.getLogger("runbook_lib.migrate.s3")
 MiB = 1024 * 1024
 SHA256 = "SHA256"
 DEFAULT_PART_SIZE = 8 * MiB
+#: Objects below this go up in one PUT (read into memory, hashed, sent with their SHA-256) when the
+#: migrator is built from parameters. Multipart costs a CreateMultipartUpload, one request per part
+#: and a CompleteMultipartUpload whose server-side assembly re-reads the parts; below ~200 MiB one
+#: PUT is faster (rclone's ``--s3-upload-cutoff`` is 200 MiB for the same reason). Memory bound:
+#: ``workers`` objects of at most this size at a time.
+DEFAULT_MULTIPART_THRESHOLD = 200 * MiB
 MIN_PART_SIZE = 5 * MiB  # S3's minimum for every part but the last
 MAX_PARTS = 10_000
 MAX_OBJECT_SIZE = 5 * 1024**4  # 5 TiB
@@ -489,6 +495,8 @@ class S3Migrator(Migrator):
         self.at_scale_threshold_bytes = at_scale_threshold_bytes
         self._caps_override = target_capabilities
         self._caps: dict[str, TargetCapabilities] = {}
+        #: Bytes the last ``check()`` listed in the source (the input of the path choice).
+        self.checked_bytes: int | None = None
 
     # ------------------------------------------------------------------ construction from params
     @classmethod
@@ -567,6 +575,7 @@ class S3Migrator(Migrator):
             workers=workers,
             progress=progress,
             part_concurrency=part_concurrency,
+            multipart_threshold=DEFAULT_MULTIPART_THRESHOLD,
             at_scale_threshold_bytes=migration.at_scale_threshold_bytes,
         )
 
@@ -627,6 +636,7 @@ class S3Migrator(Migrator):
                         f"{flagged - self.max_reported} more keys flagged (only the first ones are listed)",
                     )
                 )
+        self.checked_bytes = total_bytes
         if self.at_scale_threshold_bytes:
             from runbook_lib.migrate.datasync import choose_path
 
@@ -642,6 +652,20 @@ class S3Migrator(Migrator):
                 )
             )
         return report
+
+    def source_size_bytes(self, *, refresh: bool = False) -> int:
+        """Bytes to move (every mapping's listed source objects): the input of the DataSync/direct choice.
+
+        Reuses what the last ``check()`` listed unless ``refresh``; listing is the only way to know
+        with the S3 API (MinIO has no bucket-size call in it).
+        """
+        if self.checked_bytes is None or refresh:
+            self.checked_bytes = sum(
+                o.size
+                for m in self.mappings
+                for o in self._list(self.source, m.source_bucket, m.prefix).values()
+            )
+        return self.checked_bytes
 
     def _check_bucket(self, client: Any, bucket: str, side: str, findings: list[Finding]) -> bool:
         from botocore.exceptions import BotoCoreError, ClientError
