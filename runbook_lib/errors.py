@@ -333,3 +333,21 @@ class DmsTaskError(MigrationError):
         detail = "; ".join(x for x in (stop_reason, last_failure_message) if x)
         super().__init__(f"DMS task {task_arn} is {status}" + (f": {detail}" if detail else ""),
                          hint=hint or "see the task's CloudWatch log (Logging.EnableLogging) and table statistics")
+
+
+class AtScalePathUnavailableError(MigrationError):
+    """The size calls for the at-scale path of a kind, but the runbook cannot drive that path yet.
+
+    Raised before anything moves, so nothing is half done. ``missing`` lists what would be needed;
+    ``path`` is the at-scale service (``dms``, ``datasync``) the kind would use.
+    """
+
+    def __init__(self, kind: str, path: str, missing: Sequence[str], *, hint: str | None = None) -> None:
+        self.kind = kind
+        self.path = path
+        self.missing = list(missing)
+        super().__init__(
+            f"{kind}: the at-scale path is AWS {path.upper()}, which the runbook cannot drive yet: "
+            f"missing {'; '.join(self.missing)}",
+            hint=hint,
+        )

@@ -1,19 +1,51 @@
-"""One kind of data move as notebook steps: compatibility check → copy → verify, every table recorded.
+"""One kind of data move as notebook steps: compatibility check → path → copy → verify, every table recorded.
 
 Why: the phase-2 notebook shows the operator, per kind (objects, PostgreSQL,
-MongoDB), what the compatibility check found before anything moved, what the
-copy did (and what a resumed copy skipped), and the verification table — and
-the same tables land in the evidence. A failed check or verification raises
-only after its table is recorded, so the evidence shows what differed.
+MongoDB), what the compatibility check found before anything moved, which path
+the copy takes and why, what the copy did (and what a resumed copy skipped),
+and the verification table — and the same tables land in the evidence. A
+failed check, copy or verification raises only after its table is recorded, so
+the evidence shows what differed.
+
+At-scale path
+-------------
+``choose_path()`` estimates the size of what the kind would move (objects: the
+bytes the S3 check listed; PostgreSQL: ``pg_database_size``; MongoDB: the
+collections' ``collStats`` sizes, or their BSON sizes where the server has no
+``collStats``) and compares it with ``migration.at_scale_threshold_bytes``:
+below it the runbook copies directly (``direct`` for objects, ``native``
+dump/restore or batched copy for databases); at or above it the bytes move with
+AWS DataSync (objects, one task per bucket mapping) or AWS DMS (databases; also
+whenever ``migration.at_scale.dms.cdc_required`` is true). The choice is one per
+kind, on the kind's total size, and is recorded as the ``<kind>_path`` table.
+
+``copy()`` acts on the choice (choosing first if ``choose_path()`` was not
+called). The at-scale path reads what it needs from ``migration.at_scale`` —
+missing, it raises a ``ParamsError`` naming ``migration.at_scale`` (or its
+``datasync``/``dms`` member) before anything moves — and records the
+``<kind>_at_scale_runs`` table (task ARN, statuses, notes) as well as the usual
+``<kind>_copy`` table, also when a run fails. MongoDB → DocumentDB at scale is
+DMS, which :mod:`runbook_lib.migrate.dms` cannot build endpoints for yet, so
+that path raises ``AtScalePathUnavailableError`` (before anything moves) instead
+of pretending. PostgreSQL through DMS needs the target schema first (see
+:mod:`runbook_lib.migrate.at_scale`).
+
+``verify()`` stays the content verification whatever the path. In the sandbox
+moto's DataSync and DMS move no data (their runs succeed or run with fixed
+statistics, and the runs table says so), so after an at-scale copy there
+``verify()`` truthfully reports the objects/rows missing — expected, and why
+the sandbox's threshold (1 GiB) keeps the seeded data on the direct path.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from runbook_lib.errors import CompatibilityError
+from runbook_lib.migrate import at_scale
 from runbook_lib.migrate.base import CheckReport, CopyReport, Migrator, VerifyReport, get_migrator, verification_error
 from runbook_lib.notebook import PhaseSession
 from runbook_lib.params import resolve_path
@@ -31,6 +63,10 @@ class MigrationStep:
     check_report: CheckReport | None = None
     copy_report: CopyReport | None = None
     verify_report: VerifyReport | None = None
+    path_decision: at_scale.PathDecision | None = None
+    at_scale_runs: list[at_scale.AtScaleRun] = field(default_factory=list)
+    #: Makes the boto3 client for a service name (``datasync``, ``dms``); tests inject fakes.
+    aws_clients: Callable[[str], Any] | None = None
 
     @classmethod
     def open(cls, session: PhaseSession, kind: str) -> MigrationStep:
@@ -61,15 +97,79 @@ class MigrationStep:
             raise CompatibilityError(self.kind, [f"{f.object}: {f.message}" for f in self.check_report.blockers])
         return frame
 
-    def copy(self, *, resume: bool = True) -> Any:
-        """Copy source → target (resuming from the checkpoint by default); the source is only read."""
+    def choose_path(self) -> Any:
+        """Direct/native copy below ``migration.at_scale_threshold_bytes``, DataSync/DMS at or above it.
+
+        Reads the source's size only (nothing moves); records the ``<kind>_path`` table.
+        """
         import pandas as pd
 
-        report = self.copy_report = self.migrator.copy(resume=resume)
-        frame = pd.DataFrame([{"kind": report.kind, "copied": report.items_copied, "bytes": report.bytes_copied,
-                               "skipped (already verified)": report.items_skipped, "seconds": round(report.seconds, 1)}])
-        self.session.table(f"{self.kind}_copy", frame)
+        size = at_scale.estimate_size(self.migrator)
+        decision = self.path_decision = at_scale.decide(self.kind, size, self.session.params)
+        log.info("%s: %s path (%s)", self.kind, decision.path, decision.reason)
+        frame = pd.DataFrame([decision.to_row()])
+        self.session.table(f"{self.kind}_path", frame)
         return frame
+
+    def copy(self, *, resume: bool = True) -> Any:
+        """Copy source → target on the chosen path (resuming from the checkpoint by default); the source is only read.
+
+        The direct path returns the ``<kind>_copy`` table; the at-scale path returns the
+        ``<kind>_at_scale_runs`` table (and records ``<kind>_copy`` too).
+        """
+        import pandas as pd
+
+        if self.path_decision is None:
+            self.choose_path()
+        decision = self.path_decision
+        assert decision is not None
+        if decision.at_scale:
+            return self._copy_at_scale(decision)
+        report = self.copy_report = self.migrator.copy(resume=resume)
+        self._record_copy(report, decision.path)
+        return pd.DataFrame([self._copy_row(report, decision.path)])
+
+    def _copy_at_scale(self, decision: at_scale.PathDecision) -> Any:
+        import time
+
+        import pandas as pd
+
+        from runbook_lib.migrate.base import CopyReport
+
+        params = self.session.params
+        runs = self.at_scale_runs = []
+        started = time.monotonic()
+        progress = getattr(self.migrator, "progress", None)
+        try:
+            if decision.path == "datasync":
+                at_scale.run_datasync(params, self.migrator, runs, clients=self.aws_clients, progress=progress,
+                                      reason=decision.reason)
+            else:
+                at_scale.run_dms(params, self.kind, self.migrator, runs, clients=self.aws_clients,
+                                 progress=progress, reason=decision.reason)
+        finally:
+            frame = pd.DataFrame([r.to_row() for r in runs], columns=at_scale.RUN_COLUMNS)
+            if runs:  # nothing ran when the parameters or the path stopped it first
+                self.session.table(f"{self.kind}_at_scale_runs", frame)
+        report = self.copy_report = CopyReport(
+            kind=self.kind,
+            items_copied=sum(r.items for r in runs),
+            bytes_copied=sum(r.bytes for r in runs),
+            seconds=time.monotonic() - started,
+            details=at_scale.copy_report_details(decision, runs),
+        )
+        self._record_copy(report, decision.path)
+        return frame
+
+    @staticmethod
+    def _copy_row(report: CopyReport, path: str) -> dict[str, Any]:
+        return {"kind": report.kind, "path": path, "copied": report.items_copied, "bytes": report.bytes_copied,
+                "skipped (already verified)": report.items_skipped, "seconds": round(report.seconds, 1)}
+
+    def _record_copy(self, report: CopyReport, path: str) -> None:
+        import pandas as pd
+
+        self.session.table(f"{self.kind}_copy", pd.DataFrame([self._copy_row(report, path)]))
 
     def verify(self) -> Any:
         """Compare target with source by content; raises after recording when anything differs."""

@@ -242,6 +242,45 @@ SandboxService = Annotated[
 ]
 PositivePath = Annotated[Path, AfterValidator(_check_relative_or_absolute_path), Allowed(PATH_ALLOWED)]
 
+DATASYNC_AGENT_ALLOWED = (
+    "a DataSync agent ARN, e.g. arn:aws:datasync:eu-west-1:111111111111:agent/agent-0123456789abcdef0"
+)
+HOSTNAME_ALLOWED = "a host name or IPv4 address without scheme, port or path, e.g. minio.internal.example"
+DMS_INSTANCE_CLASS_ALLOWED = "a DMS replication instance class, e.g. dms.t3.medium or dms.r5.xlarge"
+DMS_SUBNET_GROUP_ALLOWED = (
+    "a DMS replication subnet group identifier: 1-255 of letters, digits, '.', '_', '-', not 'default'"
+)
+SECURITY_GROUP_ALLOWED = "a VPC security group ID, e.g. sg-0123456789abcdef0"
+_HOST_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+
+DataSyncAgentArn = Annotated[
+    str,
+    AfterValidator(
+        _matching(r"arn:aws[a-z-]*:datasync:[a-z0-9-]+:\d{12}:agent/agent-[0-9a-z]{17}", DATASYNC_AGENT_ALLOWED)
+    ),
+    Allowed(DATASYNC_AGENT_ALLOWED),
+]
+HostName = Annotated[
+    str,
+    AfterValidator(_matching(rf"(?=.{{1,253}}$){_HOST_LABEL}(\.{_HOST_LABEL})*", HOSTNAME_ALLOWED)),
+    Allowed(HOSTNAME_ALLOWED),
+]
+DmsInstanceClass = Annotated[
+    str,
+    AfterValidator(_matching(r"dms\.[a-z][a-z0-9]*\.[0-9]*x?[a-z]+", DMS_INSTANCE_CLASS_ALLOWED)),
+    Allowed(DMS_INSTANCE_CLASS_ALLOWED),
+]
+DmsSubnetGroup = Annotated[
+    str,
+    AfterValidator(_matching(r"(?!default$)[A-Za-z0-9._-]{1,255}", DMS_SUBNET_GROUP_ALLOWED)),
+    Allowed(DMS_SUBNET_GROUP_ALLOWED),
+]
+SecurityGroupId = Annotated[
+    str,
+    AfterValidator(_matching(r"sg-([0-9a-f]{8}|[0-9a-f]{17})", SECURITY_GROUP_ALLOWED)),
+    Allowed(SECURITY_GROUP_ALLOWED),
+]
+
 
 class _Strict(BaseModel):
     """Base for every params model: unknown keys are errors, values are immutable after loading."""
@@ -378,6 +417,53 @@ class TopicMapping(_Strict):
     target_bootstrap_ref: SecretRef
 
 
+class DataSyncParams(_Strict):
+    """What the DataSync object path needs and cannot guess (see ``runbook_lib.migrate.datasync``).
+
+    ``server_hostname``/``server_port``/``server_protocol`` are the MinIO endpoint *as the DataSync
+    agents see it* (they run next to MinIO, so it is often not the address the runbook uses).
+    The MinIO keys are references only; both or neither (neither: the bucket allows anonymous reads).
+    """
+
+    bucket_access_role_arn: RoleArn
+    agent_arns: list[DataSyncAgentArn] = Field(default_factory=list)
+    server_hostname: HostName
+    server_port: int = Field(default=443, ge=1, le=65535)
+    server_protocol: Literal["HTTPS", "HTTP"] = "HTTPS"
+    access_key_ref: SecretRef | None = None
+    secret_key_ref: SecretRef | None = None
+    storage_class: Literal[
+        "STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_INSTANT_RETRIEVAL",
+        "DEEP_ARCHIVE",
+    ] = "STANDARD"
+    poll_interval_s: float = Field(default=15.0, gt=0, le=3600)
+    timeout_s: float | None = Field(default=None, gt=0)
+
+
+class DmsParams(_Strict):
+    """What the DMS database path needs and cannot guess (see ``runbook_lib.migrate.dms``).
+
+    ``cdc_required``: the source cannot be frozen for the copy, so DMS is used whatever the size
+    and the task keeps applying changes (``full-load-and-cdc``) until the cut-over.
+    """
+
+    replication_instance_class: DmsInstanceClass
+    replication_subnet_group_id: DmsSubnetGroup
+    security_group_ids: list[SecurityGroupId] = Field(min_length=1)
+    cdc_required: bool = False
+    allocated_storage_gib: int = Field(default=50, ge=5, le=6144)
+    ssl_mode: Literal["none", "require", "verify-ca", "verify-full"] = "require"
+    poll_interval_s: float = Field(default=15.0, gt=0, le=3600)
+    timeout_s: float = Field(default=24 * 3600.0, gt=0)
+
+
+class AtScaleParams(_Strict):
+    """The at-scale movers, used at or above ``migration.at_scale_threshold_bytes`` (either may be omitted)."""
+
+    datasync: DataSyncParams | None = None
+    dms: DmsParams | None = None
+
+
 class MigrationParams(_Strict):
     """What data moves, and how much parallelism the copy may use."""
 
@@ -386,7 +472,20 @@ class MigrationParams(_Strict):
     mongo: list[MongoMapping] = Field(default_factory=list)
     kafka: list[TopicMapping] = Field(default_factory=list)
     at_scale_threshold_bytes: int = Field(default=10 * 1024**3, gt=0)
+    at_scale: AtScaleParams | None = None
     workers: int = Field(default=4, ge=1, le=64)
+
+    @model_validator(mode="after")
+    def _minio_keys_together(self) -> MigrationParams:
+        datasync = self.at_scale.datasync if self.at_scale else None
+        if datasync and (datasync.access_key_ref is None) != (datasync.secret_key_ref is None):
+            missing = "secret_key_ref" if datasync.secret_key_ref is None else "access_key_ref"
+            raise _rule_error(
+                f"migration.at_scale.datasync.{missing}",
+                None,
+                "both access_key_ref and secret_key_ref (MinIO's keys), or neither for anonymous reads",
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_targets(self) -> MigrationParams:
@@ -469,6 +568,14 @@ class RunbookParams(_Strict):
                         "no delete/replace auto-approval in headless production; "
                         f"allowed: {', '.join(a for a in GATE_ACTIONS if a not in DESTRUCTIVE_ACTIONS)}",
                     )
+        datasync = self.migration.at_scale.datasync if self.migration.at_scale else None
+        if datasync and not datasync.agent_arns and not self.is_sandbox:
+            raise _rule_error(
+                "migration.at_scale.datasync.agent_arns",
+                [],
+                f"at least one DataSync agent ARN that reaches the source store ({DATASYNC_AGENT_ALLOWED}); "
+                "only the sandbox (moto, no object-storage location) runs without agents",
+            )
         return self
 
     @property

@@ -40,6 +40,13 @@ class MigratorGroup(Migrator):
         self.kind = kind  # type: ignore[misc]
         self.members = list(members)
 
+    def source_size_bytes(self) -> int:
+        """The members' source sizes summed (each member must offer ``source_size_bytes``)."""
+        total = 0
+        for _, member in self.members:
+            total += int(member.source_size_bytes())  # type: ignore[attr-defined]
+        return total
+
     def check(self) -> CheckReport:
         report = CheckReport(kind=self.kind)
         for label, member in self.members:

@@ -500,3 +500,109 @@ def test_secret_ref_round_trip_and_describe() -> None:
     assert ref.describe() == "env:PG_SOURCE_DSN"
     copy_of = SecretRef.model_validate(copy.deepcopy(ref.model_dump()))
     assert copy_of == ref
+
+
+# ----------------------------------------------------------------------------- migration.at_scale
+
+AT_SCALE: dict[str, Any] = {
+    "datasync": {
+        "bucket_access_role_arn": "arn:aws:iam::123456789012:role/datasync-s3",
+        "agent_arns": ["arn:aws:datasync:eu-west-1:123456789012:agent/agent-0123456789abcdef0"],
+        "server_hostname": "minio.platform.internal",
+        "server_port": 9000,
+        "server_protocol": "HTTPS",
+        "access_key_ref": {"env": "MINIO_ACCESS_KEY"},
+        "secret_key_ref": {"env": "MINIO_SECRET_KEY"},
+    },
+    "dms": {
+        "replication_instance_class": "dms.r5.large",
+        "replication_subnet_group_id": "runbook-dms",
+        "security_group_ids": ["sg-0123456789abcdef0"],
+        "cdc_required": True,
+    },
+}
+
+
+def _with_at_scale(data: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = data if data is not None else base()
+    data["migration"]["at_scale"] = copy.deepcopy(AT_SCALE)
+    return data
+
+
+def test_at_scale_section_is_optional_and_typed() -> None:
+    assert parse_params(base()).migration.at_scale is None
+    params = parse_params(_with_at_scale())
+    assert params.migration.at_scale is not None
+    datasync, dms = params.migration.at_scale.datasync, params.migration.at_scale.dms
+    assert datasync is not None and datasync.access_key_ref is not None
+    assert datasync.access_key_ref.describe() == "env:MINIO_ACCESS_KEY"
+    assert dms is not None and dms.cdc_required and dms.security_group_ids == ["sg-0123456789abcdef0"]
+
+
+def test_the_commented_prod_example_is_valid_once_uncommented() -> None:
+    lines = (REPO_PARAMS / "prod.yaml").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "# at_scale:")
+    out = list(lines)
+    for i in range(start, len(lines)):
+        if not lines[i].lstrip().startswith("#"):
+            break
+        out[i] = lines[i].replace("# ", "", 1)
+    params = parse_params(yaml.safe_load("\n".join(out)))
+    assert params.migration.at_scale is not None
+    assert params.migration.at_scale.datasync is not None and params.migration.at_scale.dms is not None
+
+
+AT_SCALE_BAD: list[tuple[str, str, Any, str]] = [
+    ("agent-arn", "datasync.agent_arns", ["arn:aws:ec2:eu-west-1:123456789012:agent/x"],
+     "migration.at_scale.datasync.agent_arns[0]"),
+    ("role-arn", "datasync.bucket_access_role_arn", "datasync-role",
+     "migration.at_scale.datasync.bucket_access_role_arn"),
+    ("hostname-url", "datasync.server_hostname", "https://minio:9000", "migration.at_scale.datasync.server_hostname"),
+    ("protocol", "datasync.server_protocol", "FTP", "migration.at_scale.datasync.server_protocol"),
+    ("port", "datasync.server_port", 70000, "migration.at_scale.datasync.server_port"),
+    ("literal-secret", "datasync.secret_key_ref", "minio-secret-123", "migration.at_scale.datasync.secret_key_ref"),
+    ("instance-class", "dms.replication_instance_class", "r5.large",
+     "migration.at_scale.dms.replication_instance_class"),
+    ("subnet-default", "dms.replication_subnet_group_id", "default",
+     "migration.at_scale.dms.replication_subnet_group_id"),
+    ("security-group", "dms.security_group_ids", ["sg-12"], "migration.at_scale.dms.security_group_ids[0]"),
+    ("no-security-group", "dms.security_group_ids", [], "migration.at_scale.dms.security_group_ids"),
+    ("cdc-not-bool", "dms.cdc_required", "sometimes", "migration.at_scale.dms.cdc_required"),
+    ("unknown-key", "dms.instance_type", "dms.r5.large", "migration.at_scale.dms.instance_type"),
+]
+
+
+@pytest.mark.parametrize(("where", "value", "key"), [c[1:] for c in AT_SCALE_BAD], ids=[c[0] for c in AT_SCALE_BAD])
+def test_bad_at_scale_parameter_names_its_key_and_what_is_allowed(where: str, value: Any, key: str) -> None:
+    data = _with_at_scale()
+    section, name = where.split(".")
+    data["migration"]["at_scale"][section][name] = value
+    with pytest.raises(ParamsError) as info:
+        parse_params(data)
+    assert info.value.key == key
+    assert info.value.allowed and info.value.exit_code == 2
+    if name == "agent_arns":
+        assert "arn:aws:datasync:" in str(info.value.allowed)
+    if name == "server_protocol":
+        assert "HTTPS" in str(info.value.allowed) and "HTTP" in str(info.value.allowed)
+
+
+def test_minio_keys_come_in_pairs() -> None:
+    data = _with_at_scale()
+    del data["migration"]["at_scale"]["datasync"]["secret_key_ref"]
+    with pytest.raises(ParamsError) as info:
+        parse_params(data)
+    assert info.value.key == "migration.at_scale.datasync.secret_key_ref"
+    assert "access_key_ref" in str(info.value.allowed)
+
+
+def test_datasync_needs_agents_outside_the_sandbox() -> None:
+    sandbox = _with_at_scale()
+    sandbox["migration"]["at_scale"]["datasync"]["agent_arns"] = []
+    assert parse_params(sandbox).migration.at_scale is not None  # moto needs none
+    prod = _with_at_scale(_prod())
+    prod["migration"]["at_scale"]["datasync"]["agent_arns"] = []
+    with pytest.raises(ParamsError) as info:
+        parse_params(prod)
+    assert info.value.key == "migration.at_scale.datasync.agent_arns"
+    assert "agent" in str(info.value.allowed)

@@ -1,0 +1,388 @@
+"""MigrationStep's path choice and copy dispatch: direct/native below the threshold, DataSync/DMS at or above.
+
+The migrators are fakes (only their size and copy are needed); the AWS side is moto's in-process
+``mock_aws`` where moto goes (DataSync with its S3-location fallback, DMS tasks that jump to running)
+and small fake clients where it does not (an object-storage location, an ERROR execution).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from moto import mock_aws
+
+from runbook_lib.errors import AtScalePathUnavailableError, DataSyncError, DmsTaskError, ParamsError
+from runbook_lib.migrate import at_scale
+from runbook_lib.migrate import datasync as ds
+from runbook_lib.migrate._group import MigratorGroup
+from runbook_lib.migrate.base import CheckReport, CopyReport, Migrator, VerifyReport
+from runbook_lib.migrate.postgres import PgEndpoint
+from runbook_lib.migrate.s3 import BucketMapping
+from runbook_lib.migration_phase import MigrationStep
+from runbook_lib.params import RunbookParams, parse_params
+
+pytestmark = pytest.mark.unit
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "params" / "valid.yaml"
+THRESHOLD = 1048576  # the fixture's migration.at_scale_threshold_bytes
+ROLE = "arn:aws:iam::123456789012:role/datasync-s3"
+AGENT = "arn:aws:datasync:eu-west-1:123456789012:agent/agent-0123456789abcdef0"
+AT_SCALE: dict[str, Any] = {
+    "datasync": {
+        "bucket_access_role_arn": ROLE,
+        "agent_arns": [AGENT],
+        "server_hostname": "minio.platform.internal",
+        "server_port": 9000,
+        "server_protocol": "HTTP",
+    },
+    "dms": {
+        "replication_instance_class": "dms.t3.medium",
+        "replication_subnet_group_id": "runbook-dms",
+        "security_group_ids": ["sg-0123456789abcdef0"],
+        "cdc_required": False,
+        "ssl_mode": "none",
+    },
+}
+
+
+def _params(*, at_scale_section: dict[str, Any] | None = None, sandbox: bool = True,
+            cdc: bool | None = None) -> RunbookParams:
+    data = yaml.safe_load(FIXTURE.read_text())
+    if not sandbox:
+        data["env"] = "dev"
+        data["aws"]["endpoint_url"] = None
+    if at_scale_section is not None:
+        data["migration"]["at_scale"] = copy.deepcopy(at_scale_section)
+        if cdc is not None:
+            data["migration"]["at_scale"]["dms"]["cdc_required"] = cdc
+    return parse_params(data)
+
+
+class FakeSession:
+    def __init__(self, params: RunbookParams) -> None:
+        self.params = params
+        self.tables: dict[str, Any] = {}
+
+    def table(self, name: str, frame: Any) -> Any:
+        self.tables[name] = frame
+        return frame
+
+
+class _NoBar:
+    def __init__(self, **_: Any) -> None:
+        self.total = None
+
+    def update(self, _n: int) -> None:
+        pass
+
+    def set_description(self, _text: str) -> None:
+        pass
+
+    def set_postfix_str(self, _text: str, refresh: bool = True) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class FakeMigrator(Migrator):
+    """Just a size and a copy that counts its calls."""
+
+    def __init__(self, kind: str, size: int, tmp: Path) -> None:
+        super().__init__(checkpoint_dir=tmp / kind, progress=_NoBar)
+        self.kind = kind  # type: ignore[misc]
+        self.size = size
+        self.copies = 0
+        self.mappings = [BucketMapping("raw", "platform-raw-test"), BucketMapping("curated", "platform-curated-test")]
+        self.database = self.target_database = "platform"
+        self.source = PgEndpoint.from_dsn("postgresql://mig:src-pass-123@10.0.0.5:5432/platform")
+        self.target = PgEndpoint.from_dsn("postgresql://admin:tgt-pass-456@db.example.internal:5432/platform")
+
+    def source_size_bytes(self) -> int:
+        return self.size
+
+    def check(self) -> CheckReport:
+        return CheckReport(self.kind)
+
+    def copy(self, *, resume: bool = True) -> CopyReport:
+        self.copies += 1
+        return CopyReport(self.kind, items_copied=3, bytes_copied=self.size)
+
+    def verify(self) -> VerifyReport:
+        return VerifyReport(self.kind)
+
+
+def _no_clients(service: str) -> Any:
+    raise AssertionError(f"no AWS client may be made ({service})")
+
+
+def _step(kind: str, size: int, params: RunbookParams, tmp: Path, clients: Any = _no_clients) -> MigrationStep:
+    return MigrationStep(FakeSession(params), kind, FakeMigrator(kind, size, tmp), aws_clients=clients)  # type: ignore[arg-type]
+
+
+@pytest.fixture()
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        yield
+
+
+# ----------------------------------------------------------------------------- the choice
+
+
+@pytest.mark.parametrize(
+    ("kind", "below", "above"),
+    [("s3", "direct", "datasync"), ("postgres", "native", "dms"), ("mongo", "native", "dms")],
+)
+def test_the_path_flips_at_the_threshold(kind: str, below: str, above: str, tmp_path: Path) -> None:
+    params = _params()
+    for size, expected in ((0, below), (THRESHOLD - 1, below), (THRESHOLD, above), (THRESHOLD * 50, above)):
+        step = _step(kind, size, params, tmp_path)
+        frame = step.choose_path()
+        assert step.path_decision is not None and step.path_decision.path == expected
+        (row,) = frame.to_dict("records")
+        assert row["kind"] == kind and row["size_bytes"] == size and row["threshold_bytes"] == THRESHOLD
+        assert row["path"] == expected and row["reason"]
+        assert step.session.tables[f"{kind}_path"] is frame  # type: ignore[attr-defined]
+
+
+def test_cdc_required_sends_a_small_database_to_dms_but_not_objects(tmp_path: Path) -> None:
+    params = _params(at_scale_section=AT_SCALE, cdc=True)
+    assert at_scale.decide("postgres", 10, params).path == "dms"
+    assert "CDC" in at_scale.decide("postgres", 10, params).reason
+    assert at_scale.decide("s3", 10, params).path == "direct"
+    assert at_scale.decide("kafka", THRESHOLD * 9, params).path == "direct"  # no at-scale path
+
+
+def test_sizes_come_from_the_migrators_and_groups_sum_them(tmp_path: Path) -> None:
+    group = MigratorGroup(
+        "postgres",
+        [("a", FakeMigrator("postgres", 5, tmp_path)), ("b", FakeMigrator("postgres", 7, tmp_path))],
+        checkpoint_dir=tmp_path / "g",
+        progress=_NoBar,
+    )
+    assert at_scale.estimate_size(group) == 12
+
+
+def test_mongo_size_falls_back_to_bson_sizes_without_collstats(tmp_path: Path) -> None:
+    import bson
+
+    from runbook_lib.endpoints import mongo_client
+    from runbook_lib.migrate.mongo import MongoMigrator
+
+    source = mongo_client(f"mongomock://{tmp_path}/source")
+    docs = [{"_id": i, "v": "x" * i} for i in range(20)]
+    source["events"]["orders"].insert_many(docs)
+    migrator = MongoMigrator(source, mongo_client(f"mongomock://{tmp_path}/target"), ["events"],
+                             checkpoint_dir=tmp_path / "cp", progress=_NoBar)
+    assert migrator.source_size_bytes() == sum(len(bson.encode(d)) for d in docs)
+
+
+def test_s3_size_reuses_what_the_check_listed(aws: None, tmp_path: Path) -> None:
+    from runbook_lib.migrate.s3 import S3Migrator
+
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="raw")
+    s3.create_bucket(Bucket="platform-raw-test")
+    for i in range(3):
+        s3.put_object(Bucket="raw", Key=f"k{i}", Body=b"x" * 100)
+    migrator = S3Migrator(s3, s3, [("raw", "platform-raw-test", "")], checkpoint_dir=tmp_path, progress=_NoBar,
+                          at_scale_threshold_bytes=THRESHOLD)
+    assert migrator.source_size_bytes() == 300
+    s3.put_object(Bucket="raw", Key="late", Body=b"y" * 50)
+    assert migrator.source_size_bytes() == 300  # cached
+    migrator.check()
+    assert migrator.checked_bytes == 350 and migrator.source_size_bytes() == 350
+
+
+# ----------------------------------------------------------------------------- copy dispatch
+
+
+@pytest.mark.parametrize("kind", ["s3", "postgres", "mongo"])
+def test_below_the_threshold_copy_is_the_direct_copy(kind: str, tmp_path: Path) -> None:
+    step = _step(kind, THRESHOLD - 1, _params(), tmp_path)
+    frame = step.copy()  # chooses first when choose_path() was not called
+    assert step.migrator.copies == 1  # type: ignore[attr-defined]
+    assert f"{kind}_path" in step.session.tables  # type: ignore[attr-defined]
+    (row,) = frame.to_dict("records")
+    assert row["path"] in ("direct", "native") and row["copied"] == 3
+    assert f"{kind}_at_scale_runs" not in step.session.tables  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("kind", "section", "key"),
+    [
+        ("s3", None, "migration.at_scale"),
+        ("postgres", None, "migration.at_scale"),
+        ("s3", {"dms": AT_SCALE["dms"]}, "migration.at_scale.datasync"),
+        ("postgres", {"datasync": AT_SCALE["datasync"]}, "migration.at_scale.dms"),
+    ],
+)
+def test_at_scale_without_its_parameters_stops_before_anything_moves(
+    kind: str, section: dict[str, Any] | None, key: str, tmp_path: Path
+) -> None:
+    step = _step(kind, THRESHOLD, _params(at_scale_section=section), tmp_path)
+    step.choose_path()
+    with pytest.raises(ParamsError) as info:
+        step.copy()
+    assert info.value.key == key and info.value.exit_code == 2
+    section_name = key.rsplit(".", 1)[-1] if key != "migration.at_scale" else ("datasync" if kind == "s3" else "dms")
+    assert f"migration.at_scale.{section_name}" in str(info.value.allowed)
+    assert "threshold" in str(info.value)  # the reason for the choice travels with the error
+    assert step.migrator.copies == 0  # type: ignore[attr-defined]
+    assert f"{kind}_copy" not in step.session.tables and f"{kind}_at_scale_runs" not in step.session.tables  # type: ignore[attr-defined]
+
+
+def test_mongo_at_scale_says_the_path_is_dms_and_what_is_missing(tmp_path: Path) -> None:
+    step = _step("mongo", THRESHOLD, _params(), tmp_path)
+    with pytest.raises(AtScalePathUnavailableError) as info:
+        step.copy()
+    error = info.value
+    assert error.kind == "mongo" and error.path == "dms"
+    assert any("DocumentDB" in m for m in error.missing)
+    assert any("migration.at_scale" in m for m in error.missing)  # the parameters are missing too
+    assert "DMS" in str(error) and error.hint
+    assert step.migrator.copies == 0  # type: ignore[attr-defined]
+
+    configured = _step("mongo", THRESHOLD, _params(at_scale_section=AT_SCALE), tmp_path)
+    with pytest.raises(AtScalePathUnavailableError) as info:
+        configured.copy()
+    assert not any("migration.at_scale" in m for m in info.value.missing)
+
+
+def test_datasync_in_moto_runs_one_task_per_mapping_and_says_no_data_moved(aws: None, tmp_path: Path) -> None:
+    client = boto3.client("datasync", region_name="eu-west-1")
+    step = _step("s3", THRESHOLD * 2, _params(at_scale_section=AT_SCALE), tmp_path, lambda service: client)
+    step.choose_path()
+    frame = step.copy()
+    rows = frame.to_dict("records")
+    assert [r["unit"] for r in rows] == ["raw -> platform-raw-test", "curated -> platform-curated-test"]
+    for row in rows:
+        assert row["service"] == "datasync" and row["status"] == "SUCCESS"
+        assert row["statuses"].endswith("SUCCESS") and row["bytes"] == 0
+        assert ds.SANDBOX_SOURCE_NOTE in row["notes"] and ds.SANDBOX_EXECUTION_NOTE in row["notes"]
+        task = client.describe_task(TaskArn=row["task_arn"])
+        assert task["Name"] == f"runbook-sandbox-{row['unit'].split(' ')[0]}"
+        assert task["Options"]["VerifyMode"] == "POINT_IN_TIME_CONSISTENT"
+    tables = step.session.tables  # type: ignore[attr-defined]
+    assert tables["s3_at_scale_runs"] is frame
+    (copy_row,) = tables["s3_copy"].to_dict("records")
+    assert copy_row["path"] == "datasync" and copy_row["bytes"] == 0
+    assert step.migrator.copies == 0  # type: ignore[attr-defined]
+    assert step.copy_report is not None and step.copy_report.details["path"] == "datasync"
+
+
+class FakeDataSync:
+    """The real-AWS calls moto cannot answer: an object-storage location and a chosen final status."""
+
+    def __init__(self, final: str = "SUCCESS") -> None:
+        self.final = final
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.polls = 0
+
+    def create_location_object_storage(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(("object_storage", kwargs))
+        return {"LocationArn": "arn:aws:datasync:eu-west-1:123456789012:location/loc-src"}
+
+    def create_location_s3(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(("s3", kwargs))
+        return {"LocationArn": "arn:aws:datasync:eu-west-1:123456789012:location/loc-dst"}
+
+    def create_task(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(("task", kwargs))
+        return {"TaskArn": f"arn:aws:datasync:eu-west-1:123456789012:task/task-{kwargs['Name']}"}
+
+    def start_task_execution(self, TaskArn: str) -> dict[str, Any]:  # noqa: N803 - boto3's spelling
+        return {"TaskExecutionArn": f"{TaskArn}/execution/exec-1"}
+
+    def describe_task_execution(self, TaskExecutionArn: str) -> dict[str, Any]:  # noqa: N803
+        self.polls += 1
+        if self.polls % 2:
+            return {"Status": "TRANSFERRING", "BytesTransferred": 100, "FilesTransferred": 1}
+        if self.final == "ERROR":
+            return {"Status": "ERROR", "Result": {"ErrorCode": "AccessDenied", "ErrorDetail": "agent cannot read"}}
+        return {"Status": "SUCCESS", "BytesTransferred": 4096, "FilesTransferred": 7}
+
+
+def test_datasync_against_aws_uses_the_agents_and_the_minio_keys(monkeypatch: pytest.MonkeyPatch,
+                                                                  tmp_path: Path) -> None:
+    monkeypatch.setenv("MINIO_AK", "minio-access-key-1")
+    monkeypatch.setenv("MINIO_SK", "minio-secret-key-very-secret")
+    section = copy.deepcopy(AT_SCALE)
+    section["datasync"].update(access_key_ref={"env": "MINIO_AK"}, secret_key_ref={"env": "MINIO_SK"},
+                               poll_interval_s=0.001)
+    fake = FakeDataSync()
+    step = _step("s3", THRESHOLD, _params(at_scale_section=section, sandbox=False), tmp_path, lambda s: fake)
+    frame = step.copy()
+    sources = [kw for name, kw in fake.calls if name == "object_storage"]
+    assert [s["BucketName"] for s in sources] == ["raw", "curated"]
+    assert sources[0]["AgentArns"] == [AGENT] and sources[0]["ServerHostname"] == "minio.platform.internal"
+    assert sources[0]["ServerPort"] == 9000 and sources[0]["ServerProtocol"] == "HTTP"
+    assert sources[0]["AccessKey"] == "minio-access-key-1" and sources[0]["SecretKey"] == "minio-secret-key-very-secret"
+    destinations = [kw for name, kw in fake.calls if name == "s3"]
+    assert destinations[0]["S3Config"] == {"BucketAccessRoleArn": ROLE}
+    rows = frame.to_dict("records")
+    assert [r["bytes"] for r in rows] == [4096, 4096] and [r["items"] for r in rows] == [7, 7]
+    assert all(r["notes"] == "" for r in rows)  # no sandbox notes against AWS
+    assert "minio-secret-key-very-secret" not in frame.to_string()
+    assert step.copy_report is not None and step.copy_report.bytes_copied == 8192
+
+
+def test_a_failed_datasync_execution_is_recorded_before_it_raises(tmp_path: Path) -> None:
+    section = copy.deepcopy(AT_SCALE)
+    section["datasync"]["poll_interval_s"] = 0.001
+    step = _step("s3", THRESHOLD, _params(at_scale_section=section, sandbox=False), tmp_path,
+                 lambda s: FakeDataSync("ERROR"))
+    with pytest.raises(DataSyncError) as info:
+        step.copy()
+    assert info.value.error_code == "AccessDenied"
+    (row,) = step.session.tables["s3_at_scale_runs"].to_dict("records")  # type: ignore[attr-defined]
+    assert row["status"] == "ERROR" and "AccessDenied" in row["notes"] and row["execution_arn"].endswith("exec-1")
+    assert "s3_copy" not in step.session.tables  # type: ignore[attr-defined]
+
+
+def test_dms_in_moto_runs_a_cdc_task_per_database(aws: None, tmp_path: Path) -> None:
+    client = boto3.client("dms", region_name="eu-west-1")
+    step = _step("postgres", 10, _params(at_scale_section=AT_SCALE, cdc=True), tmp_path, lambda s: client)
+    choice = step.choose_path()
+    assert choice.to_dict("records")[0]["path"] == "dms"  # cdc_required, whatever the size
+    frame = step.copy()
+    (row,) = frame.to_dict("records")
+    assert row["unit"] == "platform" and row["service"] == "dms" and row["status"] == "running"
+    assert row["statuses"] == "running (100 % loaded)" and row["items"] == 1  # moto's fixed statistics
+    assert at_scale.SANDBOX_DMS_NOTE in row["notes"] and at_scale.SCHEMA_NOTE in row["notes"]
+    assert at_scale.CDC_NOTE in row["notes"]
+    (task,) = client.describe_replication_tasks()["ReplicationTasks"]
+    assert task["ReplicationTaskArn"] == row["task_arn"] and task["MigrationType"] == "full-load-and-cdc"
+    (instance,) = client.describe_replication_instances()["ReplicationInstances"]
+    assert instance["ReplicationInstanceClass"] == "dms.t3.medium"
+    endpoints = {e["EndpointIdentifier"]: e for e in client.describe_endpoints()["Endpoints"]}
+    assert endpoints["runbook-sandbox-platform-src"]["ServerName"] == "10.0.0.5"
+    assert endpoints["runbook-sandbox-platform-tgt"]["ServerName"] == "db.example.internal"
+    assert "src-pass-123" not in frame.to_string() and "tgt-pass-456" not in frame.to_string()
+    assert step.migrator.copies == 0  # type: ignore[attr-defined]
+    assert step.session.tables["postgres_copy"].to_dict("records")[0]["path"] == "dms"  # type: ignore[attr-defined]
+
+
+def test_a_dms_full_load_that_never_finishes_in_moto_is_recorded_and_raised(aws: None, tmp_path: Path) -> None:
+    client = boto3.client("dms", region_name="eu-west-1")
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    runs: list[at_scale.AtScaleRun] = []
+    migrator = FakeMigrator("postgres", THRESHOLD, tmp_path)
+    with pytest.raises(DmsTaskError) as info:
+        at_scale.run_dms(_params(at_scale_section=AT_SCALE), "postgres", migrator, runs,
+                         clients=lambda s: client, progress=_NoBar, sleep=sleep, clock=lambda: now[0])
+    assert "not finished" in info.value.last_failure_message
+    (run,) = runs
+    assert run.status == "running" and run.task_arn and any("not finished" in n for n in run.notes)
