@@ -224,7 +224,7 @@ def _stop_one(spec: ServiceSpec) -> bool:
     if spec.kind == "postgres":
         return svc.stop_postgres(spec)
     if spec.kind == "moto" and spec.pid:
-        return svc.stop_process_group(spec.pid, "moto.server")
+        return svc.stop_process_group(spec.pid, "moto")  # sandbox_shims.moto_server (or an older moto.server)
     if spec.kind == "tansu" and spec.pid:
         return svc.stop_process_group(spec.pid, "tansu")
     return False

@@ -176,11 +176,18 @@ def stop_process_group(pid: int, expect_in_cmdline: str, timeout: float = 10.0) 
 
 # --------------------------------------------------------------------------- moto
 
+#: The module the sandbox runs moto's server through (moto unchanged but for one S3 listing).
+MOTO_MODULE = "sandbox_shims.moto_server"
+
 
 def start_moto(spec: ServiceSpec, state_dir: Path) -> None:
-    """Run ``moto_server`` on loopback (the AWS stand-in, or the S3-compatible source store)."""
+    """Run moto's server on loopback (the AWS stand-in, or the S3-compatible source store).
+
+    It runs through :mod:`sandbox_shims.moto_server`, which is moto's own server with one listing
+    made to answer as S3 does (see that module; the README lists the shim).
+    """
     spec.log_file = str(state_dir / "logs" / f"{spec.name}.log")
-    command = [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(spec.port)]
+    command = [sys.executable, "-m", MOTO_MODULE, "-H", LOOPBACK, "-p", str(spec.port)]
     moto_env = {"MOTO_ALLOW_NONEXISTENT_REGION": "true", "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
     spec.pid = _spawn(command, Path(spec.log_file), env=moto_env)
     wait_for(lambda: moto_healthy(spec), timeout=30, what=f"moto server {spec.name}", log_file=spec.log_file)
