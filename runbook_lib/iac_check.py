@@ -946,31 +946,40 @@ class IacCheck:
             list(pool.map(one, list(runs)))
 
     def _destroy_sequence(self, runs: dict[str, StackRun], report: IacCheckReport) -> None:
-        """Destroy stacks in reverse order through the same guard and a headless gate for deletes."""
+        """Destroy stacks in reverse dependency order through the same guard and a headless gate for deletes.
+
+        Stacks no remaining stack reads (through ``terraform_remote_state``) go together, two at a time
+        (05 with 06, then 03 with 04): each destroy mostly waits on the API, so a wave takes as long as
+        its slowest stack.
+        """
+        tf_root = self.work_dir / "sandbox" / "terraform_infra"
+        waves = destroy_waves(list(runs), stack_dependencies(tf_root / "stacks", list(runs)))
+        with self._slots, ThreadPoolExecutor(max_workers=MAX_TERRAFORM, thread_name_prefix="destroy") as pool:
+            for wave in waves:
+                list(pool.map(lambda stack: self._destroy_one(runs[stack]), wave))
+
+    def _destroy_one(self, run: StackRun) -> None:
         from runbook_lib.gates import headless_gate
 
-        with self._slots:
-            for stack in reversed(list(runs)):
-                run = runs[stack]
-                t0 = time.monotonic()
-                try:
-                    runner = self._sandbox_runner(stack, allow_destroy=["*"])
-                    runner.init()
-                    review = runner.plan(destroy=True)
-                    if review.plan.changes:
-                        gate = headless_gate(
-                            review,
-                            list(_DESTROY_ACTIONS),
-                            self.params.gates.approver or "iac-check",
-                            gate="iac-check-destroy",
-                        )
-                        runner.apply(review, gate=gate, progress=False)
-                    run.destroyed = True
-                except Exception as error:  # noqa: BLE001
-                    run.destroyed = False
-                    run.errors.append(f"destroy: {_error_text(error)}")
-                run.durations_s["destroy"] = round(time.monotonic() - t0, 1)
-                self._say(f"destroy {stack}: {'ok' if run.destroyed else run.errors[-1][:200]}")
+        t0 = time.monotonic()
+        try:
+            runner = self._sandbox_runner(run.stack, allow_destroy=["*"])
+            runner.init()
+            review = runner.plan(destroy=True)
+            if review.plan.changes:
+                gate = headless_gate(
+                    review,
+                    list(_DESTROY_ACTIONS),
+                    self.params.gates.approver or "iac-check",
+                    gate="iac-check-destroy",
+                )
+                runner.apply(review, gate=gate, progress=False)
+            run.destroyed = True
+        except Exception as error:  # noqa: BLE001
+            run.destroyed = False
+            run.errors.append(f"destroy: {_error_text(error)}")
+        run.durations_s["destroy"] = round(time.monotonic() - t0, 1)
+        self._say(f"destroy {run.stack}: {'ok' if run.destroyed else run.errors[-1][:200]}")
 
     # -- leftovers ----------------------------------------------------------------------------
     def project_markers(self) -> tuple[list[str], dict[str, str]]:
@@ -1436,3 +1445,42 @@ def _active_ecs_clusters(ecs: Any, named: Callable[[str], bool]) -> list[str]:
         return []
     described = ecs.describe_clusters(clusters=arns).get("clusters", [])
     return [c["clusterArn"] for c in described if c.get("status") != "INACTIVE"]
+
+
+_REMOTE_STATE_RE = re.compile(r'data\s+"terraform_remote_state"\s+"([A-Za-z0-9_-]+)"')
+
+
+def stack_dependencies(stacks_dir: Path, stacks: Sequence[str]) -> dict[str, set[str]]:
+    """Which earlier stacks each stack reads: ``terraform_remote_state "network_iam"`` -> ``01_network_iam``.
+
+    The first stack (the state backend, which holds every other stack's state) is a dependency of all.
+    """
+    by_suffix = {stack.split("_", 1)[-1]: stack for stack in stacks}
+    first = stacks[0] if stacks else None
+    deps: dict[str, set[str]] = {}
+    for stack in stacks:
+        found: set[str] = set()
+        for tf in sorted((stacks_dir / stack).glob("*.tf")):
+            for name in _REMOTE_STATE_RE.findall(tf.read_text()):
+                if name in by_suffix and by_suffix[name] != stack:
+                    found.add(by_suffix[name])
+        if first is not None and stack != first:
+            found.add(first)
+        deps[stack] = found
+    return deps
+
+
+def destroy_waves(stacks: Sequence[str], deps: Mapping[str, set[str]]) -> list[list[str]]:
+    """Reverse dependency order in waves: a stack goes once no stack still standing reads it.
+
+    Within a wave the later stacks come first; a cycle (never in our stacks) falls back to one at a time.
+    """
+    standing = list(stacks)
+    waves: list[list[str]] = []
+    while standing:
+        wave = [s for s in reversed(standing) if not any(s in deps.get(o, set()) for o in standing if o != s)]
+        if not wave:
+            wave = [standing[-1]]
+        waves.append(wave)
+        standing = [s for s in standing if s not in wave]
+    return waves

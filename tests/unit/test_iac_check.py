@@ -327,3 +327,25 @@ def test_a_deleted_ecs_cluster_is_not_a_leftover_but_an_active_one_is(monkeypatc
         ecs.delete_cluster(cluster="dmig-sandbox-openmetadata")
         clusters = [x.name for x in find_leftovers(client, ["dmig-sandbox"], {}) if x.service == "ecs"]
         assert len(clusters) == 1 and clusters[0].endswith("/dmig-sandbox-still-here")
+
+
+def test_destroy_waves_follow_remote_state_reads_of_our_stacks() -> None:
+    from runbook_lib.iac_check import destroy_waves, stack_dependencies
+
+    stacks_dir = Path(__file__).resolve().parents[2] / "terraform_infra" / "stacks"
+    stacks = sorted(p.name for p in stacks_dir.iterdir() if p.is_dir())
+    deps = stack_dependencies(stacks_dir, stacks)
+    assert deps["05_orchestration_observability"] >= {"03_streaming_ingestion", "04_processing"}
+    assert deps["06_cicd"] == {"00_state_backend", "01_network_iam"}
+    waves = destroy_waves(stacks, deps)
+    assert waves == [["06_cicd", "05_orchestration_observability"], ["04_processing", "03_streaming_ingestion"],
+                     ["02_data_stores"], ["01_network_iam"], ["00_state_backend"]]
+    # every stack goes after all stacks that read it
+    order = {s: i for i, wave in enumerate(waves) for s in wave}
+    assert all(order[d] > order[s] for s, ds in deps.items() for d in ds)
+
+
+def test_destroy_waves_fall_back_to_one_at_a_time_on_a_cycle() -> None:
+    from runbook_lib.iac_check import destroy_waves
+
+    assert destroy_waves(["a", "b"], {"a": {"b"}, "b": {"a"}}) == [["b"], ["a"]]
