@@ -47,6 +47,19 @@ def _table(phase: dict, name: str) -> list[dict]:
     return next(t for t in phase["tables"] if t["name"] == name)["records"]
 
 
+def _empty_buckets(endpoint: str, buckets: list[str]) -> int:
+    from runbook_lib.migrate.s3 import s3_client
+
+    s3 = s3_client(endpoint, access_key="test", secret_key="test")
+    deleted = 0
+    for bucket in buckets:
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            for version in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
+                deleted += 1
+    return deleted
+
+
 @pytest.mark.timeout(5400)
 def test_whole_runbook_headless_then_iac_check_and_destroy(sandbox, tmp_path: Path) -> None:
     started = time.monotonic()
@@ -76,6 +89,12 @@ def test_whole_runbook_headless_then_iac_check_and_destroy(sandbox, tmp_path: Pa
 
     # ---- 2. the IaC check over the applied sandbox, the production plan, and the teardown
     params = load_params("sandbox")
+    # moto answers the provider's DeleteObjects (force_destroy) for the migrated data-lake objects with
+    # HTTP 500 (seen twice in clean-clone runs; one DeleteObject per version works), so the test empties
+    # the buckets phase 02 filled before the teardown. Emulator gap, listed in the README.
+    emptied = _empty_buckets(sandbox.url("aws"), [m.target_bucket for m in params.migration.s3])
+    print(f"[teardown prep] deleted {emptied} object versions from the migrated buckets")
+    assert emptied > 0
     check = IacCheck(params, apply=True, destroy=True, static=False, work_dir=tmp_path / "iac-check",
                      progress=lambda message: print(f"[iac-check {time.monotonic() - started:6.0f}s] {message}"))
     report = check.run()
