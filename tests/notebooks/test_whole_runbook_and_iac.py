@@ -18,29 +18,23 @@ fmt/validate/checkov are not repeated here (the unit tier and ``runbook iac chec
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli
 
 from runbook_lib.iac_check import IacCheck
 from runbook_lib.params import load_params
 
 pytestmark = pytest.mark.notebooks
 
-REPO = Path(__file__).resolve().parents[2]
 PHASES = ["00_preflight", "01_network_iam", "02_data_lake_databases", "03_streaming_ingestion", "04_processing",
           "05_orchestration_observability", "06_cicd"]
 
 MIN_COVERAGE = 0.85
 
 
-def runbook(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "runbook_lib.cli", *args], capture_output=True, text=True,
-                          cwd=REPO, env=dict(os.environ), timeout=timeout)
 
 
 def _table(phase: dict, name: str) -> list[dict]:
@@ -61,11 +55,11 @@ def _empty_buckets(endpoint: str, buckets: list[str]) -> int:
 
 
 @pytest.mark.timeout(5400)
-def test_whole_runbook_headless_then_iac_check_and_destroy(sandbox, tmp_path: Path) -> None:
+def test_whole_runbook_headless_then_iac_check_and_destroy(sandbox, tmp_path: Path, check_evidence) -> None:
     started = time.monotonic()
     # ---- 1. the whole runbook, headless, as `make demo` runs it
     outputs = tmp_path / "outputs"
-    result = runbook("run", "--env", "sandbox", "--outputs-dir", str(outputs), "--json", timeout=3600)
+    result = run_cli("run", "--env", "sandbox", "--outputs-dir", str(outputs), "--json", timeout=3600)
     print(f"[runbook run {time.monotonic() - started:6.0f}s] exit {result.returncode}")
     assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-3000:])
     (run_dir,) = [p for p in outputs.iterdir() if p.is_dir() and not p.name.startswith(".")]
@@ -79,13 +73,7 @@ def test_whole_runbook_headless_then_iac_check_and_destroy(sandbox, tmp_path: Pa
     for kind in ("s3", "postgres", "mongo"):
         rows = _table(data, f"{kind}_verification")
         assert rows, kind
-    verify = runbook("evidence", "verify", str(run_dir), timeout=300)
-    assert verify.returncode == 0, verify.stdout + verify.stderr
-    passwords = [s.extra["password"] for s in sandbox.services.values() if s.extra.get("password")]
-    for path in run_dir.rglob("*"):
-        if path.is_file():
-            text = path.read_text(errors="ignore")
-            assert not any(p in text for p in passwords), path
+    check_evidence(run_dir)
 
     # ---- 2. the IaC check over the applied sandbox, the production plan, and the teardown
     params = load_params("sandbox")
