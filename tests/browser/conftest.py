@@ -141,9 +141,7 @@ def _wait_for_status(server: LabServer) -> None:
             return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.25)  # polling a server that is still binding its port
-    raise AssertionError(
-        f"jupyter lab did not answer /api/status in {SERVER_START_TIMEOUT_S}s:\n{server.log_tail()}"
-    )
+    raise AssertionError(f"jupyter lab did not answer /api/status in {SERVER_START_TIMEOUT_S}s:\n{server.log_tail()}")
 
 
 def _stop(server: LabServer) -> list[str]:

@@ -13,9 +13,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 STORED = Path(__file__).resolve().parents[2] / "notebooks" / "00_preflight.ipynb"
 
 
-def test_preflight_notebook_runs_in_jupyterlab_and_shows_ready_checks(
-    sandbox, lab_page, tmp_path: Path
-) -> None:
+def test_preflight_notebook_runs_in_jupyterlab_and_shows_ready_checks(sandbox, lab_page, tmp_path: Path) -> None:
     stored_before = STORED.read_bytes()
     lab = lab_page
     lab.open("00_preflight.ipynb")

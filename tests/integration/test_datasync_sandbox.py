@@ -32,9 +32,7 @@ def test_datasync_in_the_sandbox_succeeds_without_moving_data(sandbox: Any, tmp_
     try:
         run = ds.migrate_bucket(
             client,
-            ds.ObjectStorageSource(
-                "minio.sandbox.local", "curated", server_port=9000, server_protocol="HTTP"
-            ),
+            ds.ObjectStorageSource("minio.sandbox.local", "curated", server_port=9000, server_protocol="HTTP"),
             ds.S3Destination(target_bucket, ROLE),
             sandbox=True,
             name="curated",

@@ -118,9 +118,7 @@ def test_cli_migrates_mongo_from_params(scratch, tmp_path: Path) -> None:
     assert units[f"events.devices->{mongo_target}.devices"]["matched"] == 1000
 
 
-def test_from_params_follows_the_rds_endpoint_binding(
-    sandbox, scratch, monkeypatch, tmp_path: Path, caplog
-) -> None:
+def test_from_params_follows_the_rds_endpoint_binding(sandbox, scratch, monkeypatch, tmp_path: Path, caplog) -> None:
     import logging
 
     caplog.set_level(logging.INFO, logger="runbook_lib.migrate.postgres")

@@ -75,9 +75,7 @@ def test_seeded_events_move_verify_and_keep_their_indexes(urls, target_db, tmp_p
 
 def test_a_corrupted_document_is_found(urls, target_db, tmp_path: Path) -> None:
     _migrator(urls, target_db, tmp_path).copy()
-    mongo_client(urls[1])[target_db]["devices"].update_one(
-        {"_id": "dev-000123"}, {"$set": {"firmware.minor": 99}}
-    )
+    mongo_client(urls[1])[target_db]["devices"].update_one({"_id": "dev-000123"}, {"$set": {"firmware.minor": 99}})
     report = _migrator(urls, target_db, tmp_path).verify()
     rows = {r.unit.split("->")[0]: r for r in report.rows}
     assert rows["events.devices"].mismatched == 1 and rows["events.devices"].missing == 0
@@ -86,9 +84,7 @@ def test_a_corrupted_document_is_found(urls, target_db, tmp_path: Path) -> None:
     assert not report.ok
 
 
-def test_sigkill_mid_copy_then_resume_leaves_nothing_missing_or_doubled(
-    urls, target_db, tmp_path: Path
-) -> None:
+def test_sigkill_mid_copy_then_resume_leaves_nothing_missing_or_doubled(urls, target_db, tmp_path: Path) -> None:
     checkpoints = tmp_path / "checkpoints"
     config = tmp_path / "child.json"
     config.write_text(
@@ -126,9 +122,7 @@ def test_sigkill_mid_copy_then_resume_leaves_nothing_missing_or_doubled(
     copied_before = sum(s["copied"] for s in states.values())
     assert 0 < copied_before < 3000 and not all(s["done"] for s in states.values())
 
-    migrator = _migrator(
-        urls, target_db, tmp_path, batch_size=40
-    )  # a fresh client sees what the child flushed
+    migrator = _migrator(urls, target_db, tmp_path, batch_size=40)  # a fresh client sees what the child flushed
     report = migrator.copy(resume=True)
     assert report.items_skipped == copied_before and report.items_skipped + report.items_copied == 3000
     verify = migrator.verify()

@@ -46,9 +46,7 @@ class _Dsns(tuple):
 
 @pytest.fixture()
 def dsns(sandbox) -> tuple[str, str]:
-    return _Dsns(
-        (sandbox.url("postgres-source", with_secret=True), sandbox.url("postgres-target", with_secret=True))
-    )
+    return _Dsns((sandbox.url("postgres-source", with_secret=True), sandbox.url("postgres-target", with_secret=True)))
 
 
 @pytest.fixture()
@@ -71,9 +69,7 @@ def scratch_source(dsns):
         conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
 
 
-def _migrator(
-    dsns, target: str, tmp_path: Path, database: str = SOURCE_DATABASE, **kwargs
-) -> PostgresMigrator:
+def _migrator(dsns, target: str, tmp_path: Path, database: str = SOURCE_DATABASE, **kwargs) -> PostgresMigrator:
     return PostgresMigrator(
         dsns[0],
         dsns[1],
@@ -90,44 +86,29 @@ def test_platform_moves_verifies_and_keys_continue(dsns, target_name, tmp_path: 
     result = _migrator(dsns, target_name, tmp_path).run()
     assert result.ok, (result.verify.problems, [f.object for f in result.check.blockers])
     rows = {r.unit: r for r in result.verify.rows}
-    assert {"ingest.events", "sales.customers", "sales.orders", "sales.audit_log", "ref.countries"} <= set(
-        rows
-    )
-    assert (
-        rows["sales.audit_log"].source_count == rows["sales.audit_log"].target_count > 300
-    )  # duplicates kept
+    assert {"ingest.events", "sales.customers", "sales.orders", "sales.audit_log", "ref.countries"} <= set(rows)
+    assert rows["sales.audit_log"].source_count == rows["sales.audit_log"].target_count > 300  # duplicates kept
     assert rows["ingest.events"].matched == rows["ingest.events"].source_count > 0
-    assert all(
-        r.source_checksum == r.target_checksum
-        for r in result.verify.rows
-        if not r.unit.startswith("sequence")
-    )
+    assert all(r.source_checksum == r.target_checksum for r in result.verify.rows if not r.unit.startswith("sequence"))
     assert {"sequence ingest.events_id_seq", "sequence sales.customers_id_seq"} <= set(rows)
     assert result.copy.items_copied == 5 and result.copy.details["phases_s"]["data"] >= 0
 
     with PgEndpoint.from_dsn(dsns[0]).connect(SOURCE_DATABASE) as conn:
         source_max = conn.execute("SELECT max(id) FROM sales.orders").fetchone()[0]
-    with PgEndpoint.from_dsn(dsns[1]).connect(
-        target_name
-    ) as conn:  # the application writes after the cut-over
+    with PgEndpoint.from_dsn(dsns[1]).connect(target_name) as conn:  # the application writes after the cut-over
         order_id = conn.execute(
             "INSERT INTO sales.orders (customer_id, total, status, ordered_at) "
             "VALUES (1, 9.99, 'new', now()) RETURNING id"
         ).fetchone()[0]
         customer_id = conn.execute(
-            "INSERT INTO sales.customers (email, name, country) "
-            "VALUES ('new@example.com', 'New', 'DE') RETURNING id"
+            "INSERT INTO sales.customers (email, name, country) VALUES ('new@example.com', 'New', 'DE') RETURNING id"
         ).fetchone()[0]
         event_id = conn.execute(
             "INSERT INTO ingest.events (device_id, event_type, payload, created_at) "
             "VALUES (gen_random_uuid(), 'click', '{}', now()) RETURNING id"
         ).fetchone()[0]
-        owner = conn.execute(
-            "SELECT tableowner FROM pg_tables WHERE schemaname = 'sales' AND tablename = 'orders'"
-        )
-        assert owner.fetchone()[0] == PgEndpoint.from_dsn(dsns[1]).get(
-            "user"
-        )  # --no-owner: the restoring user
+        owner = conn.execute("SELECT tableowner FROM pg_tables WHERE schemaname = 'sales' AND tablename = 'orders'")
+        assert owner.fetchone()[0] == PgEndpoint.from_dsn(dsns[1]).get("user")  # --no-owner: the restoring user
     assert order_id == source_max + 1
     assert customer_id == rows["sales.customers"].source_count + 1
     assert event_id == rows["ingest.events"].source_count + 1
@@ -138,8 +119,7 @@ def test_a_corrupted_target_row_and_a_lost_duplicate_are_found(dsns, target_name
     with PgEndpoint.from_dsn(dsns[1]).connect(target_name) as conn:
         conn.execute("UPDATE sales.customers SET name = name || ' (edited)' WHERE id = 42")
         duplicated = conn.execute(
-            "SELECT actor, action, at FROM sales.audit_log GROUP BY 1, 2, 3 HAVING count(*) = 2 "
-            "ORDER BY 3 LIMIT 1"
+            "SELECT actor, action, at FROM sales.audit_log GROUP BY 1, 2, 3 HAVING count(*) = 2 ORDER BY 3 LIMIT 1"
         ).fetchone()
         conn.execute(
             "DELETE FROM sales.audit_log WHERE ctid = (SELECT min(ctid) FROM sales.audit_log "
@@ -159,9 +139,7 @@ def test_a_corrupted_target_row_and_a_lost_duplicate_are_found(dsns, target_name
     assert repair.verify().ok
 
 
-def test_an_extension_rds_lacks_blocks_before_anything_moves(
-    dsns, scratch_source, target_name, tmp_path: Path
-) -> None:
+def test_an_extension_rds_lacks_blocks_before_anything_moves(dsns, scratch_source, target_name, tmp_path: Path) -> None:
     with PgEndpoint.from_dsn(dsns[0]).connect(scratch_source) as conn:
         conn.execute("CREATE EXTENSION adminpack")  # contrib, installed here, not offered by RDS
         conn.execute("CREATE TABLE t (id int PRIMARY KEY, v text)")
@@ -217,9 +195,7 @@ def test_sigkill_mid_copy_then_resume_leaves_nothing_missing_or_doubled(
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:  # wait until the restore has begun
-            checkpoint = (
-                PgCheckpoint.load(migrator.checkpoint_path) if migrator.checkpoint_path.exists() else None
-            )
+            checkpoint = PgCheckpoint.load(migrator.checkpoint_path) if migrator.checkpoint_path.exists() else None
             if checkpoint is not None and checkpoint.pre_data:
                 break
             assert child.poll() is None, child.stderr.read() if child.stderr else ""
@@ -250,9 +226,7 @@ def test_sigkill_mid_copy_then_resume_leaves_nothing_missing_or_doubled(
         assert conn.execute("SELECT count(*) FROM dupes").fetchone()[0] == 40000
 
 
-def test_odd_objects_move_and_owners_follow_the_role_map(
-    dsns, scratch_source, target_name, tmp_path: Path
-) -> None:
+def test_odd_objects_move_and_owners_follow_the_role_map(dsns, scratch_source, target_name, tmp_path: Path) -> None:
     """Partitions, materialized views (one WITH NO DATA), a large object, an unlogged table, an owner."""
     suffix = uuid.uuid4().hex[:6]
     source_role, target_role = f"it_owner_{suffix}", f"it_app_{suffix}"
@@ -264,16 +238,11 @@ def test_odd_objects_move_and_owners_follow_the_role_map(
     try:
         with source.connect(scratch_source) as conn:
             conn.execute("CREATE TABLE m (id int, at date NOT NULL) PARTITION BY RANGE (at)")
-            conn.execute(
-                "CREATE TABLE m_2025 PARTITION OF m FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')"
-            )
-            conn.execute(
-                "CREATE TABLE m_2026 PARTITION OF m FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"
-            )
+            conn.execute("CREATE TABLE m_2025 PARTITION OF m FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')")
+            conn.execute("CREATE TABLE m_2026 PARTITION OF m FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')")
             conn.execute("INSERT INTO m SELECT g, date '2025-06-01' + g FROM generate_series(1, 400) g")
             conn.execute(
-                "CREATE MATERIALIZED VIEW m_by_year AS "
-                "SELECT extract(year FROM at) y, count(*) n FROM m GROUP BY 1"
+                "CREATE MATERIALIZED VIEW m_by_year AS SELECT extract(year FROM at) y, count(*) n FROM m GROUP BY 1"
             )
             conn.execute("CREATE MATERIALIZED VIEW m_later AS SELECT * FROM m WITH NO DATA")
             conn.execute("CREATE UNLOGGED TABLE cache (k text PRIMARY KEY, v bytea)")
@@ -281,9 +250,7 @@ def test_odd_objects_move_and_owners_follow_the_role_map(
             conn.execute("SELECT lo_from_bytea(0, 'large object body')")
             conn.execute("CREATE TABLE owned (id int PRIMARY KEY)")
             conn.execute(f"ALTER TABLE owned OWNER TO {source_role}")
-        migrator = _migrator(
-            dsns, target_name, tmp_path, database=scratch_source, role_map={source_role: target_role}
-        )
+        migrator = _migrator(dsns, target_name, tmp_path, database=scratch_source, role_map={source_role: target_role})
         result = migrator.run()
         assert result.ok, result.verify.problems
         findings = {f.object: f.severity for f in result.check.findings}

@@ -19,8 +19,13 @@ pytestmark = pytest.mark.integration
 
 
 def runbook(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "runbook_lib.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "runbook_lib.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
 
 
 def test_status_json_lists_every_service_healthy_with_role_and_url(sandbox) -> None:
@@ -48,8 +53,13 @@ def test_source_is_seeded_deterministically(sandbox) -> None:
     from runbook_lib.sandbox import seed
 
     assert sandbox.seeded["postgres-source"] > 7000
-    s3 = boto3.client("s3", endpoint_url=sandbox.url("s3-source"), region_name="us-east-1",
-                      aws_access_key_id="test", aws_secret_access_key="test")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=sandbox.url("s3-source"),
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
     keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket="raw") for o in page["Contents"]]
     for awkward in seed.AWKWARD_KEYS:
         assert awkward in keys
@@ -58,8 +68,9 @@ def test_source_is_seeded_deterministically(sandbox) -> None:
         dupes = conn.execute("select count(*) - count(distinct (actor, action, at)) from sales.audit_log").fetchone()
         assert dupes[0] == 30
     assert mongo_client(sandbox.url("mongo-source"))["events"]["sessions"].count_documents({}) == 2000
-    consumer = Consumer({"bootstrap.servers": sandbox.services["kafka-source"].address, "group.id": "t",
-                         "enable.auto.commit": False})
+    consumer = Consumer(
+        {"bootstrap.servers": sandbox.services["kafka-source"].address, "group.id": "t", "enable.auto.commit": False}
+    )
     consumer.assign([TopicPartition("ingest.dlq", 0, 0)])
     seen = 0
     while (msg := consumer.poll(3)) is not None:
@@ -108,8 +119,9 @@ def test_a_taken_port_is_a_one_line_error_naming_it(tmp_path: Path) -> None:
         with pytest.raises(PortInUseError) as caught:
             svc.claim_port("aws", port)
         assert caught.value.port == port and str(port) in caught.value.one_line()
-        result = runbook("sandbox", "up", "--base-port", str(port), "--no-seed",
-                         env={"RUNBOOK_SANDBOX_DIR": str(tmp_path / "sb2")})
+        result = runbook(
+            "sandbox", "up", "--base-port", str(port), "--no-seed", env={"RUNBOOK_SANDBOX_DIR": str(tmp_path / "sb2")}
+        )
     assert result.returncode == 5
     assert result.stderr.strip().count("\n") == 0 and f"port {port}" in result.stderr
 

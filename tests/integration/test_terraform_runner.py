@@ -61,9 +61,7 @@ def _stack(tmp: Path, name: str) -> Path:
     return target
 
 
-def _runner(
-    stack: Path, tf_env: dict[str, str], endpoint: str | None, bucket: str, **kwargs
-) -> TerraformRunner:
+def _runner(stack: Path, tf_env: dict[str, str], endpoint: str | None, bucket: str, **kwargs) -> TerraformRunner:
     var_file = stack.parent / f"{bucket}.tfvars.json"
     var_file.write_text(json.dumps({"bucket_name": bucket}))
     return TerraformRunner(
@@ -210,8 +208,6 @@ def test_state_lock_conflict_on_an_s3_backend(tmp_path, moto_endpoint, tf_env):
     assert caught.value.lock_info["Who"] == "ops@elsewhere"
     assert caught.value.lock_info["Operation"] == "OperationTypeApply"
 
-    dynamodb.delete_item(
-        TableName=backend.lock_table, Key={"LockID": {"S": f"{backend.bucket}/{config['key']}"}}
-    )
+    dynamodb.delete_item(TableName=backend.lock_table, Key={"LockID": {"S": f"{backend.bucket}/{config['key']}"}})
     review = runner.plan()  # the lock is gone: the same plan now succeeds
     assert review.plan.counts()["create"] == 1

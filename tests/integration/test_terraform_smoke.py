@@ -14,7 +14,7 @@ from runbook_lib.tf_override import OVERRIDE_FILE_NAME, write_override
 
 pytestmark = pytest.mark.integration
 
-STACK = '''
+STACK = """
 terraform {
   required_version = ">= 1.6"
   required_providers {
@@ -40,7 +40,7 @@ resource "aws_vpc" "this" {
 output "vpc_id" {
   value = aws_vpc.this.id
 }
-'''
+"""
 
 
 def test_apply_creates_bucket_and_vpc_that_boto3_reads_back(tmp_path: Path, aws_endpoint: str, tf_env) -> None:
@@ -61,8 +61,13 @@ def test_apply_creates_bucket_and_vpc_that_boto3_reads_back(tmp_path: Path, aws_
     vpcs = ec2.describe_vpcs(VpcIds=[output])["Vpcs"]
     assert vpcs[0]["CidrBlock"] == "10.42.0.0/16"
 
-    plan = run_command([terraform, "plan", "-detailed-exitcode", "-input=false", "-no-color"], cwd=stack, env=env,
-                       timeout=300, check=False)
+    plan = run_command(
+        [terraform, "plan", "-detailed-exitcode", "-input=false", "-no-color"],
+        cwd=stack,
+        env=env,
+        timeout=300,
+        check=False,
+    )
     assert plan.returncode == 0, plan.stdout  # applied config plans clean
     run_command([terraform, "destroy", "-auto-approve", "-input=false", "-no-color"], cwd=stack, env=env, timeout=300)
     assert "smoke-test-bucket" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]

@@ -12,8 +12,12 @@ pytestmark = pytest.mark.integration
 
 
 def test_tools_status_json_reports_terraform_and_provider_ready() -> None:
-    result = subprocess.run([sys.executable, "-m", "runbook_lib.cli", "tools", "status", "--json"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "runbook_lib.cli", "tools", "status", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     report = json.loads(result.stdout)
     tools = {t["name"]: t for t in report["tools"]}
     terraform = tools.get("terraform") or tools.get("tofu")

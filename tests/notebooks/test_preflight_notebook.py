@@ -14,8 +14,6 @@ pytestmark = pytest.mark.notebooks
 REPO = Path(__file__).resolve().parents[2]
 
 
-
-
 def test_preflight_runs_headless_and_leaves_verified_evidence(sandbox, tmp_path: Path, check_evidence) -> None:
     result = run_cli("run", "--env", "sandbox", "--phases", "0", "--outputs-dir", str(tmp_path), "--json")
     assert result.returncode == 0, result.stderr[-2000:]
@@ -38,8 +36,9 @@ def test_preflight_refuses_an_account_not_allowed_and_records_the_failure(sandbo
     params_dir.mkdir()
     (params_dir / "sandbox.yaml").write_text(yaml.safe_dump(params))
     out = tmp_path / "out"
-    result = run_cli("run", "--env", "sandbox", "--phases", "0", "--params-dir", str(params_dir),
-                     "--outputs-dir", str(out))
+    result = run_cli(
+        "run", "--env", "sandbox", "--phases", "0", "--params-dir", str(params_dir), "--outputs-dir", str(out)
+    )
     assert result.returncode != 0
     assert "111111111111" in result.stderr + result.stdout
     manifest = json.loads(next(out.iterdir()).joinpath("manifest.json").read_text())

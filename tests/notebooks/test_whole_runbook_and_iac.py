@@ -29,12 +29,17 @@ from runbook_lib.params import load_params
 
 pytestmark = pytest.mark.notebooks
 
-PHASES = ["00_preflight", "01_network_iam", "02_data_lake_databases", "03_streaming_ingestion", "04_processing",
-          "05_orchestration_observability", "06_cicd"]
+PHASES = [
+    "00_preflight",
+    "01_network_iam",
+    "02_data_lake_databases",
+    "03_streaming_ingestion",
+    "04_processing",
+    "05_orchestration_observability",
+    "06_cicd",
+]
 
 MIN_COVERAGE = 0.85
-
-
 
 
 def _table(phase: dict, name: str) -> list[dict]:
@@ -66,7 +71,8 @@ def test_whole_runbook_headless_then_iac_check_and_destroy(sandbox, tmp_path: Pa
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert [name for name in manifest["phases"]] == PHASES
     assert all(p["status"] == "succeeded" for p in manifest["phases"].values()), {
-        n: p["status"] for n, p in manifest["phases"].items()}
+        n: p["status"] for n, p in manifest["phases"].items()
+    }
     for name in PHASES[1:]:
         assert (run_dir / "notebooks" / f"{name}.ipynb").exists()
     data = manifest["phases"]["02_data_lake_databases"]
@@ -83,13 +89,24 @@ def test_whole_runbook_headless_then_iac_check_and_destroy(sandbox, tmp_path: Pa
     emptied = _empty_buckets(sandbox.url("aws"), [m.target_bucket for m in params.migration.s3])
     print(f"[teardown prep] deleted {emptied} object versions from the migrated buckets")
     assert emptied > 0
-    check = IacCheck(params, apply=True, destroy=True, static=False, work_dir=tmp_path / "iac-check",
-                     progress=lambda message: print(f"[iac-check {time.monotonic() - started:6.0f}s] {message}"))
+    check = IacCheck(
+        params,
+        apply=True,
+        destroy=True,
+        static=False,
+        work_dir=tmp_path / "iac-check",
+        progress=lambda message: print(f"[iac-check {time.monotonic() - started:6.0f}s] {message}"),
+    )
     report = check.run()
     duration = time.monotonic() - started
-    summary = {"duration_s": round(duration), "counts": report.counts, "durations_s": report.durations_s,
-               "errors": report.errors, "verification_failures": report.verification_failures,
-               "leftovers": [vars(x) for x in report.leftovers or []]}
+    summary = {
+        "duration_s": round(duration),
+        "counts": report.counts,
+        "durations_s": report.durations_s,
+        "errors": report.errors,
+        "verification_failures": report.verification_failures,
+        "leftovers": [vars(x) for x in report.leftovers or []],
+    }
     print(json.dumps(summary, indent=2, default=str))
 
     # Every stack applied and was destroyed without an error.
@@ -99,8 +116,11 @@ def test_whole_runbook_headless_then_iac_check_and_destroy(sandbox, tmp_path: Pa
     assert all(run.applied and run.verification is not None for run in runs.values())
     assert all(run.destroyed for run in runs.values())
     # What the notebooks applied plans clean: nothing left to create, replace or delete.
-    assert {s: run.plan_counts for s, run in runs.items()
-            if any(run.plan_counts.get(a) for a in ("create", "delete", "replace"))} == {}
+    assert {
+        s: run.plan_counts
+        for s, run in runs.items()
+        if any(run.plan_counts.get(a) for a in ("create", "delete", "replace"))
+    } == {}
 
     # Every check that ran passed (waived and not-verified ones are listed, not counted as passes).
     assert report.verification_failures == []

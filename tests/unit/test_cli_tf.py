@@ -139,12 +139,7 @@ def test_apply_without_a_reviewed_plan(setup, capsys):
 
 def test_plan_from_another_env_is_refused(setup, capsys):
     setup.write_params(env="other")
-    assert (
-        main(
-            ["tf", "plan", "--stack", "demo", "--env", "unit", "--json", "--plan-file", str(setup.plan_file)]
-        )
-        == 0
-    )
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json", "--plan-file", str(setup.plan_file)]) == 0
     capsys.readouterr()
     code = main(
         [

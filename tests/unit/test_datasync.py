@@ -92,9 +92,7 @@ def test_sandbox_run_falls_back_to_an_s3_source_and_says_so(client: Any) -> None
     assert task["Options"]["VerifyMode"] == "POINT_IN_TIME_CONSISTENT"
     source = client.describe_location_s3(LocationArn=task["SourceLocationArn"])
     destination = client.describe_location_s3(LocationArn=task["DestinationLocationArn"])
-    assert source["LocationUri"].startswith("s3://raw") and destination["LocationUri"].startswith(
-        "s3://platform-raw"
-    )
+    assert source["LocationUri"].startswith("s3://raw") and destination["LocationUri"].startswith("s3://platform-raw")
     assert bars.made[0].descriptions[-1] == "DataSync SUCCESS" and bars.made[0].closed
 
 
@@ -160,9 +158,7 @@ def real_aws_stub(client: Any, final: dict[str, Any]) -> Stubber:
 
 
 def test_real_aws_uses_an_object_storage_source_and_follows_the_bytes() -> None:
-    client = boto3.client(
-        "datasync", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="y"
-    )
+    client = boto3.client("datasync", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="y")
     final = {
         "TaskExecutionArn": EXECUTION,
         "Status": "SUCCESS",
@@ -205,9 +201,7 @@ def test_real_aws_uses_an_object_storage_source_and_follows_the_bytes() -> None:
 
 
 def test_an_error_result_raises_with_datasyncs_code() -> None:
-    client = boto3.client(
-        "datasync", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="y"
-    )
+    client = boto3.client("datasync", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="y")
     final = {
         "TaskExecutionArn": EXECUTION,
         "Status": "ERROR",
@@ -261,11 +255,7 @@ def test_a_timeout_leaves_the_execution_running_and_names_it(client: Any) -> Non
 
 
 def test_object_storage_needs_an_agent() -> None:
-    client = boto3.client(
-        "datasync", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="y"
-    )
+    client = boto3.client("datasync", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="y")
     with pytest.raises(ParamsError) as caught:
-        ds.create_locations(
-            client, ds.ObjectStorageSource("minio", "raw"), ds.S3Destination("t", ROLE), sandbox=False
-        )
+        ds.create_locations(client, ds.ObjectStorageSource("minio", "raw"), ds.S3Destination("t", ROLE), sandbox=False)
     assert caught.value.key == "agent_arns"

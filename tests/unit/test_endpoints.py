@@ -17,12 +17,16 @@ pytestmark = pytest.mark.unit
 @pytest.fixture()
 def bindings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RUNBOOK_SANDBOX_DIR", str(tmp_path))
-    (tmp_path / "bindings.json").write_text(json.dumps({
-        "aws_endpoint_url": "http://127.0.0.1:4566",
-        "rds": {"*": "127.0.0.1:55432"},
-        "msk": {"b-1.special.kafka.us-east-1.amazonaws.com": "127.0.0.1:9999", "*": "127.0.0.1:19092"},
-        "docdb": {},
-    }))
+    (tmp_path / "bindings.json").write_text(
+        json.dumps(
+            {
+                "aws_endpoint_url": "http://127.0.0.1:4566",
+                "rds": {"*": "127.0.0.1:55432"},
+                "msk": {"b-1.special.kafka.us-east-1.amazonaws.com": "127.0.0.1:9999", "*": "127.0.0.1:19092"},
+                "docdb": {},
+            }
+        )
+    )
     return tmp_path
 
 

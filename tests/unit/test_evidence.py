@@ -84,9 +84,7 @@ def test_phase_records_everything(ledger: EvidenceLedger, tmp_path: Path) -> Non
     plan.write_bytes(b"binary plan bytes")
     digest = ledger.record_plan(plan, stack="01_network", summary={"create": 4, "delete": 0})
     ledger.record_apply({"added": 4, "changed": 0, "destroyed": 0})
-    ledger.record_gate(
-        {"gate": "network-plan", "approved": True, "decided_by": "policy", "plan_sha256": digest}
-    )
+    ledger.record_gate({"gate": "network-plan", "approved": True, "decided_by": "policy", "plan_sha256": digest})
     table_path = ledger.record_table(
         None, "subnets", pd.DataFrame({"cidr": ["10.0.0.0/24", "10.0.1.0/24"], "ok": [True, False]})
     )

@@ -28,9 +28,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 
 def _review(name: str = "tf_data_mixed.json", sha: str = "cd" * 32) -> PlanReview:
     plan = load_plan_json(FIXTURES / name, plan_sha256=sha)
-    return PlanReview(
-        plan=plan, plan_path=Path("/nonexistent/x.tfplan"), plan_sha256=sha, stack_dir=Path("/tmp")
-    )
+    return PlanReview(plan=plan, plan_path=Path("/nonexistent/x.tfplan"), plan_sha256=sha, stack_dir=Path("/tmp"))
 
 
 @pytest.fixture

@@ -44,9 +44,7 @@ def test_bucket_replace_allowed_by_trailing_glob(bucket_replace):
     assert check_destructive(bucket_replace, ["aws_s3_bucket.*"])[0].allowed
 
 
-@pytest.mark.parametrize(
-    "entry", ["aws_s3_bucket.other*", "aws_s3_bucket.thi", "module.x.aws_s3_bucket.this"]
-)
+@pytest.mark.parametrize("entry", ["aws_s3_bucket.other*", "aws_s3_bucket.thi", "module.x.aws_s3_bucket.this"])
 def test_entries_that_do_not_cover_the_address_refuse(bucket_replace, entry):
     with pytest.raises(DestructiveChangeError):
         check_destructive(bucket_replace, [entry])

@@ -55,9 +55,7 @@ def test_checkov_list_form_and_empty_summary() -> None:
     one = json.loads((FIXTURES / "checkov_sample.json").read_text())
     both = parse_checkov_json([one, {"check_type": "secrets", "results": {"failed_checks": []}}])
     assert len(both.failed) == 10
-    empty = parse_checkov_json(
-        {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0, "resource_count": 0}
-    )
+    empty = parse_checkov_json({"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0, "resource_count": 0})
     assert empty.failed == () and empty.passed == {}
 
 
@@ -175,13 +173,9 @@ def test_reasons_come_from_gap_docs_then_tfvars(tmp_path: Path) -> None:
     (tmp_path / "SANDBOX_GAPS_x.md").write_text(GAPS)
     rows = parse_gap_docs(tmp_path)
     assert len(rows) == 2
-    reason, variable = explain_missing(
-        "03_streaming", "module.msk.aws_msk_cluster.this[0]", None, None, rows
-    )
+    reason, variable = explain_missing("03_streaming", "module.msk.aws_msk_cluster.this[0]", None, None, rows)
     assert variable == "enable_msk_cluster" and "No CreateConfiguration" in reason
-    reason, _ = explain_missing(
-        "05_obs", 'module.budgets.aws_budgets_budget.service["Glue"]', None, None, rows
-    )
+    reason, _ = explain_missing("05_obs", 'module.budgets.aws_budgets_budget.service["Glue"]', None, None, rows)
     assert "No budgets backend" in reason
     assert not rows[1].covers("06_cicd", "module.budgets.aws_budgets_budget.this[0]")
 
@@ -191,9 +185,7 @@ def test_reasons_come_from_gap_docs_then_tfvars(tmp_path: Path) -> None:
         "sandbox.tfvars",
         "# moto lacks ListInstanceFleets\nenable_emr_cluster = false\nenable_glue = true\n",
     )
-    reason, variable = explain_missing(
-        "04_processing", "module.emr.aws_emr_cluster.this[0]", prod, sandbox, rows
-    )
+    reason, variable = explain_missing("04_processing", "module.emr.aws_emr_cluster.this[0]", prod, sandbox, rows)
     assert variable == "enable_emr_cluster"
     assert reason.startswith("likely enable_emr_cluster = false") and "ListInstanceFleets" in reason
     reason, variable = explain_missing("04_processing", "module.zzz.aws_thing.this", prod, sandbox, rows)
@@ -281,24 +273,16 @@ def test_leftovers_find_project_resources_and_ignore_others(monkeypatch) -> None
         tags = {"Project": "data-migration"}
         assert find_leftovers(client, ["dmig-sandbox"], tags) == []
         s3 = client("s3")
-        s3.create_bucket(
-            Bucket="dmig-sandbox-raw-1", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
-        )
+        s3.create_bucket(Bucket="dmig-sandbox-raw-1", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
         s3.create_bucket(Bucket="someone-else", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
         client("ec2").create_vpc(
             CidrBlock="10.1.0.0/16",
-            TagSpecifications=[
-                {"ResourceType": "vpc", "Tags": [{"Key": "Project", "Value": "data-migration"}]}
-            ],
+            TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Project", "Value": "data-migration"}]}],
         )
         client("iam").create_role(RoleName="dmig-sandbox-glue", AssumeRolePolicyDocument="{}")
         kms = client("kms")
-        kept = kms.create_key(Tags=[{"TagKey": "Project", "TagValue": "data-migration"}])["KeyMetadata"][
-            "KeyId"
-        ]
-        gone = kms.create_key(Tags=[{"TagKey": "Project", "TagValue": "data-migration"}])["KeyMetadata"][
-            "KeyId"
-        ]
+        kept = kms.create_key(Tags=[{"TagKey": "Project", "TagValue": "data-migration"}])["KeyMetadata"]["KeyId"]
+        gone = kms.create_key(Tags=[{"TagKey": "Project", "TagValue": "data-migration"}])["KeyMetadata"]["KeyId"]
         kms.schedule_key_deletion(KeyId=gone, PendingWindowInDays=7)
         client("logs").create_log_group(logGroupName="/aws/vpc/dmig-sandbox/flow-logs")
 
@@ -338,8 +322,13 @@ def test_destroy_waves_follow_remote_state_reads_of_our_stacks() -> None:
     assert deps["05_orchestration_observability"] >= {"03_streaming_ingestion", "04_processing"}
     assert deps["06_cicd"] == {"00_state_backend", "01_network_iam"}
     waves = destroy_waves(stacks, deps)
-    assert waves == [["06_cicd", "05_orchestration_observability"], ["04_processing", "03_streaming_ingestion"],
-                     ["02_data_stores"], ["01_network_iam"], ["00_state_backend"]]
+    assert waves == [
+        ["06_cicd", "05_orchestration_observability"],
+        ["04_processing", "03_streaming_ingestion"],
+        ["02_data_stores"],
+        ["01_network_iam"],
+        ["00_state_backend"],
+    ]
     # every stack goes after all stacks that read it
     order = {s: i for i, wave in enumerate(waves) for s in wave}
     assert all(order[d] > order[s] for s, ds in deps.items() for d in ds)

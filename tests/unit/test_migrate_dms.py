@@ -122,11 +122,7 @@ def test_identifiers_and_mappings() -> None:
 def test_endpoint_arguments_keep_the_password_in_the_call_only() -> None:
     source, target = _endpoints()
     kwargs = source.create_kwargs()
-    assert (
-        kwargs["Password"] == "hunter2-secret"
-        and kwargs["ServerName"] == "10.0.0.5"
-        and kwargs["Username"] == "mig"
-    )
+    assert kwargs["Password"] == "hunter2-secret" and kwargs["ServerName"] == "10.0.0.5" and kwargs["Username"] == "mig"
     assert "hunter2" not in repr(source)
     secret = target.create_kwargs()
     assert "Password" not in secret and "ServerName" not in secret
@@ -143,9 +139,7 @@ def test_full_load_and_cdc_runs_as_far_as_moto_goes(caplog) -> None:
     caplog.set_level(logging.DEBUG, logger="runbook_lib")  # botocore's own DEBUG logs request bodies
     client = boto3.client("dms", region_name="eu-west-1")
     clock, bars = _Clock(), []
-    migration = _migration(
-        client, clock, bars, migration_type="full-load-and-cdc", schemas=["sales", "ingest"]
-    )
+    migration = _migration(client, clock, bars, migration_type="full-load-and-cdc", schemas=["sales", "ingest"])
     state = migration.run()
     assert state == TaskProgress("running", 100, 1, 0, 0, 0)  # moto's fixed statistics
     assert bars[-1].n == 100 and "running" in bars[-1].postfix
@@ -158,9 +152,7 @@ def test_full_load_and_cdc_runs_as_far_as_moto_goes(caplog) -> None:
     assert migration.table_statistics() is None  # not implemented by moto
 
     again = _migration(client, clock, bars, migration_type="full-load-and-cdc", schemas=["sales", "ingest"])
-    again.run(
-        test_connections=False
-    )  # idempotent: finds everything by identifier (moto 5.2 crashes on a re-test)
+    again.run(test_connections=False)  # idempotent: finds everything by identifier (moto 5.2 crashes on a re-test)
     assert len(client.describe_replication_tasks()["ReplicationTasks"]) == 1
     assert len(client.describe_endpoints()["Endpoints"]) == 2
     assert len(client.describe_replication_instances()["ReplicationInstances"]) == 1
@@ -209,9 +201,7 @@ def test_follow_finishes_on_full_load_only_finished_and_raises_on_failure() -> N
     migration = _migration(done, clock, [])
     migration.task_arn = "arn:task"
     assert migration.follow().status == "stopped"
-    failed = _FakeDms(
-        [_task("running", 40), _task("failed", 40, LastFailureMessage="ERROR: permission denied")]
-    )
+    failed = _FakeDms([_task("running", 40), _task("failed", 40, LastFailureMessage="ERROR: permission denied")])
     migration = _migration(failed, clock, [])
     migration.task_arn = "arn:task"
     with pytest.raises(DmsTaskError) as caught:

@@ -51,9 +51,7 @@ def _quiet(**kwargs):
 
 
 def test_the_data_file_names_its_sources_and_the_known_gaps() -> None:
-    raw = json.loads(
-        (Path(mongo_mod.__file__).parent.parent / "data" / "documentdb_unsupported.json").read_text()
-    )
+    raw = json.loads((Path(mongo_mod.__file__).parent.parent / "data" / "documentdb_unsupported.json").read_text())
     assert any("docs.aws.amazon.com/documentdb" in s for s in raw["sources"])
     assert {"$where", "$function", "$accumulator"} <= RULES.unsupported_operators
     assert "$graphLookup" in RULES.unsupported_stages
@@ -205,10 +203,7 @@ def _seed(client) -> None:
     db["people"].create_index([("email", 1)], unique=True, name="email_unique")
     db["people"].create_index([("n", 1), ("email", -1)], name="n_email")
     db["sessions"].insert_many(
-        [
-            {"_id": f"s{i:03d}", "at": datetime.datetime(2099, 11, 1) + datetime.timedelta(minutes=i)}
-            for i in range(23)
-        ]
+        [{"_id": f"s{i:03d}", "at": datetime.datetime(2099, 11, 1) + datetime.timedelta(minutes=i)} for i in range(23)]
     )
     db["sessions"].create_index([("at", 1)], expireAfterSeconds=3600, name="at_ttl")
 

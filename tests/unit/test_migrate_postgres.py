@@ -130,9 +130,7 @@ def test_superuser_objects_are_blockers() -> None:
 
 
 def test_an_accepted_blocker_becomes_a_recorded_warning() -> None:
-    findings = _by_object(
-        _evaluate(_source(alter_system_settings=[("work_mem", "64MB")]), accept=["setting:work_mem"])
-    )
+    findings = _by_object(_evaluate(_source(alter_system_settings=[("work_mem", "64MB")]), accept=["setting:work_mem"]))
     assert findings["setting:work_mem"].severity == "warning"
     assert "accepted" in findings["setting:work_mem"].message
 
@@ -207,9 +205,7 @@ def test_parse_toc_reads_ids_oids_and_multiword_descriptions() -> None:
     by_id = {e.dump_id: e for e in entries}
     assert len(entries) == 11
     assert (
-        by_id[3423].desc == "TABLE DATA"
-        and by_id[3423].oid == 16443
-        and by_id[3423].label == "ingest events postgres"
+        by_id[3423].desc == "TABLE DATA" and by_id[3423].oid == 16443 and by_id[3423].label == "ingest events postgres"
     )
     assert by_id[3429].desc == "TABLE DATA" and by_id[3429].label == "public my table with spaces app_owner"
     assert by_id[3438].desc == "SEQUENCE SET"
@@ -281,9 +277,7 @@ def test_passfile_is_private_escaped_and_removed() -> None:
 def test_with_host_port_keeps_credentials() -> None:
     moved = with_host_port("postgresql://u:p@rds.amazonaws.com:5432/postgres", "127.0.0.1:40001")
     endpoint = PgEndpoint.from_dsn(moved)
-    assert (
-        endpoint.get("host") == "127.0.0.1" and endpoint.get("port") == "40001" and endpoint.password == "p"
-    )
+    assert endpoint.get("host") == "127.0.0.1" and endpoint.get("port") == "40001" and endpoint.password == "p"
 
 
 # ----------------------------------------------------------------------------- checkpoint and dump
@@ -336,9 +330,7 @@ class _Fake(Migrator):
         return CopyReport(self.kind, items_copied=2, bytes_copied=10)
 
     def verify(self) -> VerifyReport:
-        report = VerifyReport(
-            self.kind, rows=[VerifyRow("t", 2, 1 if self.broken else 2, 1, int(self.broken), 0, 0)]
-        )
+        report = VerifyReport(self.kind, rows=[VerifyRow("t", 2, 1 if self.broken else 2, 1, int(self.broken), 0, 0)])
         if self.broken:
             report.problems.append("t: 1 missing")
         return report

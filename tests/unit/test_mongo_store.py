@@ -21,10 +21,12 @@ def test_writes_are_visible_to_a_new_client_with_types_and_indexes(tmp_path: Pat
     url = f"mongomock://{tmp_path}/store"
     first = mongo_client(url)
     oid = ObjectId()
-    first["db"]["c"].insert_many([
-        {"_id": oid, "n": Int64(2**40), "d": Decimal128("1.10"), "at": datetime.datetime(2026, 1, 2, 3, 4, 5)},
-        {"_id": 2, "nested": {"a": [1, {"b": None}]}},
-    ])
+    first["db"]["c"].insert_many(
+        [
+            {"_id": oid, "n": Int64(2**40), "d": Decimal128("1.10"), "at": datetime.datetime(2026, 1, 2, 3, 4, 5)},
+            {"_id": 2, "nested": {"a": [1, {"b": None}]}},
+        ]
+    )
     first["db"]["c"].create_index([("n", 1)], unique=True, name="n_unique")
     second = mongo_client(url)
     docs = {d["_id"]: d for d in second["db"]["c"].find({})}

@@ -14,13 +14,22 @@ from sandbox_shims.moto_server import url_encode_listing
 
 pytestmark = pytest.mark.unit
 
-AWKWARD = ["landing/a+b=c/100%25 done.json", "landing/with space/file 1.json", "landing/ünïcødé/データ.json",
-           "landing/equals=sign/k=v&x=y.json"]
+AWKWARD = [
+    "landing/a+b=c/100%25 done.json",
+    "landing/with space/file 1.json",
+    "landing/ünïcødé/データ.json",
+    "landing/equals=sign/k=v&x=y.json",
+]
 
 
 def test_keys_prefixes_and_markers_are_encoded_so_query_unescape_gives_them_back() -> None:
-    result = {"Versions": [{"Key": k, "VersionId": "1"} for k in AWKWARD], "DeleteMarkers": [{"Key": AWKWARD[0]}],
-              "CommonPrefixes": [{"Prefix": "a b+/"}], "Prefix": "landing/", "NextKeyMarker": AWKWARD[1]}
+    result = {
+        "Versions": [{"Key": k, "VersionId": "1"} for k in AWKWARD],
+        "DeleteMarkers": [{"Key": AWKWARD[0]}],
+        "CommonPrefixes": [{"Prefix": "a b+/"}],
+        "Prefix": "landing/",
+        "NextKeyMarker": AWKWARD[1],
+    }
     encoded = url_encode_listing(result)
     assert encoded["EncodingType"] == "url"
     # Go's url.QueryUnescape turns "+" into a space, as urllib's unquote_plus does: both must round-trip.
@@ -53,8 +62,9 @@ with mock_aws():
 
 def test_patched_moto_encodes_only_when_asked(tmp_path: Path) -> None:
     # In a child process: the patch changes moto's class for the life of the process.
-    out = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(AWKWARD)], capture_output=True, text=True,
-                         timeout=120, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT, json.dumps(AWKWARD)], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["plain"] == sorted(AWKWARD)

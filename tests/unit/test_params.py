@@ -329,12 +329,8 @@ SECRET_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("mutate", "key"), [(m, k) for _, m, k in SECRET_CASES], ids=[c[0] for c in SECRET_CASES]
-)
-def test_literal_secrets_are_rejected_without_echoing_them(
-    mutate: Callable[[dict[str, Any]], None], key: str
-) -> None:
+@pytest.mark.parametrize(("mutate", "key"), [(m, k) for _, m, k in SECRET_CASES], ids=[c[0] for c in SECRET_CASES])
+def test_literal_secrets_are_rejected_without_echoing_them(mutate: Callable[[dict[str, Any]], None], key: str) -> None:
     data = base()
     mutate(data)
     with pytest.raises(ParamsError) as info:
@@ -472,15 +468,11 @@ def test_resolve_secretsmanager_and_ssm_with_moto() -> None:
 
     password = secrets.token_hex(10)
     with mock_aws():
-        session = boto3.Session(
-            region_name="eu-west-1", aws_access_key_id="test", aws_secret_access_key="test"
-        )
+        session = boto3.Session(region_name="eu-west-1", aws_access_key_id="test", aws_secret_access_key="test")
         arn = session.client("secretsmanager").create_secret(
             Name="pg", SecretString=json.dumps({"dsn": f"postgresql://u:{password}@h/db", "user": "u"})
         )["ARN"]
-        session.client("ssm").put_parameter(
-            Name="/runbook/test/uri", Value="mongodb://h:27017", Type="SecureString"
-        )
+        session.client("ssm").put_parameter(Name="/runbook/test/uri", Value="mongodb://h:27017", Type="SecureString")
         dsn = resolve_secret(SecretRef(secretsmanager_arn=arn, json_key="dsn"), session=session)
         uri = resolve_secret(SecretRef(ssm_parameter="/runbook/test/uri"), session=session)
         with pytest.raises(ParamsError) as info:
@@ -553,18 +545,34 @@ def test_the_commented_prod_example_is_valid_once_uncommented() -> None:
 
 
 AT_SCALE_BAD: list[tuple[str, str, Any, str]] = [
-    ("agent-arn", "datasync.agent_arns", ["arn:aws:ec2:eu-west-1:123456789012:agent/x"],
-     "migration.at_scale.datasync.agent_arns[0]"),
-    ("role-arn", "datasync.bucket_access_role_arn", "datasync-role",
-     "migration.at_scale.datasync.bucket_access_role_arn"),
+    (
+        "agent-arn",
+        "datasync.agent_arns",
+        ["arn:aws:ec2:eu-west-1:123456789012:agent/x"],
+        "migration.at_scale.datasync.agent_arns[0]",
+    ),
+    (
+        "role-arn",
+        "datasync.bucket_access_role_arn",
+        "datasync-role",
+        "migration.at_scale.datasync.bucket_access_role_arn",
+    ),
     ("hostname-url", "datasync.server_hostname", "https://minio:9000", "migration.at_scale.datasync.server_hostname"),
     ("protocol", "datasync.server_protocol", "FTP", "migration.at_scale.datasync.server_protocol"),
     ("port", "datasync.server_port", 70000, "migration.at_scale.datasync.server_port"),
     ("literal-secret", "datasync.secret_key_ref", "minio-secret-123", "migration.at_scale.datasync.secret_key_ref"),
-    ("instance-class", "dms.replication_instance_class", "r5.large",
-     "migration.at_scale.dms.replication_instance_class"),
-    ("subnet-default", "dms.replication_subnet_group_id", "default",
-     "migration.at_scale.dms.replication_subnet_group_id"),
+    (
+        "instance-class",
+        "dms.replication_instance_class",
+        "r5.large",
+        "migration.at_scale.dms.replication_instance_class",
+    ),
+    (
+        "subnet-default",
+        "dms.replication_subnet_group_id",
+        "default",
+        "migration.at_scale.dms.replication_subnet_group_id",
+    ),
     ("security-group", "dms.security_group_ids", ["sg-12"], "migration.at_scale.dms.security_group_ids[0]"),
     ("no-security-group", "dms.security_group_ids", [], "migration.at_scale.dms.security_group_ids"),
     ("cdc-not-bool", "dms.cdc_required", "sometimes", "migration.at_scale.dms.cdc_required"),

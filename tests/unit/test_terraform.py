@@ -93,9 +93,7 @@ def _approve(review, log=None):
 def test_every_command_is_non_interactive_and_colourless(fake, stack, tmp_path):
     var_file = tmp_path / "vars.tfvars"
     var_file.write_text("phase = 2\n")
-    runner = _runner(
-        fake, stack, var_files=[var_file], data_dir=tmp_path / "data", env={"AWS_REGION": "eu-west-1"}
-    )
+    runner = _runner(fake, stack, var_files=[var_file], data_dir=tmp_path / "data", env={"AWS_REGION": "eu-west-1"})
     runner.init()
     review = runner.plan()
     runner.apply(review, gate=_approve(review), progress=False)
@@ -249,9 +247,7 @@ def test_drift_report(fake, stack, monkeypatch):
 
 
 def test_backend_config_is_passed_as_a_file(fake, stack):
-    runner = _runner(
-        fake, stack, backend_config={"bucket": "b", "key": "k/x.tfstate", "use_path_style": True}
-    )
+    runner = _runner(fake, stack, backend_config={"bucket": "b", "key": "k/x.tfstate", "use_path_style": True})
     runner.init(backend_config={"endpoints": {"s3": "http://127.0.0.1:1"}})
     (call,) = fake.calls("init")
     assert call["backend_config"] == render_backend_config(
@@ -310,9 +306,7 @@ def test_auto_finds_terraform_on_path(fake, monkeypatch):
 def test_destroy_plans_with_destroy_then_guards(fake, stack, monkeypatch):
     monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "tf_data_destroy.json"))
     runner = _runner(fake, stack)
-    review, result = runner.destroy(
-        lambda r: headless_gate(r, ["delete"], decisions=DecisionLog()), progress=False
-    )
+    review, result = runner.destroy(lambda r: headless_gate(r, ["delete"], decisions=DecisionLog()), progress=False)
     assert review.destroy and "-destroy" in fake.calls("plan")[0]["argv"]
     assert result.ok
     assert review.plan_path.name == "runbook-destroy.tfplan"

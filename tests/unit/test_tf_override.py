@@ -11,7 +11,7 @@ from runbook_lib.errors import RunbookError
 
 pytestmark = pytest.mark.unit
 
-STACK = '''
+STACK = """
 terraform {
   required_providers {
     aws = { source = "hashicorp/aws", version = ">= 5.100, < 7.0" }
@@ -27,7 +27,7 @@ provider "aws" {
 variable "region" {
   type = string
 }
-'''
+"""
 
 
 def test_every_endpoint_key_of_the_provider_is_set(tmp_path: Path) -> None:
@@ -42,8 +42,12 @@ def test_every_endpoint_key_of_the_provider_is_set(tmp_path: Path) -> None:
     assert text.count('provider "aws" {') == 2
     assert text.count('= "http://127.0.0.1:4566"') == 2 * len(keys)
     assert 'alias                       = "replica"' in text
-    for flag in ("skip_credentials_validation = true", "skip_requesting_account_id  = true",
-                 "skip_metadata_api_check     = true", "s3_use_path_style           = true"):
+    for flag in (
+        "skip_credentials_validation = true",
+        "skip_requesting_account_id  = true",
+        "skip_metadata_api_check     = true",
+        "s3_use_path_style           = true",
+    ):
         assert text.count(flag) == 2
 
 
@@ -64,6 +68,11 @@ def test_existing_override_files_are_not_parsed_as_stack_blocks(tmp_path: Path) 
 
 
 def test_keys_from_a_provider_schema() -> None:
-    schema = {"provider_schemas": {"registry.terraform.io/hashicorp/aws": {"provider": {"block": {
-        "block_types": {"endpoints": {"block": {"attributes": {"s3": {}, "ec2": {}}}}}}}}}}
+    schema = {
+        "provider_schemas": {
+            "registry.terraform.io/hashicorp/aws": {
+                "provider": {"block": {"block_types": {"endpoints": {"block": {"attributes": {"s3": {}, "ec2": {}}}}}}}
+            }
+        }
+    }
     assert tf_override.endpoint_keys_from_schema(schema) == ["ec2", "s3"]

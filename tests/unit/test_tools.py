@@ -104,7 +104,7 @@ def test_missing_terraform_binary_is_a_clear_error(monkeypatch: pytest.MonkeyPat
 
 def test_tofu_is_found_when_forced(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     fake = tmp_path / "tofu"
-    fake.write_text("#!/bin/sh\necho '{\"terraform_version\": \"1.8.0\"}'\n")
+    fake.write_text('#!/bin/sh\necho \'{"terraform_version": "1.8.0"}\'\n')
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(tmp_path))
     assert tools.find_terraform_binary("tofu") == ("tofu", str(fake))

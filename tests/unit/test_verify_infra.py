@@ -74,9 +74,7 @@ def _secure_bucket(s3, name: str, key_arn: str) -> None:
     s3.put_bucket_encryption(
         Bucket=name,
         ServerSideEncryptionConfiguration={
-            "Rules": [
-                {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}}
-            ]
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}}]
         },
     )
     s3.put_public_access_block(
@@ -158,9 +156,7 @@ def test_a_waived_check_is_not_a_failure_and_says_why(aws) -> None:
     key = aws("kms").create_key()["KeyMetadata"]["Arn"]
     _secure_bucket(aws("s3"), "nopolicy", key)
     aws("s3").delete_bucket_policy(Bucket="nopolicy")
-    waivers = {
-        "s3.tls_only_policy": "sandbox.tfvars: enable_tls_only_policy = false (moto ignores the condition)"
-    }
+    waivers = {"s3.tls_only_policy": "sandbox.tfvars: enable_tls_only_policy = false (moto ignores the condition)"}
     report = _verify(aws, _res("aws_s3_bucket", "nopolicy", bucket="nopolicy"), waivers=waivers)
     row = next(r for r in report.results if r.check == "s3.tls_only_policy")
     assert (row.status, row.ok) == (WAIVED, None)
@@ -196,9 +192,7 @@ def _role_with_policy(iam, name: str, statement: dict) -> None:
 
 def test_star_on_star_fails_least_privilege(aws) -> None:
     _role_with_policy(aws("iam"), "admin", {"Effect": "Allow", "Action": "*", "Resource": "*"})
-    policy = json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-    )
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
     report = _verify(
         aws,
         _res("aws_iam_role", "admin", name="admin"),
@@ -210,9 +204,7 @@ def test_star_on_star_fails_least_privilege(aws) -> None:
 
 def test_scoped_policy_passes_and_service_star_on_star_fails(aws) -> None:
     iam = aws("iam")
-    _role_with_policy(
-        iam, "reader", {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::b/*"}
-    )
+    _role_with_policy(iam, "reader", {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::b/*"})
     _role_with_policy(iam, "s3admin", {"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
     report = _verify(
         aws, _res("aws_iam_role", "reader", name="reader"), _res("aws_iam_role", "s3admin", name="s3admin")
@@ -268,16 +260,12 @@ def test_open_ingress_fails_unless_intended(aws) -> None:
     sg = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
     ec2.authorize_security_group_ingress(
         GroupId=sg,
-        IpPermissions=[
-            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
-        ],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
     )
     resource = _res("aws_security_group", "web", id=sg, vpc_id=vpc)
     assert _status(_verify(aws, resource), "sg.no_open_ingress") == FAILED
     state = TfState("1", (resource,))
-    intended = verify_state(
-        state, ctx=VerifyContext(state, client_factory=aws, open_ingress_allowed=[sg]), workers=1
-    )
+    intended = verify_state(state, ctx=VerifyContext(state, client_factory=aws, open_ingress_allowed=[sg]), workers=1)
     assert _status(intended, "sg.no_open_ingress") == OK
 
 
@@ -333,9 +321,7 @@ def test_sns_topic_kms(aws) -> None:
     sns = aws("sns")
     plain = sns.create_topic(Name="plain")["TopicArn"]
     locked = sns.create_topic(Name="locked", Attributes={"KmsMasterKeyId": "alias/x"})["TopicArn"]
-    report = _verify(
-        aws, _res("aws_sns_topic", "plain", arn=plain), _res("aws_sns_topic", "locked", arn=locked)
-    )
+    report = _verify(aws, _res("aws_sns_topic", "plain", arn=plain), _res("aws_sns_topic", "locked", arn=locked))
     assert {r.address: r.status for r in report.results} == {
         "aws_sns_topic.plain": FAILED,
         "aws_sns_topic.locked": OK,
@@ -344,9 +330,7 @@ def test_sns_topic_kms(aws) -> None:
 
 def test_rds_instance_controls(aws) -> None:
     rds = aws("rds")
-    rds.create_db_parameter_group(
-        DBParameterGroupName="tls", DBParameterGroupFamily="postgres16", Description="x"
-    )
+    rds.create_db_parameter_group(DBParameterGroupName="tls", DBParameterGroupFamily="postgres16", Description="x")
     rds.modify_db_parameter_group(
         DBParameterGroupName="tls",
         Parameters=[{"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}],
@@ -419,12 +403,8 @@ def test_unimplemented_call_in_a_sandbox_is_not_verified_but_a_failure_on_aws() 
 
     resource = _res("aws_kms_key", "k", key_id="k")
     state = TfState("1", (resource,))
-    sandbox = verify_state(
-        state, ctx=VerifyContext(state, client_factory=lambda s: Broken(), sandbox=True), workers=1
-    )
-    real = verify_state(
-        state, ctx=VerifyContext(state, client_factory=lambda s: Broken(), sandbox=False), workers=1
-    )
+    sandbox = verify_state(state, ctx=VerifyContext(state, client_factory=lambda s: Broken(), sandbox=True), workers=1)
+    real = verify_state(state, ctx=VerifyContext(state, client_factory=lambda s: Broken(), sandbox=False), workers=1)
     assert [r.status for r in sandbox.results] == [OK, NOT_VERIFIED]
     assert "does not implement GetKeyRotationStatus" in sandbox.results[1].detail
     assert [r.status for r in real.results] == [OK, FAILED]
@@ -456,9 +436,7 @@ def test_counts_and_frame(aws) -> None:
     frame = report.to_frame()
     assert list(frame.columns)[:6] == ["address", "type", "check", "expected", "actual", "ok"]
     assert frame["ok"].tolist().count(None) == 3
-    failing = verify_state(
-        TfState("1", tuple(resources)), client_factory=aws, workers=1, registry={"aws_thing": fake}
-    )
+    failing = verify_state(TfState("1", tuple(resources)), client_factory=aws, workers=1, registry={"aws_thing": fake})
     assert (failing.failed, failing.verified_ok, failing.ok) == (3, 0, False)
     assert json.loads(json.dumps(failing.to_dict()))["counts"]["checks_failed"] == 3
 
@@ -496,9 +474,7 @@ def test_policy_helpers() -> None:
     assert is_tls_only_deny(deny)
     assert not is_tls_only_deny({**deny, "Condition": {"StringEquals": {"aws:SecureTransport": "false"}}})
     assert not is_tls_only_deny({**deny, "Action": "s3:GetObject"})
-    assert public_statements(
-        {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}]}
-    ) == ["#0"]
+    assert public_statements({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}]}) == ["#0"]
     assert (
         public_statements(
             {
