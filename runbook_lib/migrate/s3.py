@@ -11,8 +11,8 @@ Checksums — what we chose and why
 ---------------------------------
 An ETag is not a content checksum: for multipart objects it is an MD5 of part MD5s that depends on
 the uploader's part size, and with SSE-KMS it is not an MD5 at all. So every object gets a SHA-256
-computed by us from the source bytes as they stream past, and the target is asked to store it
-through the S3 checksum API:
+computed by us from the source bytes as they stream past, and a target that validates checksums
+(Amazon S3) is asked to store it through the S3 checksum API (other targets: see below):
 
 * objects below ``multipart_threshold`` are read into memory (they are small by definition), hashed,
   and written with one ``PutObject`` carrying ``ChecksumAlgorithm=SHA256`` and our
@@ -39,12 +39,35 @@ is also sent (so we always send both), and does not check ``Content-MD5`` either
 migrator probes a target that is not ``*.amazonaws.com`` once per bucket (:class:`TargetCapabilities`:
 a tiny put with a correct and one with a wrong checksum under ``.runbook-probe/``, deleted again):
 
-* server validates (AWS): ``verify()`` compares stored checksums (no data is read again);
-* server stores but does not validate (moto, some S3-compatible stores): ``verify()`` re-reads every
-  target object and recomputes the checksum ("deep"), because a stored value there is only an echo;
+* server validates (AWS): every write carries our SHA-256 and the server's acceptance is its word
+  about the bytes it holds (``verified_by="s3-validated"``);
+* server does not validate a declared value, but its ETag is the MD5 of the bytes it received (moto,
+  MinIO, most S3-compatible stores; probed with the same tiny object): the server has then computed a
+  digest of exactly what it stored, at no extra cost to it, and we compare it with the MD5 we compute
+  from the source bytes on the way (for multipart objects: the MD5 of each part, and the
+  ``md5(part digests)-N`` ETag of the whole), like ``rclone --checksum`` does
+  (``verified_by="s3-etag-md5"``). No checksum header is sent then — a declared value would be an
+  unchecked echo and would have to be known before the request — so a single-PUT object is *streamed*
+  from the source GET into the target PUT, hashed (SHA-256 and MD5) on the way: no whole object in
+  memory, and source read and target write overlap. The SHA-256 still goes into the journal and the
+  evidence. Should the ETag differ from our MD5 (an ETag that is not an MD5 after all, or bytes
+  changed in flight), the object is copied once more the plain way (declared SHA-256,
+  ``verified_by="echo"``) and ``verify()`` re-reads it;
+* server stores checksums but neither validates them nor reports an MD5 ETag: a stored value is only an echo
+  (``verified_by="echo"``) and ``verify()`` re-reads every target object ("deep");
 * server has no checksum API at all: we also write the full-object SHA-256 as user metadata
   ``x-amz-meta-runbook-sha256`` (for multipart objects this costs one extra read of the source,
   because metadata must be given before the first part), and ``verify()`` is deep.
+
+``verify()`` modes: ``listing`` (the ``auto`` choice where the server validated our checksum or
+reported the MD5 of what it received at write time) proves each object by its journal entry (the
+server-confirmed digest matched the source's) and by the target listing still showing the ETag and
+size the server returned for that write (an overwrite changes the ETag), so it costs two listings
+and no request per object, like ``rclone --checksum``; objects that fail that test are re-read. It
+does not re-read content headers and user metadata, which travelled in the same acknowledged
+request. ``checksum`` asks ``HeadObject`` for every object (stored checksum, content headers,
+metadata); ``deep`` re-reads every target object and recomputes its checksum (catches anything,
+at the cost of reading it all again).
 
 The source checksum of every copied object is recorded in the checkpoint journal (below) together
 with the source ETag and size it was computed from; ``verify()`` uses it as long as the source
@@ -113,7 +136,9 @@ MAX_OBJECT_SIZE = 5 * 1024**4  # 5 TiB
 MAX_KEY_BYTES = 1024
 PROBE_PREFIX = ".runbook-probe/"
 META_SHA256 = "runbook-sha256"
-VERIFY_MODES = ("auto", "checksum", "deep")
+VERIFY_MODES = ("auto", "listing", "checksum", "deep")
+#: How a journal entry's checksum was confirmed; these two are the target server's own word.
+SERVER_CONFIRMED = frozenset({"s3-validated", "s3-etag-md5"})
 #: Environment variables naming the self-hosted store outside the sandbox (params have no field for it yet).
 SOURCE_ENDPOINT_ENV = "RUNBOOK_S3_SOURCE_ENDPOINT"
 SOURCE_PROFILE_ENV = "RUNBOOK_S3_SOURCE_PROFILE"
@@ -202,6 +227,13 @@ class TargetCapabilities:
     checksum_api: bool
     validates_checksums: bool
     probed: bool = False
+    #: The ETag of a plain single PUT is the MD5 of the body (computed by the server).
+    etag_is_md5: bool = False
+
+    @property
+    def confirms_writes(self) -> bool:
+        """Whether the server's answer to a write is evidence about the bytes it stored."""
+        return self.validates_checksums or self.etag_is_md5
 
 
 @dataclass
@@ -214,7 +246,7 @@ class JournalEntry:
     checksum: ObjectChecksum
     target_etag: str
     attrs: str
-    verified_by: str  # "s3-validated" | "echo" | "written"
+    verified_by: str  # "s3-validated" | "s3-etag-md5" | "echo" | "written"
     sha256: str = ""  # full-object SHA-256 hex, when it was computed (single PUT, or metadata fallback)
 
     def to_record(self) -> dict[str, Any]:
@@ -234,6 +266,16 @@ class _JournalState:
     done: dict[str, JournalEntry] = field(default_factory=dict)
     open_uploads: dict[str, str] = field(default_factory=dict)  # upload_id -> key
     duplicates: int = 0
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One uploaded part: its number, the ETag the target gave it, and our digests of its bytes."""
+
+    number: int
+    etag: str
+    sha256: bytes
+    md5: bytes
 
 
 @dataclass
@@ -314,8 +356,7 @@ def rejected_key_reason(key: str) -> tuple[str, str, str] | None:
     if any(segment in (".", "..") for segment in segments):
         return (
             "warning",
-            "key has '.' or '..' path segments, which S3 keeps literally but tools and the console "
-            "may normalise",
+            "key has '.' or '..' path segments, which S3 keeps literally but tools and the console may normalise",
             "rename the object if consumers treat keys as paths",
         )
     return None
@@ -406,6 +447,45 @@ def _no_continue_for_small_bodies(params: dict[str, Any], **_: Any) -> None:
         params.get("headers", {}).pop("Expect", None)
 
 
+class _HashingReader:
+    """A source GET body, read once, hashed (SHA-256 and MD5) on the way into the target PUT.
+
+    ``__len__`` gives botocore/urllib3 the Content-Length without reading; ``count`` tells a short
+    read from a complete one. Not seekable on purpose: a retry must start from a fresh GET.
+    """
+
+    def __init__(self, stream: Any, size: int) -> None:
+        self._stream = stream
+        self._size = size
+        self._sha256 = hashlib.sha256()
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def read(self, amount: int | None = -1) -> bytes:
+        chunk = self._stream.read(amount if amount is not None and amount >= 0 else None)
+        if chunk:
+            self._sha256.update(chunk)
+            self._md5.update(chunk)
+            self.count += len(chunk)
+        return chunk
+
+    def digests(self) -> tuple[bytes, bytes]:
+        """(SHA-256, MD5) of what was read."""
+        return self._sha256.digest(), self._md5.digest()
+
+
+class _ServerDisagrees(MigrationError):
+    """The digest the target reports for what it received is not the one of the source bytes."""
+
+
+def multipart_etag(part_md5s: list[bytes]) -> str:
+    """The ETag S3 gives a multipart object: MD5 of the concatenated part MD5s, ``-`` part count."""
+    return f"{hashlib.md5(b''.join(part_md5s), usedforsecurity=False).hexdigest()}-{len(part_md5s)}"
+
+
 def _error_code(error: BaseException) -> str:
     response = getattr(error, "response", None) or {}
     return str(response.get("Error", {}).get("Code", type(error).__name__))
@@ -448,8 +528,9 @@ class S3Migrator(Migrator):
         part_size: multipart part size (>= 8 MiB recommended; S3's floor is 5 MiB).
         multipart_threshold: objects of at least this size are copied in parts (default: ``part_size``).
         part_concurrency: parts of one object uploaded at the same time while the next part is read.
-        verify_mode: ``auto`` (stored checksums where the target validates them, else re-read),
-            ``checksum`` or ``deep`` (always re-read the target).
+        verify_mode: ``auto`` (``listing`` where the target validated our checksum or reported the
+            MD5 of each write, else ``deep``), ``listing``, ``checksum`` (HeadObject per object) or
+            ``deep`` (always re-read the target); see the module docstring.
         target_capabilities: skip the capability probe and use these (tests, known stores).
         journal_batch: journal lines per fsync.
         max_reported: how many problem keys ``verify()`` lists.
@@ -518,9 +599,7 @@ class S3Migrator(Migrator):
         """
         migration = params.migration
         if not migration.s3:
-            raise ParamsError(
-                "migration.s3", [], "at least one bucket mapping (source_bucket, target_bucket, prefix)"
-            )
+            raise ParamsError("migration.s3", [], "at least one bucket mapping (source_bucket, target_bucket, prefix)")
         mappings = [BucketMapping(m.source_bucket, m.target_bucket, m.prefix) for m in migration.s3]
         workers = migration.workers
         part_concurrency = 2
@@ -608,9 +687,7 @@ class S3Migrator(Migrator):
             size = sum(o.size for o in objects.values())
             total_objects += len(objects)
             total_bytes += size
-            findings.append(
-                Finding("info", mapping.unit, f"{len(objects)} objects, {human_bytes(size)} to copy")
-            )
+            findings.append(Finding("info", mapping.unit, f"{len(objects)} objects, {human_bytes(size)} to copy"))
             flagged = 0
             for obj in objects.values():
                 reason = rejected_key_reason(obj.key)
@@ -625,9 +702,7 @@ class S3Migrator(Migrator):
                 flagged += 1
                 if flagged <= self.max_reported:
                     severity, message, fix = reason
-                    findings.append(
-                        Finding(severity, f"s3://{mapping.source_bucket}/{obj.key}", message, fix)
-                    )
+                    findings.append(Finding(severity, f"s3://{mapping.source_bucket}/{obj.key}", message, fix))
             if flagged > self.max_reported:
                 findings.append(
                     Finding(
@@ -661,9 +736,7 @@ class S3Migrator(Migrator):
         """
         if self.checked_bytes is None or refresh:
             self.checked_bytes = sum(
-                o.size
-                for m in self.mappings
-                for o in self._list(self.source, m.source_bucket, m.prefix).values()
+                o.size for m in self.mappings for o in self._list(self.source, m.source_bucket, m.prefix).values()
             )
         return self.checked_bytes
 
@@ -713,9 +786,7 @@ class S3Migrator(Migrator):
         except ClientError as error:
             findings.append(Finding("warning", f"s3://{bucket}", f"versioning unknown: {_error_code(error)}"))
         try:
-            rules = self.target.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"][
-                "Rules"
-            ]
+            rules = self.target.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
             default = rules[0]["ApplyServerSideEncryptionByDefault"]
             algorithm = default.get("SSEAlgorithm", "?")
             key = default.get("KMSMasterKeyID")
@@ -765,18 +836,19 @@ class S3Migrator(Migrator):
             Bucket=bucket, Key=key, Body=body, ChecksumAlgorithm=SHA256, ChecksumSHA256=good
         )
         checksum_api = response.get("ChecksumSHA256") == good
+        etag_is_md5 = normalize_etag(response.get("ETag")) == hashlib.md5(body, usedforsecurity=False).hexdigest()
         self._delete_quietly(bucket, key)
         try:
-            self.target.put_object(
-                Bucket=bucket, Key=key, Body=body, ChecksumAlgorithm=SHA256, ChecksumSHA256=wrong
-            )
+            self.target.put_object(Bucket=bucket, Key=key, Body=body, ChecksumAlgorithm=SHA256, ChecksumSHA256=wrong)
             validates = False
             self._delete_quietly(bucket, key)
         except ClientError as error:
             if _error_code(error) not in _BAD_DIGEST_CODES:
                 raise
             validates = True
-        return TargetCapabilities(checksum_api=checksum_api, validates_checksums=validates, probed=True)
+        return TargetCapabilities(
+            checksum_api=checksum_api, validates_checksums=validates, probed=True, etag_is_md5=etag_is_md5
+        )
 
     def _delete_quietly(self, bucket: str, key: str) -> None:
         try:
@@ -905,7 +977,7 @@ class S3Migrator(Migrator):
     def verify_mode_for(self, bucket: str) -> str:
         if self.verify_mode != "auto":
             return self.verify_mode
-        return "checksum" if self.capabilities(bucket).validates_checksums else "deep"
+        return "listing" if self.capabilities(bucket).confirms_writes else "deep"
 
     def _verify_mapping(self, mapping: BucketMapping) -> tuple[VerifyRow, list[str]]:
         source = self._list(self.source, mapping.source_bucket, mapping.prefix)
@@ -940,7 +1012,7 @@ class S3Migrator(Migrator):
         lock = threading.Lock()
 
         def check_one(key: str) -> _Outcome:
-            outcome = self._verify_object(mapping, source[key], entries.get(key), mode)
+            outcome = self._verify_object(mapping, source[key], target[key], entries.get(key), mode)
             with lock:
                 bar.update(source[key].size)
             return outcome
@@ -971,19 +1043,35 @@ class S3Migrator(Migrator):
         return row, problems
 
     def _verify_object(
-        self, mapping: BucketMapping, src: ListedObject, entry: JournalEntry | None, mode: str
+        self,
+        mapping: BucketMapping,
+        src: ListedObject,
+        landed: ListedObject,
+        entry: JournalEntry | None,
+        mode: str,
     ) -> _Outcome:
         key = src.key
         usable = entry is not None and entry.size == src.size and entry.source_etag == src.etag
+        if mode == "listing":
+            if (
+                usable
+                and entry is not None
+                and entry.verified_by in SERVER_CONFIRMED
+                and entry.target_etag == landed.etag
+                and landed.size == entry.size
+            ):
+                # the server's checksum of this very write (same ETag) equals the source's
+                confirmed = f"{entry.checksum.describe()}"
+                return self._judge(key, confirmed, entry.attrs, confirmed, entry.attrs)
+            # rewritten since, copied by another tool, or only echoed: a stored value proves nothing
+            mode = "checksum" if self.capabilities(mapping.target_bucket).validates_checksums else "deep"
         if usable and mode == "checksum":
             assert entry is not None
             head = self.target.head_object(Bucket=mapping.target_bucket, Key=key, ChecksumMode="ENABLED")
             reported = head.get("ChecksumSHA256")
             if reported:
                 actual = (
-                    entry.checksum.describe()
-                    if entry.checksum.matches_reported(reported)
-                    else f"{SHA256}:{reported}"
+                    entry.checksum.describe() if entry.checksum.matches_reported(reported) else f"{SHA256}:{reported}"
                 )
                 return self._judge(key, entry.checksum.describe(), entry.attrs, actual, attrs_digest(head))
             # no stored SHA-256 (written by another tool, or overwritten since): read it
@@ -1006,9 +1094,7 @@ class S3Migrator(Migrator):
         """Content first, then content headers and metadata; both sides' strings feed the bucket aggregate."""
         expected_full, actual_full = f"{expected}+{expected_attrs}", f"{actual}+{actual_attrs}"
         if expected != actual:
-            return _Outcome(
-                key, False, expected_full, actual_full, f"checksum expected {expected}, found {actual}"
-            )
+            return _Outcome(key, False, expected_full, actual_full, f"checksum expected {expected}, found {actual}")
         if expected_attrs != actual_attrs:
             return _Outcome(key, False, expected_full, actual_full, "content headers or metadata differ")
         return _Outcome(key, True, expected_full, actual_full)
@@ -1046,18 +1132,17 @@ class _CopyRun:
     ``workers * (part_concurrency + 1) * part_size``.
     """
 
-    def __init__(
-        self, migrator: S3Migrator, mapping: BucketMapping, caps: TargetCapabilities, journal: Journal
-    ):
+    def __init__(self, migrator: S3Migrator, mapping: BucketMapping, caps: TargetCapabilities, journal: Journal):
         self.m = migrator
         self.mapping = mapping
         self.caps = caps
         self.journal = journal
         self.lock = threading.Lock()
         self.bar: Any = None
-        self.verified_by = (
-            ("s3-validated" if caps.validates_checksums else "echo") if caps.checksum_api else "written"
-        )
+        #: Prove each write by the MD5 ETag the server computed (moto, MinIO) instead of declaring a checksum.
+        self.by_etag = caps.etag_is_md5 and not caps.validates_checksums
+        #: What a write with a *declared* value proves.
+        self.declared_by = ("s3-validated" if caps.validates_checksums else "echo") if caps.checksum_api else "written"
 
     def execute(self, todo: list[ListedObject]) -> tuple[int, int, dict[str, str]]:
         m = self.m
@@ -1075,9 +1160,7 @@ class _CopyRun:
         items: Iterator[ListedObject] = iter(todo)
         with (
             ThreadPoolExecutor(max_workers=m.workers, thread_name_prefix="s3-copy") as objects,
-            ThreadPoolExecutor(
-                max_workers=m.workers * m.part_concurrency, thread_name_prefix="s3-part"
-            ) as parts,
+            ThreadPoolExecutor(max_workers=m.workers * m.part_concurrency, thread_name_prefix="s3-part") as parts,
         ):
             self.part_pool = parts
             exhausted = False
@@ -1095,9 +1178,7 @@ class _CopyRun:
                     obj = pending.pop(future)
                     error = future.exception()
                     if error is not None:
-                        log.warning(
-                            "copy of s3://%s/%s failed: %s", self.mapping.source_bucket, obj.key, error
-                        )
+                        log.warning("copy of s3://%s/%s failed: %s", self.mapping.source_bucket, obj.key, error)
                         failed[obj.key] = f"{type(error).__name__}: {error}"
                         continue
                     entry = future.result()
@@ -1115,44 +1196,84 @@ class _CopyRun:
 
     # ------------------------------------------------------------------ one object
     def _copy_object(self, obj: ListedObject) -> JournalEntry:
+        if not self.by_etag:
+            return self._copy_once(obj, by_etag=False, stream=False)
+        from botocore.exceptions import UnseekableStreamError
+
+        try:
+            try:
+                return self._copy_once(obj, by_etag=True, stream=True)
+            except UnseekableStreamError as error:
+                # botocore wanted to retry a streamed PUT and cannot rewind a network stream
+                log.info("streamed copy of %s needs a retry (%s): copying it from memory", obj.key, error)
+                return self._copy_once(obj, by_etag=True, stream=False)
+        except _ServerDisagrees as error:
+            log.warning("%s; copying it again with a declared checksum, which verify() will re-read", error)
+            return self._copy_once(obj, by_etag=False, stream=False)
+
+    def _copy_once(self, obj: ListedObject, *, by_etag: bool, stream: bool) -> JournalEntry:
         response = self.m.source.get_object(Bucket=self.mapping.source_bucket, Key=obj.key)
         size = int(response["ContentLength"])
         if size >= self.m.multipart_threshold:
-            return self._copy_multipart(obj, response, size)
+            return self._copy_multipart(obj, response, size, by_etag=by_etag)
         body = response["Body"]
+        bucket, key = self.mapping.target_bucket, obj.key
         try:
-            data = body.read()
+            if stream:
+                reader = _HashingReader(body, size)
+                put = self.m.target.put_object(
+                    Bucket=bucket,
+                    Key=key,
+                    Body=reader,
+                    ContentLength=size,
+                    **self._write_args(response, sha256_hex=None),
+                )
+                received = reader.count
+                digest, md5 = reader.digests()
+            else:
+                data = body.read()
+                received = len(data)
+                digest = hashlib.sha256(data).digest()
+                md5 = hashlib.md5(data, usedforsecurity=False).digest() if by_etag else b""
         finally:
             body.close()
-        if len(data) != size:
-            raise MigrationError(
-                f"short read of s3://{self.mapping.source_bucket}/{obj.key}: {len(data)} of {size} bytes"
-            )
-        digest = hashlib.sha256(data).digest()
+        if received != size:
+            raise MigrationError(f"short read of s3://{self.mapping.source_bucket}/{key}: {received} of {size} bytes")
         checksum = full_checksum(digest)
-        kwargs = self._write_args(response, sha256_hex=digest.hex())
-        put = self.m.target.put_object(
-            Bucket=self.mapping.target_bucket,
-            Key=obj.key,
-            Body=data,
-            ChecksumAlgorithm=SHA256,
-            ChecksumSHA256=checksum.value,
-            **kwargs,
-        )
-        if self.caps.checksum_api and put.get("ChecksumSHA256") != checksum.value:
+        if not stream:
+            if by_etag:
+                put = self.m.target.put_object(
+                    Bucket=bucket, Key=key, Body=data, **self._write_args(response, sha256_hex=None)
+                )
+            else:
+                put = self.m.target.put_object(
+                    Bucket=bucket,
+                    Key=key,
+                    Body=data,
+                    ChecksumAlgorithm=SHA256,
+                    ChecksumSHA256=checksum.value,
+                    **self._write_args(response, sha256_hex=digest.hex()),
+                )
+        target_etag = normalize_etag(put.get("ETag"))
+        if by_etag and target_etag != md5.hex():
+            raise _ServerDisagrees(
+                f"s3://{bucket}/{key}: the target reports ETag {target_etag!r} for what it received, "
+                f"the source bytes have MD5 {md5.hex()!r}"
+            )
+        reported = put.get("ChecksumSHA256")
+        if not by_etag and self.caps.checksum_api and reported != checksum.value:
             raise MigrationError(
-                f"s3://{self.mapping.target_bucket}/{obj.key}: the target acknowledged checksum "
-                f"{put.get('ChecksumSHA256')!r}, we sent {checksum.value!r}"
+                f"s3://{bucket}/{key}: the target acknowledged checksum {reported!r}, we sent {checksum.value!r}"
             )
         self._advance(size)
         return JournalEntry(
-            key=obj.key,
+            key=key,
             size=size,
             source_etag=normalize_etag(response.get("ETag")),
             checksum=checksum,
-            target_etag=normalize_etag(put.get("ETag")),
+            target_etag=target_etag,
             attrs=attrs_digest(response),
-            verified_by=self.verified_by,
+            verified_by="s3-etag-md5" if by_etag else self.declared_by,
             sha256=digest.hex(),
         )
 
@@ -1164,7 +1285,7 @@ class _CopyRun:
         kwargs["Metadata"] = metadata
         return kwargs
 
-    def _copy_multipart(self, obj: ListedObject, response: dict[str, Any], size: int) -> JournalEntry:
+    def _copy_multipart(self, obj: ListedObject, response: dict[str, Any], size: int, *, by_etag: bool) -> JournalEntry:
         m, bucket = self.m, self.mapping.target_bucket
         part_size = part_size_for(size, m.part_size)
         full_hex = None
@@ -1175,18 +1296,16 @@ class _CopyRun:
             response = m.source.get_object(
                 Bucket=self.mapping.source_bucket, Key=obj.key, IfMatch=response.get("ETag") or "*"
             )
+        checksum_args = {} if by_etag else {"ChecksumAlgorithm": SHA256}
         create = m.target.create_multipart_upload(
-            Bucket=bucket,
-            Key=obj.key,
-            ChecksumAlgorithm=SHA256,
-            **self._write_args(response, sha256_hex=full_hex),
+            Bucket=bucket, Key=obj.key, **checksum_args, **self._write_args(response, sha256_hex=full_hex)
         )
         upload_id = create["UploadId"]
         with self.lock:  # durable at once: a resumed run must find (and abort) an upload a kill left open
             self.journal.append({"op": "mpu-start", "key": obj.key, "upload_id": upload_id})
             self.journal.flush()
         slots = threading.BoundedSemaphore(m.part_concurrency)
-        futures: list[Future[tuple[int, str, bytes]]] = []
+        futures: list[Future[_Part]] = []
         body = response["Body"]
         try:
             total = 0
@@ -1202,7 +1321,7 @@ class _CopyRun:
                     break
                 number += 1
                 total += len(chunk)
-                future = self.part_pool.submit(self._upload_part, obj.key, upload_id, number, chunk)
+                future = self.part_pool.submit(self._upload_part, obj.key, upload_id, number, chunk, by_etag)
                 future.add_done_callback(lambda _f: slots.release())
                 futures.append(future)
             results = [f.result() for f in futures]
@@ -1210,18 +1329,21 @@ class _CopyRun:
                 raise MigrationError(
                     f"short read of s3://{self.mapping.source_bucket}/{obj.key}: {total} of {size} bytes"
                 )
-            checksum = composite_checksum([digest for _, _, digest in results], part_size)
+            checksum = composite_checksum([part.sha256 for part in results], part_size)
+            parts: list[dict[str, Any]] = [{"PartNumber": part.number, "ETag": part.etag} for part in results]
+            if not by_etag:
+                for entry, part in zip(parts, results, strict=True):
+                    entry["ChecksumSHA256"] = base64.b64encode(part.sha256).decode()
             completed = m.target.complete_multipart_upload(
-                Bucket=bucket,
-                Key=obj.key,
-                UploadId=upload_id,
-                MultipartUpload={
-                    "Parts": [
-                        {"PartNumber": n, "ETag": etag, "ChecksumSHA256": base64.b64encode(d).decode()}
-                        for n, etag, d in results
-                    ]
-                },
+                Bucket=bucket, Key=obj.key, UploadId=upload_id, MultipartUpload={"Parts": parts}
             )
+            target_etag = normalize_etag(completed.get("ETag"))
+            expected_etag = multipart_etag([part.md5 for part in results])
+            if by_etag and target_etag != expected_etag:
+                raise _ServerDisagrees(
+                    f"s3://{bucket}/{obj.key}: the target reports ETag {target_etag!r} for the assembled "
+                    f"object, the source parts give {expected_etag!r}"
+                )
             reported = completed.get("ChecksumSHA256")
             if reported and not checksum.matches_reported(reported):
                 raise MigrationError(
@@ -1247,31 +1369,43 @@ class _CopyRun:
             size=size,
             source_etag=normalize_etag(response.get("ETag")),
             checksum=checksum,
-            target_etag=normalize_etag(completed.get("ETag")),
+            target_etag=target_etag,
             attrs=attrs_digest(response),
-            verified_by=self.verified_by,
+            verified_by="s3-etag-md5" if by_etag else self.declared_by,
             sha256=full_hex or "",
         )
 
-    def _upload_part(self, key: str, upload_id: str, number: int, chunk: bytes) -> tuple[int, str, bytes]:
+    def _upload_part(self, key: str, upload_id: str, number: int, chunk: bytes, by_etag: bool) -> _Part:
         digest = hashlib.sha256(chunk).digest()
         value = base64.b64encode(digest).decode()
-        response = self.m.target.upload_part(
-            Bucket=self.mapping.target_bucket,
-            Key=key,
-            UploadId=upload_id,
-            PartNumber=number,
-            Body=chunk,
-            ChecksumAlgorithm=SHA256,
-            ChecksumSHA256=value,
-        )
-        if self.caps.checksum_api and response.get("ChecksumSHA256") != value:
-            raise MigrationError(
-                f"part {number} of {key}: the target acknowledged checksum "
-                f"{response.get('ChecksumSHA256')!r}, we sent {value!r}"
+        md5 = hashlib.md5(chunk, usedforsecurity=False).digest() if by_etag else b""
+        bucket = self.mapping.target_bucket
+        if by_etag:
+            response = self.m.target.upload_part(
+                Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=chunk
             )
+            if normalize_etag(response.get("ETag")) != md5.hex():
+                raise _ServerDisagrees(
+                    f"part {number} of s3://{bucket}/{key}: the target reports ETag {response.get('ETag')!r} "
+                    f"for what it received, the source bytes have MD5 {md5.hex()!r}"
+                )
+        else:
+            response = self.m.target.upload_part(
+                Bucket=bucket,
+                Key=key,
+                UploadId=upload_id,
+                PartNumber=number,
+                Body=chunk,
+                ChecksumAlgorithm=SHA256,
+                ChecksumSHA256=value,
+            )
+            if self.caps.checksum_api and response.get("ChecksumSHA256") != value:
+                raise MigrationError(
+                    f"part {number} of {key}: the target acknowledged checksum "
+                    f"{response.get('ChecksumSHA256')!r}, we sent {value!r}"
+                )
         self._advance(len(chunk))
-        return number, response["ETag"], digest
+        return _Part(number, response["ETag"], digest, md5)
 
     def _prehash(self, key: str) -> str:
         response = self.m.source.get_object(Bucket=self.mapping.source_bucket, Key=key)

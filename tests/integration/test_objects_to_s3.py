@@ -26,7 +26,14 @@ import pytest
 import yaml
 
 from runbook_lib.migrate.journal import Journal
-from runbook_lib.migrate.s3 import PROBE_PREFIX, BucketMapping, S3Migrator, TargetCapabilities, s3_client
+from runbook_lib.migrate.s3 import (
+    PROBE_PREFIX,
+    BucketMapping,
+    S3Migrator,
+    TargetCapabilities,
+    multipart_etag,
+    s3_client,
+)
 from runbook_lib.sandbox.seed import AWKWARD_KEYS, SOURCE_BUCKETS
 
 pytestmark = pytest.mark.integration
@@ -90,9 +97,7 @@ def listing(client: Any, bucket: str, prefix: str = "") -> dict[str, int]:
 
 
 def composite(data: bytes, part_size: int) -> str:
-    digests = b"".join(
-        hashlib.sha256(data[i : i + part_size]).digest() for i in range(0, len(data), part_size)
-    )
+    digests = b"".join(hashlib.sha256(data[i : i + part_size]).digest() for i in range(0, len(data), part_size))
     return base64.b64encode(hashlib.sha256(digests).digest()).decode()
 
 
@@ -112,11 +117,15 @@ def test_seeded_buckets_move_and_verify(
     assert check.ok, check.blockers
     report = m.copy()
     assert report.items_copied == sandbox.seeded["s3-source"] and report.items_skipped == 0
-    for name in buckets.values():
+    for source_bucket, name in buckets.items():
+        # moto stores declared checksums unchecked, but its ETags are the MD5 of what it received
         assert m.capabilities(name) == TargetCapabilities(
-            checksum_api=True, validates_checksums=False, probed=True
+            checksum_api=True, validates_checksums=False, probed=True, etag_is_md5=True
         )
-        assert m.verify_mode_for(name) == "deep"
+        assert m.verify_mode_for(name) == "listing"
+        assert {e.verified_by for e in m.journal_entries(BucketMapping(source_bucket, name)).values()} == {
+            "s3-etag-md5"
+        }
         assert not listing(target, name, PROBE_PREFIX)  # the probe cleaned up after itself
     verify = m.verify()
     assert verify.ok, verify.problems
@@ -133,19 +142,18 @@ def test_seeded_buckets_move_and_verify(
             == ("application/json", {"note": "awkward-key"})
         )
     snapshot = source.get_object(Bucket="curated", Key="exports/snapshot-00.bin")["Body"].read()
-    head = target.head_object(
-        Bucket=buckets["curated"], Key="exports/snapshot-00.bin", ChecksumMode="ENABLED"
-    )
-    assert head["ChecksumSHA256"].split("-")[0] == composite(snapshot, 8 * MiB)  # 12 MiB in two 8 MiB parts
+    head = target.head_object(Bucket=buckets["curated"], Key="exports/snapshot-00.bin")
+    entry = m.journal_entries(BucketMapping("curated", buckets["curated"]))["exports/snapshot-00.bin"]
+    assert entry.checksum.value == composite(snapshot, 8 * MiB) and entry.checksum.parts == 2  # 12 MiB, 8 MiB parts
+    part_md5s = [hashlib.md5(snapshot[i : i + 8 * MiB]).digest() for i in range(0, len(snapshot), 8 * MiB)]
+    assert head["ETag"].strip('"') == entry.target_etag == multipart_etag(part_md5s)  # moto's MD5s of what it got
     assert head["Metadata"] == {"kind": "snapshot"} and head["ContentType"] == "application/octet-stream"
 
 
 def test_a_corrupted_target_object_is_mismatched(
     source: Any, target: Any, buckets: dict[str, str], tmp_path: Path
 ) -> None:
-    m = S3Migrator(
-        source, target, [("raw", buckets["raw"], "landing/")], checkpoint_dir=tmp_path, progress=no_bar
-    )
+    m = S3Migrator(source, target, [("raw", buckets["raw"], "landing/")], checkpoint_dir=tmp_path, progress=no_bar)
     m.copy()
     assert m.verify().ok
     key = AWKWARD_KEYS[1]
@@ -153,8 +161,9 @@ def test_a_corrupted_target_object_is_mismatched(
     body = original["Body"].read()
     corrupted = body.replace(b"{", b"[", 1)
     assert len(corrupted) == len(body) and corrupted != body
-    stored = target.head_object(Bucket=buckets["raw"], Key=key, ChecksumMode="ENABLED")["ChecksumSHA256"]
-    # same size, same headers, and moto even keeps the old checksum we declare: only the bytes differ
+    # the SHA-256 of the source bytes, as the copy recorded it (moto's ETag MD5 proved the write)
+    stored = m.journal_entries(m.mappings[0])[key].checksum.value
+    # same size, same headers, and moto even stores the right checksum we declare: only the bytes differ
     target.put_object(
         Bucket=buckets["raw"],
         Key=key,
@@ -177,9 +186,7 @@ def test_the_cli_migrates_resumes_and_fails_on_corruption(
     sandbox: Any, target: Any, buckets: dict[str, str], tmp_path: Path
 ) -> None:
     params = yaml.safe_load((REPO / "params" / "sandbox.yaml").read_text())
-    params["migration"]["s3"] = [
-        {"source_bucket": b, "target_bucket": t, "prefix": ""} for b, t in buckets.items()
-    ]
+    params["migration"]["s3"] = [{"source_bucket": b, "target_bucket": t, "prefix": ""} for b, t in buckets.items()]
     (tmp_path / "params").mkdir()
     (tmp_path / "params" / "sandbox.yaml").write_text(yaml.safe_dump(params))
     env = {
@@ -206,9 +213,7 @@ def test_the_cli_migrates_resumes_and_fails_on_corruption(
     assert list((tmp_path / "checkpoints" / "sandbox" / "s3").glob("*.jsonl"))
 
     again = json.loads(runbook().stdout)
-    assert (
-        again["copy"]["items_copied"] == 0 and again["copy"]["items_skipped"] == sandbox.seeded["s3-source"]
-    )
+    assert again["copy"]["items_copied"] == 0 and again["copy"]["items_skipped"] == sandbox.seeded["s3-source"]
 
     key = "tables/metrics/part-00003.csv"
     body = target.get_object(Bucket=buckets["curated"], Key=key)["Body"].read()
@@ -300,9 +305,7 @@ def test_sigkill_mid_copy_then_resume_copies_each_object_once(
         finally:
             for event in events:
                 target.meta.events.unregister(event, unique_id=f"kill-test-{event}")
-        written = [
-            key for key in written if not key.startswith(PROBE_PREFIX)
-        ]  # the capability probe's writes
+        written = [key for key in written if not key.startswith(PROBE_PREFIX)]  # the capability probe's writes
         # objects verified before the kill are not copied again; everything else is copied exactly once
         assert report.items_skipped == len(verified_before)
         assert report.items_copied == len(objects) - len(verified_before)
@@ -310,9 +313,7 @@ def test_sigkill_mid_copy_then_resume_copies_each_object_once(
         assert sorted(written) == sorted(set(objects) - verified_before)
         done_lines = Counter(r["key"] for r in Journal(journal_path).records() if r.get("op") == "done")
         assert set(done_lines) == set(objects) and max(done_lines.values()) == 1  # 0 duplicated
-        assert not target.list_multipart_uploads(Bucket=target_bucket).get(
-            "Uploads"
-        )  # killed uploads aborted
+        assert not target.list_multipart_uploads(Bucket=target_bucket).get("Uploads")  # killed uploads aborted
 
         verify = m.verify()
         (row,) = verify.rows

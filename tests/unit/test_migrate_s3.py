@@ -132,9 +132,7 @@ def count_calls(client: Any, operations: tuple[str, ...]) -> list[tuple[str, str
 
 
 def composite_of(data: bytes, part_size: int) -> str:
-    digests = b"".join(
-        hashlib.sha256(data[i : i + part_size]).digest() for i in range(0, len(data), part_size)
-    )
+    digests = b"".join(hashlib.sha256(data[i : i + part_size]).digest() for i in range(0, len(data), part_size))
     return base64.b64encode(hashlib.sha256(digests).digest()).decode()
 
 
@@ -220,8 +218,9 @@ def test_same_size_corruption_without_a_checksum_is_found_by_rereading(aws: Any,
         ContentEncoding="identity",
         Metadata=original["Metadata"],
     )
-    assert m.verify_mode_for("dst") == "checksum"  # amazonaws.com: stored checksums are trusted …
-    verify = m.verify()  # … but this object has none of ours, so it is read back
+    # amazonaws.com: a write the server validated is trusted while the listing shows its ETag …
+    assert m.verify_mode_for("dst") == "listing"
+    verify = m.verify()  # … this one was rewritten (new ETag) without a checksum of ours, so it is read back
     assert not verify.ok
     assert (verify.rows[0].mismatched, verify.rows[0].missing, verify.rows[0].extra) == (1, 0, 0)
     assert verify.problems == [
@@ -291,9 +290,7 @@ def test_verify_without_a_journal_hashes_both_sides(aws: Any, tmp_path: Path) ->
 
 # ------------------------------------------------------------------------------------ fallbacks and failures
 def test_without_a_checksum_api_the_sha256_goes_into_metadata(aws: Any, tmp_path: Path) -> None:
-    m = migrator(
-        aws, tmp_path, target_capabilities=TargetCapabilities(checksum_api=False, validates_checksums=False)
-    )
+    m = migrator(aws, tmp_path, target_capabilities=TargetCapabilities(checksum_api=False, validates_checksums=False))
     m.copy()
     assert m.verify_mode_for("dst") == "deep"
     head = aws.head_object(Bucket="dst", Key=BIG_KEY)
@@ -328,9 +325,7 @@ def test_a_killed_runs_torn_journal_and_open_upload_are_cleaned_up(aws: Any, tmp
     upload = aws.create_multipart_upload(Bucket="dst", Key=BIG_KEY)["UploadId"]
     path = m.journal_path(BucketMapping("src", "dst"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps({"op": "mpu-start", "key": BIG_KEY, "upload_id": upload}) + "\n" + '{"op": "done", "ke'
-    )
+    path.write_text(json.dumps({"op": "mpu-start", "key": BIG_KEY, "upload_id": upload}) + "\n" + '{"op": "done", "ke')
     report = m.copy()
     stats = report.details["buckets"]["src -> dst"]
     assert stats["aborted_uploads"] == 1 and report.items_copied == len(source_keys(aws))
@@ -427,11 +422,126 @@ def test_probe_classifies_a_validating_store(tmp_path: Path) -> None:
     stub.add_client_error("put_object", service_error_code="BadDigest", http_status_code=400)
     with stub:
         m = S3Migrator(client, client, [("s", "t")], checkpoint_dir=tmp_path, progress=Bars())
-        assert m.capabilities("t") == TargetCapabilities(
-            checksum_api=True, validates_checksums=True, probed=True
-        )
-        assert m.verify_mode_for("t") == "checksum"
+        assert m.capabilities("t") == TargetCapabilities(checksum_api=True, validates_checksums=True, probed=True)
+        assert m.verify_mode_for("t") == "listing"
     stub.assert_no_pending_responses()
+
+
+MD5_ETAGS = TargetCapabilities(checksum_api=True, validates_checksums=False, etag_is_md5=True)
+
+
+def sent_headers(client: Any) -> list[tuple[str, dict[str, str]]]:
+    """(operation, headers) of every write as it leaves the client."""
+    sent: list[tuple[str, dict[str, str]]] = []
+
+    def hook(request: Any, event_name: str, **_: Any) -> None:
+        headers = {k.lower(): (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()}
+        sent.append((event_name.rsplit(".", 1)[-1], headers))
+
+    for operation in ("PutObject", "UploadPart", "CreateMultipartUpload"):
+        client.meta.events.register(f"before-send.s3.{operation}", hook)
+    return sent
+
+
+def test_probe_classifies_a_store_with_md5_etags_that_does_not_validate(tmp_path: Path) -> None:
+    from botocore.stub import ANY, Stubber
+
+    client = s3_client("http://127.0.0.1:9", region="us-east-1", access_key="k", secret_key="s")
+    stub = Stubber(client)
+    body = b"runbook checksum probe\n"
+    good = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    stub.add_response("put_object", {"ChecksumSHA256": good, "ETag": f'"{hashlib.md5(body).hexdigest()}"'})
+    stub.add_response("delete_object", {}, {"Bucket": "t", "Key": ANY})
+    stub.add_response("put_object", {"ChecksumSHA256": "d3Jvbmc="})  # a wrong value: stored too (no check)
+    stub.add_response("delete_object", {}, {"Bucket": "t", "Key": ANY})
+    with stub:
+        m = S3Migrator(client, client, [("s", "t")], checkpoint_dir=tmp_path, progress=Bars())
+        assert m.capabilities("t") == TargetCapabilities(
+            checksum_api=True, validates_checksums=False, probed=True, etag_is_md5=True
+        )
+        assert m.verify_mode_for("t") == "listing"
+    stub.assert_no_pending_responses()
+
+
+def test_md5_etags_prove_each_write_and_listing_verify_reads_nothing(aws: Any, tmp_path: Path) -> None:
+    sent = sent_headers(aws)
+    m = migrator(aws, tmp_path, target_capabilities=MD5_ETAGS)
+    report = m.copy()
+    assert report.items_copied == len(source_keys(aws))
+    # no checksum header at all: a declared value would only be echoed; the server's MD5 is the proof
+    assert {op for op, _ in sent} == {"PutObject", "UploadPart", "CreateMultipartUpload"}
+    for _, headers in sent:
+        assert not [h for h in headers if h.startswith(("x-amz-checksum", "x-amz-sdk-checksum"))]
+    entries = m.journal_entries(BucketMapping("src", "dst"))
+    assert {e.verified_by for e in entries.values()} == {"s3-etag-md5"}
+    assert entries[BIG_KEY].checksum.value == composite_of(BIG, PART) and entries[BIG_KEY].checksum.parts == 3
+    assert entries[BIG_KEY].target_etag.endswith("-3")
+    for key in AWKWARD_KEYS:  # streamed, byte for byte, headers kept
+        src, dst = aws.get_object(Bucket="src", Key=key), aws.get_object(Bucket="dst", Key=key)
+        body = dst["Body"].read()
+        assert body == src["Body"].read() and entries[key].sha256 == hashlib.sha256(body).hexdigest()
+        assert (dst["ContentType"], dst["Metadata"]) == (src["ContentType"], src["Metadata"])
+    reads = count_calls(aws, ("GetObject", "HeadObject"))
+    verify = m.verify()
+    assert verify.ok and verify.rows[0].matched == len(source_keys(aws))
+    assert reads == []  # two listings, no request per object
+
+
+def test_listing_verify_rereads_an_object_rewritten_since_and_finds_the_corruption(aws: Any, tmp_path: Path) -> None:
+    m = migrator(aws, tmp_path, target_capabilities=MD5_ETAGS)
+    m.copy()
+    key = AWKWARD_KEYS[4]
+    original = aws.get_object(Bucket="dst", Key=key)
+    body = original["Body"].read()
+    expected = m.journal_entries(BucketMapping("src", "dst"))[key].checksum.value
+    aws.put_object(  # same size, same headers, and the right checksum declared for the wrong bytes
+        Bucket="dst",
+        Key=key,
+        Body=body.swapcase(),
+        ContentType=original["ContentType"],
+        CacheControl="max-age=60",
+        ContentEncoding="identity",
+        Metadata=original["Metadata"],
+        ChecksumAlgorithm="SHA256",
+        ChecksumSHA256=expected,
+    )
+    reads = count_calls(aws, ("GetObject", "HeadObject"))
+    verify = m.verify()
+    assert (verify.rows[0].mismatched, verify.rows[0].missing) == (1, 0)
+    assert verify.problems == [
+        f"dst/{key}: mismatched (checksum expected SHA256:{expected}, found SHA256:"
+        f"{base64.b64encode(hashlib.sha256(body.swapcase()).digest()).decode()})"
+    ]
+    assert reads == [("GetObject", key)]  # only the rewritten object is read again
+
+
+@pytest.mark.parametrize("victim", [AWKWARD_KEYS[1], BIG_KEY], ids=["single-put", "multipart"])
+def test_an_etag_that_is_not_our_md5_means_copy_again_declared_and_reread(
+    aws: Any, tmp_path: Path, victim: str
+) -> None:
+    def mark(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["victim"] = params.get("Key") == victim
+
+    def other_etag(parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        if context.get("victim") and not told:
+            told.append(model.name)
+            parsed["ETag"] = '"00000000000000000000000000000000"'  # as an SSE-KMS bucket would answer
+
+    told: list[str] = []
+    operation = "PutObject" if victim != BIG_KEY else "UploadPart"
+    m = migrator(aws, tmp_path, target_capabilities=MD5_ETAGS)
+    calls = count_calls(aws, ("PutObject", "CreateMultipartUpload"))
+    aws.meta.events.register(f"provide-client-params.s3.{operation}", mark)
+    aws.meta.events.register(f"after-call.s3.{operation}", other_etag)
+    m.copy()
+    assert told == [operation]
+    entries = m.journal_entries(BucketMapping("src", "dst"))
+    assert entries[victim].verified_by == "echo"
+    assert {e.verified_by for k, e in entries.items() if k != victim} == {"s3-etag-md5"}
+    assert [key for _, key in calls].count(victim) == 2  # copied twice: once by ETag, once declared
+    reads = count_calls(aws, ("GetObject", "HeadObject"))
+    assert m.verify().ok
+    assert reads == [("GetObject", victim)]  # the echoed one is proven by reading it
 
 
 # ------------------------------------------------------------------------------------ params and registry
@@ -450,8 +560,7 @@ def test_registered_as_s3_and_built_from_sandbox_params(tmp_path: Path) -> None:
     ]
     assert m.workers == params.migration.workers == 2
     assert (
-        m.source.meta.endpoint_url == "http://127.0.0.1:1111"
-        and m.target.meta.endpoint_url == "http://127.0.0.1:2222"
+        m.source.meta.endpoint_url == "http://127.0.0.1:1111" and m.target.meta.endpoint_url == "http://127.0.0.1:2222"
     )
     assert m.at_scale_threshold_bytes == params.migration.at_scale_threshold_bytes
     assert m.target.meta.config.max_pool_connections >= m.workers * (m.part_concurrency + 1)
