@@ -25,10 +25,10 @@ missing, it raises a ``ParamsError`` naming ``migration.at_scale`` (or its
 ``datasync``/``dms`` member) before anything moves — and records the
 ``<kind>_at_scale_runs`` table (task ARN, statuses, notes) as well as the usual
 ``<kind>_copy`` table, also when a run fails. MongoDB → DocumentDB at scale is
-DMS, which :mod:`runbook_lib.migrate.dms` cannot build endpoints for yet, so
-that path raises ``AtScalePathUnavailableError`` (before anything moves) instead
-of pretending. PostgreSQL through DMS needs the target schema first (see
-:mod:`runbook_lib.migrate.at_scale`).
+DMS too (one task per database in document mode; the migrator creates the
+secondary indexes after the full load). PostgreSQL through DMS gets its schema
+from the native tools: pre-data before the task, post-data and sequence values
+after the full load (see :mod:`runbook_lib.migrate.at_scale`).
 
 ``verify()`` stays the content verification whatever the path. In the sandbox
 moto's DataSync and DMS move no data (their runs succeed or run with fixed
@@ -42,13 +42,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from runbook_lib.errors import CompatibilityError
 from runbook_lib.migrate import at_scale
-from runbook_lib.migrate.base import CheckReport, CopyReport, Migrator, VerifyReport, get_migrator, verification_error
+from runbook_lib.migrate.base import (
+    CheckReport,
+    CopyReport,
+    Migrator,
+    VerifyReport,
+    default_checkpoint_dir,
+    get_migrator,
+    verification_error,
+)
 from runbook_lib.notebook import PhaseSession
-from runbook_lib.params import resolve_path
 
 log = logging.getLogger("runbook_lib.migration_phase")
 
@@ -72,8 +80,7 @@ class MigrationStep:
     def open(cls, session: PhaseSession, kind: str) -> MigrationStep:
         """Build the ``kind`` migrator from the parameters (in the sandbox, from the running sandbox's services).
 
-        Checkpoints live under ``<outputs>/.checkpoints/<env>/<kind>`` (as for ``runbook migrate``), so a
-        notebook and the CLI resume each other's runs.
+        Checkpoints go to :meth:`checkpoint_dir_for` (beside the session's run folder).
         """
         params = session.params
         sandbox_state = None
@@ -81,9 +88,27 @@ class MigrationStep:
             from runbook_lib.sandbox import require_running
 
             sandbox_state = require_running(f"the {kind} migration")
-        checkpoints = resolve_path(params.evidence.outputs_dir) / ".checkpoints" / params.env / kind
+        checkpoints = cls.checkpoint_dir_for(session, kind)
         migrator = get_migrator(kind).from_params(params, sandbox_state, checkpoint_dir=checkpoints)
         return cls(session=session, kind=kind, migrator=migrator)
+
+    @staticmethod
+    def checkpoint_dir_for(session: PhaseSession, kind: str) -> Path:
+        """``<outputs>/.checkpoints/<env>/<kind>``, where ``<outputs>`` is the folder holding the session's run folder.
+
+        ``$RUNBOOK_CHECKPOINT_DIR/<env>/<kind>`` instead when the operator set that variable (the papermill
+        kernel inherits the runner's environment).
+
+        Why the run folder's parent: it *is* the run's effective outputs folder — ``runbook run`` hands the
+        kernel ``evidence_dir = <--outputs-dir or evidence.outputs_dir>/<run_id>``, and a notebook run by hand
+        opens its run folder in ``evidence.outputs_dir``. Reading it from there needs no new papermill
+        parameter (the notebooks' parameters cells stay as they are) and no variable exported into the
+        kernels' environment (which could not be told apart from one the operator set), and
+        ``runbook run --resume`` of the same run, being in the same outputs folder, finds the same checkpoints.
+        ``runbook migrate`` uses ``evidence.outputs_dir`` resolved the same way, so with the default outputs
+        folder the notebook and the CLI resume each other's copies.
+        """
+        return default_checkpoint_dir(session.params.env, kind, outputs_dir=session.ledger.run_dir.resolve().parent)
 
     def check(self) -> Any:
         """The compatibility check; blockers stop the move before anything is copied."""

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from runbook_lib.evidence import EvidenceLedger
-from runbook_lib.params import RunbookParams, load_params, load_params_file, resolve_path
+from runbook_lib.params import RunbookParams, load_params, load_params_file, resolve_outputs_dir
 
 log = logging.getLogger("runbook_lib.notebook")
 
@@ -81,7 +82,10 @@ def open_phase(
     else:
         from runbook_lib.runner import new_run_id
 
-        outputs = resolve_path(params.evidence.outputs_dir)
+        # Resolved as `runbook run` resolves it, so the run folder (and the checkpoints beside it) land where
+        # a headless run of the same params would put them.
+        params_dir = Path(params_file).resolve().parent if params_file else None
+        outputs = resolve_outputs_dir(params, params_dir)
         ledger = EvidenceLedger(run_id or f"interactive-{new_run_id(env)}", outputs, params=params, phases=[phase])
         owns = True
     if owns:

@@ -251,6 +251,7 @@ DMS_SUBNET_GROUP_ALLOWED = (
     "a DMS replication subnet group identifier: 1-255 of letters, digits, '.', '_', '-', not 'default'"
 )
 SECURITY_GROUP_ALLOWED = "a VPC security group ID, e.g. sg-0123456789abcdef0"
+DMS_CERTIFICATE_ALLOWED = "a DMS certificate ARN, e.g. arn:aws:dms:eu-west-1:111111111111:cert:RDSGLOBALBUNDLE"
 _HOST_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 
 DataSyncAgentArn = Annotated[
@@ -279,6 +280,13 @@ SecurityGroupId = Annotated[
     str,
     AfterValidator(_matching(r"sg-([0-9a-f]{8}|[0-9a-f]{17})", SECURITY_GROUP_ALLOWED)),
     Allowed(SECURITY_GROUP_ALLOWED),
+]
+DmsCertificateArn = Annotated[
+    str,
+    AfterValidator(
+        _matching(r"arn:aws[a-z-]*:dms:[a-z0-9-]+:\d{12}:cert:[A-Za-z0-9-]{1,255}", DMS_CERTIFICATE_ALLOWED)
+    ),
+    Allowed(DMS_CERTIFICATE_ALLOWED),
 ]
 
 
@@ -445,6 +453,8 @@ class DmsParams(_Strict):
 
     ``cdc_required``: the source cannot be frozen for the copy, so DMS is used whatever the size
     and the task keeps applying changes (``full-load-and-cdc``) until the cut-over.
+    ``ssl_mode`` is the PostgreSQL endpoints'; MongoDB/DocumentDB endpoints follow their URIs' ``tls``
+    option, and a TLS DocumentDB target needs ``docdb_certificate_arn`` (DMS connects with verify-full).
     """
 
     replication_instance_class: DmsInstanceClass
@@ -455,6 +465,7 @@ class DmsParams(_Strict):
     ssl_mode: Literal["none", "require", "verify-ca", "verify-full"] = "require"
     poll_interval_s: float = Field(default=15.0, gt=0, le=3600)
     timeout_s: float = Field(default=24 * 3600.0, gt=0)
+    docdb_certificate_arn: DmsCertificateArn | None = None
 
 
 class AtScaleParams(_Strict):
@@ -901,6 +912,22 @@ def diff_keys(old: Any, new: Any, path: str = "") -> list[str]:
 def resolve_path(path: Path, root: Path | None = None) -> Path:
     """A params path made absolute: relative paths are relative to the project root."""
     return path if path.is_absolute() else (root or project_root()) / path
+
+
+def resolve_outputs_dir(params: RunbookParams, params_dir: Path | None = None) -> Path:
+    """``evidence.outputs_dir`` made absolute the way ``runbook run`` does it.
+
+    Why relative to the parent of the params folder rather than to :func:`project_root`: with
+    ``RUNBOOK_PARAMS_DIR`` (or ``--params-dir``) pointing at another checkout or a test's folder, the run
+    folders — and the migration checkpoints that live beside them — belong to that tree, not to this one.
+    For the project's own ``params/`` both are the same folder.
+
+    Args:
+        params: the validated parameters.
+        params_dir: the folder the params file was read from (default :func:`default_params_dir`).
+    """
+    base = (params_dir or default_params_dir()).resolve().parent
+    return resolve_path(params.evidence.outputs_dir, base).resolve()
 
 
 # --------------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ from runbook_lib.params import (
     params_hash,
     project_root,
     redacted_dict,
-    resolve_path,
+    resolve_outputs_dir,
 )
 
 log = logging.getLogger("runbook_lib.runner")
@@ -316,7 +316,9 @@ def run(
         dry_run: list phases and parameters; execute nothing, write nothing.
         notebooks_dir: the phase notebooks (default ``<project>/notebooks``).
         params_dir: the params files (default ``<project>/params``).
-        outputs_dir: the run folders (default ``evidence.outputs_dir`` from the params).
+        outputs_dir: the run folders (default ``evidence.outputs_dir`` from the params). The migration
+            checkpoints of the run go beside them, in ``<outputs_dir>/.checkpoints`` (see
+            ``MigrationStep.open``), unless ``RUNBOOK_CHECKPOINT_DIR`` is set.
         lib_dir, repo_dir: what the code fingerprint covers (defaults: this package, the project).
         kernel_name: the Jupyter kernel papermill starts.
         execution_timeout: seconds per cell before papermill gives up (None: no limit).
@@ -336,9 +338,7 @@ def run(
     notebooks_dir = notebooks_dir or root / "notebooks"
     params = load_params(env, params_dir)
     params_file = (params_dir / f"{env}.yaml").resolve()
-    outputs_dir = (
-        outputs_dir or resolve_path(params.evidence.outputs_dir, params_dir.resolve().parent)
-    ).resolve()
+    outputs_dir = (outputs_dir or resolve_outputs_dir(params, params_dir)).resolve()
     all_phases = discover_phases(notebooks_dir)
     fingerprint = code_fingerprint(notebooks_dir, lib_dir, repo_dir)
 

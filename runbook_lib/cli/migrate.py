@@ -37,15 +37,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--checkpoint-dir",
         type=Path,
         default=None,
-        help="where checkpoints live (default: outputs/.checkpoints/<env>/<kind>)",
+        help="where checkpoints live (default: $RUNBOOK_CHECKPOINT_DIR/<env>/<kind> if set, else "
+        "<evidence.outputs_dir>/.checkpoints/<env>/<kind>)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
     parser.set_defaults(func=_migrate)
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from runbook_lib.migrate.base import get_migrator
-    from runbook_lib.params import load_params
+    from runbook_lib.migrate.base import default_checkpoint_dir, get_migrator
+    from runbook_lib.params import load_params, resolve_outputs_dir
 
     params = load_params(args.env)
     sandbox_state = None
@@ -55,9 +56,12 @@ def _migrate(args: argparse.Namespace) -> int:
         sandbox_state = require_running(f"`runbook migrate {args.kind}`")
     migrator_cls = get_migrator(args.kind)
     progress = _quiet_progress if args.json else None
-    migrator = migrator_cls.from_params(
-        params, sandbox_state, checkpoint_dir=args.checkpoint_dir, progress=progress
+    # Where `runbook run` would put this env's run folders (and so the notebooks' checkpoints), so the CLI
+    # and a notebook run resume each other's copies; $RUNBOOK_CHECKPOINT_DIR still wins.
+    checkpoint_dir = args.checkpoint_dir or default_checkpoint_dir(
+        params.env, migrator_cls.kind, outputs_dir=resolve_outputs_dir(params)
     )
+    migrator = migrator_cls.from_params(params, sandbox_state, checkpoint_dir=checkpoint_dir, progress=progress)
     document: dict[str, Any] = {
         "kind": args.kind,
         "env": args.env,

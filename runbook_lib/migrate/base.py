@@ -182,23 +182,42 @@ class Migrator(abc.ABC):
         return MigrationResult(self.kind, check, copy, self.verify())
 
 
-#: Overrides where checkpoints live (tests, or a volume that outlives the machine).
+#: Overrides where checkpoints live (tests, or a volume that outlives the machine). Set by the operator only:
+#: nothing in the runbook sets it, so when it is set it wins over every run's outputs folder.
 CHECKPOINT_DIR_ENV = "RUNBOOK_CHECKPOINT_DIR"
 
 
-def default_checkpoint_dir(env: str, kind: str) -> Path:
-    """``<RUNBOOK_CHECKPOINT_DIR or outputs/.checkpoints>/<env>/<kind>``.
+def checkpoint_root(outputs_dir: Path | None = None) -> Path:
+    """``$RUNBOOK_CHECKPOINT_DIR`` if set, else ``<outputs_dir>/.checkpoints``.
 
-    Why under ``outputs/``: it is git-ignored and already the place an operator backs up after
-    a run; the leading dot keeps it out of ``outputs/*/`` listings of run folders.
+    Why beside the run folders: a checkpoint describes a copy into one particular target, so it belongs
+    with the evidence of the run that made it. A run with its own ``--outputs-dir`` (a test, a rehearsal)
+    then never finds a checkpoint left by another run against a target that has since been destroyed,
+    while ``runbook run --resume`` of the same run (same outputs folder) finds its own again.
+
+    Args:
+        outputs_dir: the folder holding the run folders (the run's effective ``--outputs-dir`` /
+            ``evidence.outputs_dir``); ``<project>/outputs`` when None, for callers without parameters.
     """
     import os
 
-    from runbook_lib.params import project_root
-
     root = os.environ.get(CHECKPOINT_DIR_ENV)
-    base = Path(root) if root else project_root() / "outputs" / ".checkpoints"
-    return base / env / kind
+    if root:
+        return Path(root)
+    if outputs_dir is None:
+        from runbook_lib.params import project_root
+
+        outputs_dir = project_root() / "outputs"
+    return Path(outputs_dir) / ".checkpoints"
+
+
+def default_checkpoint_dir(env: str, kind: str, outputs_dir: Path | None = None) -> Path:
+    """``<checkpoint_root(outputs_dir)>/<env>/<kind>``.
+
+    Why under an outputs folder: it is git-ignored and already the place an operator backs up after
+    a run; the leading dot keeps it out of ``outputs/*/`` listings of run folders.
+    """
+    return checkpoint_root(outputs_dir) / env / kind
 
 
 _REGISTRY: dict[str, type[Migrator]] = {}

@@ -10,23 +10,39 @@ writes must keep flowing).
 What :class:`DmsMigration` does, idempotently by identifier (a re-run finds what exists):
 replication instance (waits until ``available``), source and target endpoints (passwords go in the
 API call or, better, as a Secrets Manager secret + access role; never in logs), a connection test
-from the instance to each endpoint, the replication task (table mappings: every table of the
-given schemas; task settings: ``TargetTablePrepMode=DO_NOTHING`` because the schema is created by
-the native tools first — ``pg_restore --section=pre-data`` — and the indexes and constraints after,
-which is what AWS recommends for homogeneous moves), start (or resume), then :meth:`follow`: a progress
-bar on ``FullLoadProgressPercent`` until the full load finished (``full-load``) or until CDC is
-running on top of a finished full load (``full-load-and-cdc``: time to stop the writers, let the
-latency drain, then stop the task). Failures raise :class:`~runbook_lib.errors.DmsTaskError` with
-DMS's own status fields. Verification afterwards is the same as for the native path: the
+from the instance to each endpoint, the replication task, start (or resume), then :meth:`follow`: a
+progress bar on ``FullLoadProgressPercent`` until the full load finished (``full-load``) or until
+CDC is running on top of a finished full load (``full-load-and-cdc``: time to stop the writers, let
+the latency drain, then stop the task). Failures raise :class:`~runbook_lib.errors.DmsTaskError`
+with DMS's own status fields. Verification afterwards is the same as for the native path: the
 migrators' ``verify()`` (counts and checksums per table/collection), run once writes stopped.
+
+Endpoints and mappings per engine:
+
+* **PostgreSQL** (:meth:`DmsEndpoint.from_dsn`): table mappings include every table of the given
+  schemas (:func:`table_mappings`). DMS creates tables minimally (no secondary indexes, constraints,
+  defaults or sequence values), so the schema comes from the native tools: ``pg_restore
+  --section=pre-data`` before the task, ``post-data`` and the sequence values after the full load
+  (:mod:`runbook_lib.migrate.at_scale` drives that through the PostgreSQL migrator). The task
+  settings (:data:`DEFAULT_TASK_SETTINGS`) say ``TargetTablePrepMode=TRUNCATE_BEFORE_LOAD``: the
+  prepared tables are kept, and a reloaded table is emptied first, so a restarted task never
+  duplicates rows (the tables have no foreign keys yet, which TRUNCATE would trip over).
+* **MongoDB -> DocumentDB** (:meth:`DmsEndpoint.from_mongo_uri`): a ``mongodb`` source in document
+  mode (``NestingLevel=none``, ``ExtractDocId=false``: each document is copied whole, as AWS asks for
+  a DocumentDB target) and a ``docdb`` target; DMS treats a database as a schema and a collection
+  as a table, so :func:`collection_mappings` has one selection rule per collection (and renames the
+  database when the target name differs). DMS copies documents and the ``_id`` index only: the
+  secondary indexes are created by the Mongo migrator after the full load.
 
 Not supported by moto (the sandbox's AWS), and therefore only exercised as far as moto goes:
 
 * the replication instance is ``available`` at once; endpoints stay ``creating``; a connection test
-  is ``successful`` at once;
+  is ``successful`` at once; endpoint engines and settings are stored as given, never validated
+  (``DescribeEndpoints`` returns them as they were sent);
 * a task stays ``creating`` until started (real DMS: ``ready``), then jumps to ``running`` with fixed
   statistics (``FullLoadProgressPercent`` 100, one table loaded) and never stops by itself — so a
   ``full-load`` task never reports ``FULL_LOAD_ONLY_FINISHED`` and :meth:`follow` times out on it;
+  table mappings and task settings are stored, never applied;
 * ``DescribeTableStatistics`` is not implemented (:meth:`table_statistics` returns None and says
   so); CDC latency lives in CloudWatch (``CDCLatencySource``/``CDCLatencyTarget``), not read here;
 * no data moves: the sandbox rehearses the control flow, not DMS's copy.
@@ -34,6 +50,7 @@ Not supported by moto (the sandbox's AWS), and therefore only exercised as far a
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -41,6 +58,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import parse_qsl, unquote
 
 from runbook_lib.errors import DmsTaskError, ParamsError
 
@@ -50,17 +68,32 @@ MigrationType = Literal["full-load", "full-load-and-cdc", "cdc"]
 MIGRATION_TYPES: tuple[str, ...] = ("full-load", "full-load-and-cdc", "cdc")
 
 #: Task settings for a homogeneous move whose schema the native tools create (see the module docstring).
+#: ``TargetTablePrepMode`` belongs to ``FullLoadSettings`` (``TargetMetadata`` has no such key).
 DEFAULT_TASK_SETTINGS: dict[str, Any] = {
     "TargetMetadata": {
-        "TargetTablePrepMode": "DO_NOTHING",
         "SupportLobs": True,
         "FullLobMode": False,
         "LimitedSizeLobMode": True,
         "LobMaxSize": 32,
     },
-    "FullLoadSettings": {"TargetTablePrepMode": "DO_NOTHING", "MaxFullLoadSubTasks": 8},
+    "FullLoadSettings": {"TargetTablePrepMode": "TRUNCATE_BEFORE_LOAD", "MaxFullLoadSubTasks": 8},
     "Logging": {"EnableLogging": True},
     "ValidationSettings": {"EnableValidation": True, "ThreadCount": 5},
+}
+
+#: MongoDB -> DocumentDB: the same, without DMS's own validation (the Mongo migrator's ``verify()``,
+#: hashes of every document's BSON, is the proof; DMS's validation targets relational tables).
+DOCUMENTDB_TASK_SETTINGS: dict[str, Any] = {
+    **copy.deepcopy(DEFAULT_TASK_SETTINGS),
+    "ValidationSettings": {"EnableValidation": False},
+}
+
+#: MongoDB URI ``authMechanism`` values -> DMS ``AuthMechanism`` (DMS authenticates with these only).
+MONGO_AUTH_MECHANISMS: dict[str | None, str] = {
+    None: "default",
+    "DEFAULT": "default",
+    "SCRAM-SHA-1": "scram_sha_1",
+    "MONGODB-CR": "mongodb_cr",
 }
 
 
@@ -132,8 +165,86 @@ def dms_identifier(*parts: str, limit: int = 63) -> str:
 
 
 @dataclass(frozen=True)
+class MongoUri:
+    """The parts of a ``mongodb://`` URI a DMS endpoint needs; the password is kept out of ``repr``.
+
+    ``options`` keys are lower-cased (MongoDB URI options are case-insensitive).
+    """
+
+    hosts: tuple[tuple[str, int], ...]
+    username: str = ""
+    password: str | None = field(default=None, repr=False)
+    database: str = ""
+    options: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def tls(self) -> bool:
+        value = self.options.get("tls", self.options.get("ssl", "false"))
+        return value.lower() in ("true", "1", "yes")
+
+    @property
+    def auth_source(self) -> str:
+        """Where the user is defined: ``authSource``, else the URI's database, else ``admin`` (MongoDB's rule)."""
+        return self.options.get("authsource") or self.database or "admin"
+
+
+def parse_mongo_uri(uri: str) -> MongoUri:
+    """Parse a ``mongodb://[user[:password]@]host[:port][,host[:port]...][/[database]][?options]`` URI.
+
+    Written here rather than with pymongo's parser: pymongo is optional, and its parser resolves
+    ``mongodb+srv://`` names through DNS — which DMS cannot use anyway (it takes one host and port).
+
+    Raises:
+        ParamsError: not a ``mongodb://`` URI, or no host in it. The message never repeats the URI
+            (it may hold a password).
+    """
+    scheme, sep, rest = uri.partition("://")
+    if not sep or scheme != "mongodb":
+        raise ParamsError(
+            "mongo uri scheme",
+            scheme if sep else "",
+            "mongodb:// with host:port (DMS connects to one host; it does not resolve mongodb+srv:// "
+            "records, and the sandbox's mongomock:// has no server)",
+            message=f"a DMS MongoDB/DocumentDB endpoint needs a mongodb:// URI, not {scheme or 'a bare string'}://",
+        )
+    authority, _, tail = rest.partition("/")
+    if "?" in authority:  # mongodb://host?opt=1 (no slash before the options)
+        authority, _, query = authority.partition("?")
+        path = ""
+    else:
+        path, _, query = tail.partition("?")
+    userinfo, at, hostlist = authority.rpartition("@")
+    if not at:
+        userinfo, hostlist = "", authority
+    username, colon, password = userinfo.partition(":")
+    hosts: list[tuple[str, int]] = []
+    for item in filter(None, hostlist.split(",")):
+        if item.startswith("["):  # [ipv6]:port
+            host, _, port_text = item[1:].partition("]")
+            port_text = port_text.lstrip(":")
+        else:
+            host, _, port_text = item.partition(":")
+        if port_text and not port_text.isdigit():
+            raise ParamsError("mongo uri port", port_text, "a port number", message="bad port in a MongoDB URI")
+        hosts.append((unquote(host), int(port_text) if port_text else 27017))
+    if not hosts:
+        raise ParamsError("mongo uri host", "", "mongodb://host[:port]", message="a MongoDB URI without a host")
+    secret = unquote(password) if colon else None
+    if secret:
+        from runbook_lib import redact
+
+        redact.register_secret(secret)
+    options = {key.lower(): value for key, value in parse_qsl(query, keep_blank_values=True)}
+    return MongoUri(tuple(hosts), unquote(username), secret or None, unquote(path), options)
+
+
+@dataclass(frozen=True)
 class DmsEndpoint:
-    """One DMS endpoint. Give ``secrets_manager_arn`` + ``secrets_access_role_arn`` or a ``password``."""
+    """One DMS endpoint. Give ``secrets_manager_arn`` + ``secrets_access_role_arn`` or a ``password``.
+
+    ``settings`` go into the engine's settings member (``PostgreSQLSettings``, ``MongoDbSettings``,
+    ``DocDbSettings``); the password only ever goes top-level (DescribeEndpoints never returns it there).
+    """
 
     identifier: str
     endpoint_type: Literal["source", "target"]
@@ -147,6 +258,7 @@ class DmsEndpoint:
     secrets_access_role_arn: str | None = None
     ssl_mode: str = "require"
     settings: Mapping[str, Any] = field(default_factory=dict)
+    certificate_arn: str | None = None
 
     @classmethod
     def from_dsn(
@@ -175,6 +287,81 @@ class DmsEndpoint:
             ssl_mode=ssl_mode,
         )
 
+    @classmethod
+    def from_mongo_uri(
+        cls,
+        identifier: str,
+        endpoint_type: Literal["source", "target"],
+        uri: str,
+        database: str,
+        *,
+        engine: Literal["mongodb", "docdb"] = "mongodb",
+        certificate_arn: str | None = None,
+    ) -> DmsEndpoint:
+        """A MongoDB source (``mongodb``) or DocumentDB target (``docdb``) from the URI the native path uses.
+
+        The first host of the URI is the server (DMS takes one; for a replica set any member serves
+        reads and the oplog). SSL follows the URI's ``tls``/``ssl`` option: a MongoDB source encrypts
+        (``require``); DocumentDB is reached with ``verify-full`` against ``certificate_arn`` (the
+        Amazon RDS CA bundle imported into DMS), as DMS requires for a TLS-enabled cluster.
+
+        Raises:
+            ParamsError: not a ``mongodb://`` URI; an ``authMechanism`` DMS cannot use; a TLS
+                DocumentDB target without ``certificate_arn``
+                (``migration.at_scale.dms.docdb_certificate_arn``).
+        """
+        parsed = parse_mongo_uri(uri)
+        server, port = parsed.hosts[0]
+        settings: dict[str, Any] = {"ServerName": server, "Port": port, "DatabaseName": database}
+        if engine == "mongodb":
+            mechanism = parsed.options.get("authmechanism")
+            if (mechanism.upper() if mechanism else None) not in MONGO_AUTH_MECHANISMS:
+                raise ParamsError(
+                    "authMechanism",
+                    mechanism,
+                    "SCRAM-SHA-1 or MONGODB-CR, or none in the URI (DMS's AuthMechanism is default, "
+                    "scram_sha_1 or mongodb_cr; a MongoDB 4.0+ user has SCRAM-SHA-1 credentials too unless "
+                    "created with mechanisms: ['SCRAM-SHA-256'])",
+                    message=f"the MongoDB source URI asks for authMechanism={mechanism}, which DMS cannot use",
+                )
+            settings["AuthType"] = "password" if parsed.username else "no"
+            if parsed.username:
+                settings["AuthMechanism"] = MONGO_AUTH_MECHANISMS[mechanism.upper() if mechanism else None]
+                settings["AuthSource"] = parsed.auth_source
+            settings["NestingLevel"] = "none"  # document mode: each document copied whole
+            settings["ExtractDocId"] = "false"
+            ssl_mode = "require" if parsed.tls else "none"
+        elif engine == "docdb":
+            if parsed.tls:
+                if not certificate_arn:
+                    raise ParamsError(
+                        "migration.at_scale.dms.docdb_certificate_arn",
+                        None,
+                        "the ARN of the Amazon RDS CA bundle imported into DMS (aws dms import-certificate "
+                        "--certificate-identifier rds-global-bundle --certificate-pem file://global-bundle.pem)",
+                        message="the DocumentDB target URI has tls=true: DMS reaches it with SslMode verify-full, "
+                        "which needs a certificate ARN",
+                    )
+                ssl_mode = "verify-full"
+            else:
+                ssl_mode = "none"
+                certificate_arn = None
+        else:
+            raise ParamsError("engine", engine, ("mongodb", "docdb"))
+        return cls(
+            identifier,
+            endpoint_type,
+            engine,
+            server,
+            port,
+            database,
+            parsed.username,
+            parsed.password,
+            ssl_mode=ssl_mode,
+            settings=settings,
+            certificate_arn=certificate_arn,
+        )
+
     def create_kwargs(self) -> dict[str, Any]:
         """The ``CreateEndpoint`` arguments (the password, if any, only here: never logged)."""
         kwargs: dict[str, Any] = {
@@ -184,6 +371,8 @@ class DmsEndpoint:
             "DatabaseName": self.database,
             "SslMode": self.ssl_mode,
         }
+        if self.certificate_arn:
+            kwargs["CertificateArn"] = self.certificate_arn
         settings_key = {
             "postgres": "PostgreSQLSettings",
             "aurora-postgresql": "PostgreSQLSettings",
@@ -192,16 +381,16 @@ class DmsEndpoint:
         }.get(self.engine)
         if self.secrets_manager_arn:
             if not self.secrets_access_role_arn or settings_key is None:
-                raise ParamsError(
-                    "secrets_access_role_arn", None, "an IAM role DMS assumes to read the secret"
-                )
+                raise ParamsError("secrets_access_role_arn", None, "an IAM role DMS assumes to read the secret")
             kwargs[settings_key] = {
                 "SecretsManagerSecretId": self.secrets_manager_arn,
                 "SecretsManagerAccessRoleArn": self.secrets_access_role_arn,
                 **self.settings,
             }
         else:
-            kwargs.update(ServerName=self.server, Port=self.port, Username=self.username)
+            kwargs.update(ServerName=self.server, Port=self.port)
+            if self.username:  # none for a MongoDB without authentication (AuthType "no")
+                kwargs["Username"] = self.username
             if self.password:
                 from runbook_lib import redact
 
@@ -226,6 +415,44 @@ def table_mappings(schemas: Sequence[str] = ("%",)) -> dict[str, Any]:
             for i, schema in enumerate(schemas)
         ]
     }
+
+
+def collection_mappings(
+    database: str, collections: Sequence[str], *, target_database: str | None = None
+) -> dict[str, Any]:
+    """One selection rule per collection of a MongoDB ``database`` (DMS: database = schema, collection = table).
+
+    Named collections rather than ``%``: the migrator decided what moves (views and ``system.*``
+    excluded, or the subset the parameters list), and DMS moves exactly that. A ``target_database``
+    other than ``database`` adds a rule renaming the schema (the database) on the target.
+    """
+    if not collections:
+        raise ParamsError(
+            "collections", [], "at least one collection to move", message=f"{database} has no collection to move"
+        )
+    rules: list[dict[str, Any]] = [
+        {
+            "rule-type": "selection",
+            "rule-id": str(i + 1),
+            "rule-name": f"include-{database}-{name}"[:255],
+            "object-locator": {"schema-name": database, "table-name": name},
+            "rule-action": "include",
+        }
+        for i, name in enumerate(collections)
+    ]
+    if target_database and target_database != database:
+        rules.append(
+            {
+                "rule-type": "transformation",
+                "rule-id": str(len(rules) + 1),
+                "rule-name": f"rename-{database}",
+                "rule-target": "schema",
+                "object-locator": {"schema-name": database},
+                "rule-action": "rename",
+                "value": target_database,
+            }
+        )
+    return {"rules": rules}
 
 
 # ============================================================================ the task
@@ -269,7 +496,8 @@ class DmsMigration:
         migration_type: ``full-load``, ``full-load-and-cdc`` or ``cdc``.
         instance_class, allocated_storage: the replication instance.
         subnet_group, security_group_ids: where the instance runs (must reach both databases).
-        schemas: schemas (PostgreSQL) or databases (MongoDB) whose tables/collections are included.
+        schemas: PostgreSQL schemas whose tables are all included (:func:`table_mappings`).
+        mappings: the whole table-mapping document instead (e.g. :func:`collection_mappings`).
         task_settings: replication task settings (default :data:`DEFAULT_TASK_SETTINGS`).
         progress: tqdm-like factory.
         poll_s, timeout_s: how often and how long :meth:`follow` and the waits poll.
@@ -289,6 +517,7 @@ class DmsMigration:
         subnet_group: str | None = None,
         security_group_ids: Sequence[str] = (),
         schemas: Sequence[str] = ("%",),
+        mappings: Mapping[str, Any] | None = None,
         task_settings: Mapping[str, Any] | None = None,
         progress: Callable[..., Any] | None = None,
         poll_s: float = 15.0,
@@ -308,6 +537,7 @@ class DmsMigration:
         self.subnet_group = subnet_group
         self.security_group_ids = list(security_group_ids)
         self.schemas = list(schemas)
+        self.mappings = dict(mappings) if mappings is not None else table_mappings(self.schemas)
         self.task_settings = dict(task_settings if task_settings is not None else DEFAULT_TASK_SETTINGS)
         if progress is None:
             from tqdm.auto import tqdm
@@ -370,9 +600,7 @@ class DmsMigration:
                 arns.append(found[0]["EndpointArn"])
                 log.info("reusing DMS %s endpoint %s", endpoint.endpoint_type, endpoint.identifier)
             else:
-                arns.append(
-                    self.client.create_endpoint(**endpoint.create_kwargs())["Endpoint"]["EndpointArn"]
-                )
+                arns.append(self.client.create_endpoint(**endpoint.create_kwargs())["Endpoint"]["EndpointArn"])
                 log.info(
                     "created DMS %s endpoint %s (%s on %s:%s)",
                     endpoint.endpoint_type,
@@ -432,7 +660,7 @@ class DmsMigration:
             TargetEndpointArn=self.target_arn,
             ReplicationInstanceArn=self.instance_arn,
             MigrationType=self.migration_type,
-            TableMappings=json.dumps(table_mappings(self.schemas)),
+            TableMappings=json.dumps(self.mappings),
             ReplicationTaskSettings=json.dumps(self.task_settings),
             Tags=[{"Key": "runbook", "Value": self.name}],
         )["ReplicationTask"]
@@ -458,9 +686,7 @@ class DmsMigration:
             return current
         ran_before = current.status in ("stopped", "failed")
         start_type = (
-            "resume-processing"
-            if resume and ran_before
-            else ("reload-target" if ran_before else "start-replication")
+            "resume-processing" if resume and ran_before else ("reload-target" if ran_before else "start-replication")
         )
         deadline = self._clock() + self.timeout_s
         while True:
@@ -511,13 +737,10 @@ class DmsMigration:
                 if state.status == "stopped":
                     if "FINISHED" in state.stop_reason.upper() and self.migration_type == "full-load":
                         return state
-                    raise DmsTaskError(
-                        self.task_arn, state.status, state.stop_reason, state.last_failure_message
-                    )
+                    raise DmsTaskError(self.task_arn, state.status, state.stop_reason, state.last_failure_message)
                 if self.migration_type != "full-load" and state.status == "running" and state.percent >= 100:
                     log.info(
-                        "DMS task %s: full load done, CDC running — stop the writers, let it drain, then "
-                        "stop the task",
+                        "DMS task %s: full load done, CDC running — stop the writers, let it drain, then stop the task",
                         self.task_id,
                     )
                     return state
@@ -539,9 +762,7 @@ class DmsMigration:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            return list(
-                self.client.describe_table_statistics(ReplicationTaskArn=self.task_arn)["TableStatistics"]
-            )
+            return list(self.client.describe_table_statistics(ReplicationTaskArn=self.task_arn)["TableStatistics"])
         except (ClientError, BotoCoreError, NotImplementedError) as error:
             log.warning(
                 "DMS table statistics unavailable here (%s); moto does not implement them",
@@ -596,9 +817,13 @@ __all__ = [
     "choose_path",
     "DmsEndpoint",
     "DmsMigration",
+    "MongoUri",
     "TaskProgress",
+    "collection_mappings",
+    "parse_mongo_uri",
     "table_mappings",
     "dms_identifier",
     "DEFAULT_TASK_SETTINGS",
+    "DOCUMENTDB_TASK_SETTINGS",
     "MIGRATION_TYPES",
 ]

@@ -553,6 +553,9 @@ class MongoMigrator(Migrator):
         scan_limit: documents per collection the check scans for size limits (None: all).
         accept: finding objects the operator acknowledged (their blockers become warnings).
         max_problems: mismatched ``_id`` values listed per collection in the verify report.
+        source_uri, target_uri: the connection URIs as AWS DMS must reach the two servers (the at-scale
+            path builds its endpoints from them; the clients above are what this migrator reads and
+            writes with). ``from_params`` sets them; without them the DMS path stops with a ParamsError.
     """
 
     kind = "mongo"
@@ -571,6 +574,8 @@ class MongoMigrator(Migrator):
         scan_limit: int | None = None,
         accept: Iterable[str] = (),
         max_problems: int = 20,
+        source_uri: str | None = None,
+        target_uri: str | None = None,
     ) -> None:
         if batch_size < 1:
             raise ParamsError("batch_size", batch_size, ">= 1")
@@ -586,7 +591,10 @@ class MongoMigrator(Migrator):
         self.max_problems = max_problems
         self.rules = DocumentDbRules.load()
         label = label or "+".join(f"{d.name}-{d.target}" for d in self.databases)
+        self.label = label
         self.checkpoint_path = self.checkpoint_dir / f"mongo-{label}.json"
+        # Held privately: they may carry passwords (registered with the redactor when resolved).
+        self._source_uri, self._target_uri = source_uri, target_uri
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ construction from params
@@ -621,6 +629,7 @@ class MongoMigrator(Migrator):
         endpoint_url = aws_endpoint_url(params.aws)
         reported = docdb_endpoint or (_discover_docdb_endpoint(params) if params.is_sandbox else None)
         groups: dict[tuple[str, str], list[DatabaseSpec]] = {}
+        dms_uris: dict[tuple[str, str], tuple[str, str]] = {}
         for mapping in mappings:
             source_uri = resolve_secret(
                 mapping.source_uri_ref, sandbox_resolver=resolver, endpoint_url=endpoint_url
@@ -628,11 +637,15 @@ class MongoMigrator(Migrator):
             target_uri = resolve_secret(
                 mapping.target_uri_ref, sandbox_resolver=resolver, endpoint_url=endpoint_url
             )
+            # DMS reaches DocumentDB by the address AWS reports, not by the sandbox's binding of it.
+            dms_target_uri = target_uri
             if params.is_sandbox and reported:
+                dms_target_uri = f"mongodb://{reported}/"
                 target_uri = resolve_endpoint("docdb", reported, sandbox=True).connect_to
                 log.info("DocumentDB endpoint %s binds to %s in the sandbox", reported, target_uri)
             spec = DatabaseSpec(mapping.name, mapping.target_name, tuple(mapping.collections))
             groups.setdefault((source_uri, target_uri), []).append(spec)
+            dms_uris[(source_uri, target_uri)] = (source_uri, dms_target_uri)
         base_dir = checkpoint_dir or default_checkpoint_dir(params.env, cls.kind)
         members: list[tuple[str, Migrator]] = []
         for (source_uri, target_uri), specs in groups.items():
@@ -647,6 +660,8 @@ class MongoMigrator(Migrator):
                         checkpoint_dir=base_dir,
                         progress=progress,
                         label=label,
+                        source_uri=dms_uris[(source_uri, target_uri)][0],
+                        target_uri=dms_uris[(source_uri, target_uri)][1],
                     ),
                 )
             )
@@ -930,6 +945,38 @@ class MongoMigrator(Migrator):
             extra = {k: v for k, v in spec.items() if k not in _INDEX_NOISE}
             target.create_index(_plain_key(spec["key"]), name=name, **extra)
             created += 1
+        return created
+
+    # ------------------------------------------------------------------ around an external load (DMS)
+    @property
+    def dms_uris(self) -> tuple[str | None, str | None]:
+        """The source and target URIs as DMS must reach them (None when built from clients only)."""
+        return self._source_uri, self._target_uri
+
+    def collections_to_move(self, spec: DatabaseSpec) -> tuple[list[str], list[str]]:
+        """``(collections, views)`` of one source database that a copy moves: views are not moved."""
+        collections: list[str] = []
+        views: list[str] = []
+        for name, options in self._collections(self.source_client, spec):
+            (views if "viewOn" in options else collections).append(name)
+        return collections, views
+
+    def create_indexes(self, databases: Iterable[DatabaseSpec] | None = None) -> dict[str, int]:
+        """Create on the target every source index it lacks, for documents loaded by something else.
+
+        Why: AWS DMS copies documents and the ``_id`` index only; after its full load the secondary
+        indexes (unique, compound, TTL, partial …) come from here — the same step :meth:`copy` runs
+        after its own data, with the same names and options, so :meth:`verify` compares them. Indexes
+        already there are left alone, so it can run again. Returns the indexes created per unit.
+        """
+        created: dict[str, int] = {}
+        for spec in databases if databases is not None else self.databases:
+            for name, options in self._collections(self.source_client, spec):
+                if "viewOn" in options:
+                    continue
+                source = self.source_client[spec.name][name]
+                target = self.target_client[spec.target][name]
+                created[self._unit_name(spec, name)] = self._copy_indexes(source, target, options)
         return created
 
     def reset_target(self) -> None:

@@ -52,7 +52,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from runbook_lib.errors import CopyFailedError, MigrationError, ParamsError, ToolMissingError
 from runbook_lib.migrate.base import (
@@ -890,7 +890,7 @@ class PgCheckpoint:
     complete: bool = False
 
     @classmethod
-    def load(cls, path: Path) -> PgCheckpoint | None:
+    def load(cls, path: Path) -> Self | None:
         if not path.exists():
             return None
         raw = json.loads(path.read_text())
@@ -919,6 +919,31 @@ class PgCheckpoint:
         self.pre_data = "started" if self.target_prepared else ""
         self.tables_done, self.other_data_done, self.post_data = [], False, ""
         self.owners_done = self.analyzed = self.complete = False
+
+
+@dataclass
+class SchemaCheckpoint(PgCheckpoint):
+    """The schema around a load this migrator does not do itself (AWS DMS): pre-data, the load, post-data.
+
+    The same phases as :class:`PgCheckpoint` (its ``dump_*`` fields describe a schema-only dump);
+    ``loaded`` records that the external load finished, so a re-run never restarts a load into
+    tables that already carry their constraints.
+    """
+
+    loaded: bool = False
+    sequences_set: int = 0
+
+
+@dataclass(frozen=True)
+class SchemaStep:
+    """What one schema step around an external load did (a row of the at-scale runs' notes)."""
+
+    phase: str  # "pre-data" | "post-data"
+    skipped: bool
+    seconds: float
+    sequences_set: int = 0
+    owners_changed: int = 0
+    dump_dir: str = ""
 
 
 def dump_checksum(folder: Path) -> str:
@@ -1089,6 +1114,8 @@ class PostgresMigrator(Migrator):
         self._tools = tools
         self.app_name = f"runbook-migrate:{self.target_database}"[:63]
         self.checkpoint_path = self.checkpoint_dir / f"postgres-{database}-to-{self.target_database}.json"
+        #: The schema steps around a DMS load (a separate file: the native copy's phases are not DMS's).
+        self.schema_checkpoint_path = self.checkpoint_dir / f"postgres-{database}-to-{self.target_database}.schema.json"
         self._lock = threading.Lock()
         #: Source sums taken under the dump's snapshot by the last copy() of this object, by table.
         self._snapshot_sums: dict[TableRef, TableSums] = {}
@@ -1163,8 +1190,9 @@ class PostgresMigrator(Migrator):
         return run_command(command, env=env, timeout=self.command_timeout, logger_name=log.name)
 
     def _save(self, checkpoint: PgCheckpoint) -> None:
+        path = self.schema_checkpoint_path if isinstance(checkpoint, SchemaCheckpoint) else self.checkpoint_path
         with self._lock:
-            checkpoint.save(self.checkpoint_path)
+            checkpoint.save(path)
 
     def source_size_bytes(self) -> int:
         """``pg_database_size`` of the source: the input of :func:`runbook_lib.migrate.dms.choose_path`."""
@@ -1190,6 +1218,7 @@ class PostgresMigrator(Migrator):
             )
             target = None
         checkpoint = PgCheckpoint.load(self.checkpoint_path)
+        schema = SchemaCheckpoint.load(self.schema_checkpoint_path)  # a DMS run's target is ours too
         offline = load_rds_extensions(
             major_version(target.server_version_num if target else source.server_version_num)
         )
@@ -1202,7 +1231,7 @@ class PostgresMigrator(Migrator):
             no_tablespaces=self.no_tablespaces,
             accept=self.accept,
             replace_target=self.replace_target,
-            target_is_ours=bool(checkpoint and checkpoint.target_prepared),
+            target_is_ours=bool((checkpoint and checkpoint.target_prepared) or (schema and schema.target_prepared)),
             target_database=self.target_database,
         )
         report.findings.append(
@@ -1609,6 +1638,174 @@ class PostgresMigrator(Migrator):
         log.info("changed the owner of %s objects per role_map", len(statements))
         return len(statements)
 
+    # ------------------------------------------------------------------ schema around an external load (DMS)
+    def schema_checkpoint(self) -> SchemaCheckpoint:
+        """The schema steps' checkpoint for this source/target pair (a fresh one if there is none).
+
+        Raises:
+            MigrationError: the checkpoint file belongs to another source/target pair.
+        """
+        src_desc, tgt_desc = self.source.describe(self.database), self.target.describe(self.target_database)
+        checkpoint = SchemaCheckpoint.load(self.schema_checkpoint_path)
+        if checkpoint is None:
+            return SchemaCheckpoint(source=src_desc, target=tgt_desc)
+        if (checkpoint.source, checkpoint.target) != (src_desc, tgt_desc):
+            raise MigrationError(
+                f"checkpoint {self.schema_checkpoint_path} belongs to {checkpoint.source} -> {checkpoint.target}",
+                hint="use another checkpoint_dir, or delete that file to start the schema steps over",
+            )
+        return checkpoint
+
+    def restore_pre_data(self) -> SchemaStep:
+        """Create the target database and restore the source's ``pre-data`` into it, for a loader like DMS.
+
+        Why: DMS creates tables minimally (no defaults, no sequences, no secondary indexes or
+        constraints), so the schema comes from ``pg_dump --schema-only`` of the source, restored in
+        two halves from the same dump: ``pre-data`` (types, tables with their defaults, sequences,
+        functions, views) now, ``post-data`` (indexes, constraints, triggers) by
+        :meth:`restore_post_data` after the load, when building them costs one pass instead of one
+        per row. The target database is prepared as for :meth:`copy` (created with the source's
+        encoding; a foreign non-empty one is refused unless ``replace_target``; one whose pre-data
+        this migrator left unfinished is recreated). Done once: the checkpoint skips it on a re-run.
+        """
+        started = time.monotonic()
+        checkpoint = self.schema_checkpoint()
+        if checkpoint.pre_data == "done":
+            return SchemaStep("pre-data", True, time.monotonic() - started, dump_dir=checkpoint.dump_dir)
+        with passfile_env(self.source, self.target, application_name=self.app_name) as env:
+            self._end_leftover_sessions()
+            if not (checkpoint.dump_done and self._dump_intact(checkpoint)):
+                self._dump_schema(checkpoint, env)
+            self._prepare_target(checkpoint)
+            checkpoint.pre_data = "started"
+            self._save(checkpoint)
+            self._run(self._restore_section_command("pre-data", checkpoint), env)
+            checkpoint.pre_data = "done"
+            self._save(checkpoint)
+        log.info("pre-data of %s restored into %s", self.database, self.target.describe(self.target_database))
+        return SchemaStep("pre-data", False, time.monotonic() - started, dump_dir=checkpoint.dump_dir)
+
+    def mark_loaded(self) -> None:
+        """Record that the external load (DMS's full load) finished: post-data may follow; a re-run must not reload."""
+        checkpoint = self.schema_checkpoint()
+        checkpoint.loaded = True
+        self._save(checkpoint)
+
+    def restore_post_data(self) -> SchemaStep:
+        """After the external load: ``post-data`` (indexes, constraints, triggers), sequences, owners, ANALYZE.
+
+        Sequence values are not data DMS moves; :meth:`sync_sequences` sets them from the source. A
+        post-data restore that was interrupted is restored again with ``--clean --if-exists`` (as
+        :meth:`copy` does). Done once per load: the checkpoint skips it on a re-run.
+
+        Raises:
+            MigrationError: :meth:`restore_pre_data` has not run for this pair.
+        """
+        started = time.monotonic()
+        checkpoint = self.schema_checkpoint()
+        if checkpoint.pre_data != "done":
+            raise MigrationError(
+                f"post-data of {self.database} requested before its pre-data",
+                hint="restore_pre_data() first, then the load, then restore_post_data()",
+            )
+        if checkpoint.complete:
+            return SchemaStep(
+                "post-data",
+                True,
+                time.monotonic() - started,
+                sequences_set=checkpoint.sequences_set,
+                dump_dir=checkpoint.dump_dir,
+            )
+        owners = 0
+        with passfile_env(self.source, self.target, application_name=self.app_name) as env:
+            if checkpoint.post_data != "done":
+                if not (checkpoint.dump_done and self._dump_intact(checkpoint)):
+                    self._dump_schema(checkpoint, env)
+                again = checkpoint.post_data == "started"
+                checkpoint.post_data = "started"
+                self._save(checkpoint)
+                self._run(self._restore_section_command("post-data", checkpoint, again=again), env)
+                checkpoint.post_data = "done"
+                self._save(checkpoint)
+        checkpoint.sequences_set = self.sync_sequences()
+        self._save(checkpoint)
+        if self.role_map and not checkpoint.owners_done:
+            owners = self._apply_role_map()
+            checkpoint.owners_done = True
+            self._save(checkpoint)
+        if self.analyze and not checkpoint.analyzed:
+            with self._target_conn() as conn:
+                conn.execute("ANALYZE")
+            checkpoint.analyzed = True
+        checkpoint.complete = True
+        self._save(checkpoint)
+        log.info("post-data of %s restored, %s sequences set", self.database, checkpoint.sequences_set)
+        return SchemaStep(
+            "post-data",
+            False,
+            time.monotonic() - started,
+            sequences_set=checkpoint.sequences_set,
+            owners_changed=owners,
+            dump_dir=checkpoint.dump_dir,
+        )
+
+    def sync_sequences(self) -> int:
+        """Set every sequence of the target to the source's current value; returns how many were set.
+
+        What ``pg_dump`` writes as ``SEQUENCE SET`` (``setval(seq, last_value, is_called)``), read from
+        the live source with the query :meth:`verify` compares sequences with. Under CDC the source
+        keeps drawing values: call this again at the cut-over, after the writers stopped.
+        """
+        rows = self._fetch("source", _LIST_SEQUENCES)
+        with self._target_conn() as conn, conn.transaction():
+            for schema, name, last_value, start_value, _increment, _owned_by in rows:
+                sequence = f"{quote_ident(schema)}.{quote_ident(name)}"
+                if last_value is None:  # never called (or not readable): next nextval() returns start
+                    conn.execute("SELECT pg_catalog.setval(%s::regclass, %s, false)", (sequence, start_value))
+                else:
+                    conn.execute("SELECT pg_catalog.setval(%s::regclass, %s, true)", (sequence, last_value))
+        return len(rows)
+
+    def _dump_schema(self, checkpoint: SchemaCheckpoint, env: Mapping[str, str]) -> None:
+        """``pg_dump --schema-only`` (directory format) of the source, recorded with its sha256."""
+        self._discard_schema_dumps()
+        folder = self.dump_root / f"schema-{self.database}-to-{self.target_database}-{uuid.uuid4().hex[:8]}"
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        log.info("pg_dump --schema-only %s -> %s", self.source.describe(self.database), folder)
+        self._run(
+            [
+                self.tools.pg_dump,
+                "--format=directory",
+                "--schema-only",
+                f"--file={folder}",
+                f"--dbname={self.source.conninfo(self.database)}",
+            ],
+            env,
+        )
+        checkpoint.dump_dir, checkpoint.dump_sha256 = str(folder), dump_checksum(folder)
+        checkpoint.dumped_at = datetime.now(UTC).isoformat(timespec="seconds")
+        checkpoint.dump_done = True
+        self._save(checkpoint)
+
+    def _restore_section_command(self, section: str, checkpoint: PgCheckpoint, *, again: bool = False) -> list[str]:
+        """The ``pg_restore`` of one section into the target, with the flags :meth:`copy` uses."""
+        return [
+            self.tools.pg_restore,
+            f"--section={section}",
+            *([f"--jobs={self.jobs}"] if section == "post-data" else []),
+            "--no-owner",
+            "--no-acl",
+            "--exit-on-error",
+            *(["--no-tablespaces"] if self.no_tablespaces else []),
+            *(["--clean", "--if-exists"] if again else []),
+            f"--dbname={self.target.conninfo(self.target_database)}",
+            checkpoint.dump_dir,
+        ]
+
+    def _discard_schema_dumps(self) -> None:
+        for old in self.dump_root.glob(f"schema-{self.database}-to-{self.target_database}-*"):
+            shutil.rmtree(old, ignore_errors=True)
+
     # ------------------------------------------------------------------ checksums
     @staticmethod
     def _prepare_session(conn: Any) -> None:
@@ -1879,6 +2076,8 @@ class PostgresMigrator(Migrator):
         with self._target_conn(self.maintenance_db) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(self.target_database)} WITH (FORCE)")
         self._discard_dumps()
+        self._discard_schema_dumps()
+        self.schema_checkpoint_path.unlink(missing_ok=True)
 
 
 def _attach_notes(report: VerifyReport, notes: list[str]) -> None:
@@ -1962,6 +2161,8 @@ def _discover_rds_endpoint(params: Any, database: str) -> str | None:
 __all__ = [
     "PostgresMigrator",
     "PgEndpoint",
+    "SchemaCheckpoint",
+    "SchemaStep",
     "PgTools",
     "TableRef",
     "TocEntry",

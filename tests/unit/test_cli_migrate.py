@@ -32,9 +32,7 @@ class FakeMigrator(Migrator):
         cls, params: Any, sandbox_state: Any, *, checkpoint_dir: Path | None = None, progress: Any = None
     ) -> Migrator:
         cls.calls.append(("from_params", params.env, sandbox_state, checkpoint_dir))
-        return cls(
-            checkpoint_dir=checkpoint_dir or Path("/nonexistent"), progress=progress or (lambda **kw: None)
-        )
+        return cls(checkpoint_dir=checkpoint_dir or Path("/nonexistent"), progress=progress or (lambda **kw: None))
 
     def check(self) -> CheckReport:
         self.calls.append("check")
@@ -57,9 +55,7 @@ class FakeMigrator(Migrator):
     def verify(self) -> VerifyReport:
         self.calls.append("verify")
         mismatched = 0 if self.verify_ok else 1
-        row = VerifyRow(
-            "b1", 3, 3, 3 - mismatched, 0, mismatched, 0, "aaa", "aaa" if self.verify_ok else "bbb", 30
-        )
+        row = VerifyRow("b1", 3, 3, 3 - mismatched, 0, mismatched, 0, "aaa", "aaa" if self.verify_ok else "bbb", 30)
         return VerifyReport("fake", [row], [] if self.verify_ok else ["b1/k: mismatched (checksum)"])
 
 
@@ -116,9 +112,7 @@ def test_the_error_carries_fields(fake: type[FakeMigrator]) -> None:
     from runbook_lib.cli.migrate import _verification_error
 
     fake.verify_ok = False
-    error = _verification_error(
-        "fake", FakeMigrator(checkpoint_dir=Path("/tmp"), progress=lambda **kw: None).verify()
-    )
+    error = _verification_error("fake", FakeMigrator(checkpoint_dir=Path("/tmp"), progress=lambda **kw: None).verify())
     assert (error.kind, error.object) == ("fake", "b1")
     assert error.expected == {"count": 3, "checksum": "aaa"}
     assert error.actual == {"count": 3, "missing": 0, "mismatched": 1, "extra": 0, "checksum": "bbb"}
@@ -142,9 +136,33 @@ def test_blockers_stop_before_any_copy(fake: type[FakeMigrator], capsys: pytest.
     assert "== check (BLOCKED)" in capsys.readouterr().out
 
 
-def test_an_unknown_kind_lists_the_known_ones(
-    fake: type[FakeMigrator], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_unknown_kind_lists_the_known_ones(fake: type[FakeMigrator], capsys: pytest.CaptureFixture[str]) -> None:
     code = cli.main(["migrate", "tape", "--env", "sandbox"])
     err = capsys.readouterr().err
     assert code == 2 and "s3" in err and "fake" in err
+
+
+def test_checkpoints_default_to_the_params_outputs_dir(
+    fake: type[FakeMigrator], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # RUNBOOK_PARAMS_DIR is tmp_path/params and the fixture's evidence.outputs_dir is "outputs": resolved as
+    # `runbook run` resolves it (against the params folder's parent), not against this checkout.
+    monkeypatch.delenv(base.CHECKPOINT_DIR_ENV, raising=False)
+    assert cli.main(["migrate", "fake", "--env", "sandbox"]) == 0
+    assert fake.calls[0] == (
+        "from_params",
+        "sandbox",
+        "STATE",
+        tmp_path / "outputs" / ".checkpoints" / "sandbox" / "fake",
+    )
+
+
+def test_an_operator_set_checkpoint_dir_env_wins_over_the_outputs_dir(
+    fake: type[FakeMigrator], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(base.CHECKPOINT_DIR_ENV, str(tmp_path / "volume"))
+    assert cli.main(["migrate", "fake", "--env", "sandbox"]) == 0
+    assert fake.calls[0] == ("from_params", "sandbox", "STATE", tmp_path / "volume" / "sandbox" / "fake")
+    fake.calls.clear()
+    assert cli.main(["migrate", "fake", "--env", "sandbox", "--checkpoint-dir", str(tmp_path / "ck")]) == 0
+    assert fake.calls[0][3] == tmp_path / "ck"  # an explicit --checkpoint-dir wins over both

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -22,7 +23,7 @@ from runbook_lib.migrate import at_scale
 from runbook_lib.migrate import datasync as ds
 from runbook_lib.migrate._group import MigratorGroup
 from runbook_lib.migrate.base import CheckReport, CopyReport, Migrator, VerifyReport
-from runbook_lib.migrate.postgres import PgEndpoint
+from runbook_lib.migrate.postgres import PgEndpoint, SchemaStep
 from runbook_lib.migrate.s3 import BucketMapping
 from runbook_lib.migration_phase import MigrationStep
 from runbook_lib.params import RunbookParams, parse_params
@@ -51,8 +52,9 @@ AT_SCALE: dict[str, Any] = {
 }
 
 
-def _params(*, at_scale_section: dict[str, Any] | None = None, sandbox: bool = True,
-            cdc: bool | None = None) -> RunbookParams:
+def _params(
+    *, at_scale_section: dict[str, Any] | None = None, sandbox: bool = True, cdc: bool | None = None
+) -> RunbookParams:
     data = yaml.safe_load(FIXTURE.read_text())
     if not sandbox:
         data["env"] = "dev"
@@ -103,9 +105,24 @@ class FakeMigrator(Migrator):
         self.database = self.target_database = "platform"
         self.source = PgEndpoint.from_dsn("postgresql://mig:src-pass-123@10.0.0.5:5432/platform")
         self.target = PgEndpoint.from_dsn("postgresql://admin:tgt-pass-456@db.example.internal:5432/platform")
+        self.schema_calls: list[str] = []  # the PostgreSQL schema steps run_dms asks for, in order
 
     def source_size_bytes(self) -> int:
         return self.size
+
+    def restore_pre_data(self) -> SchemaStep:
+        self.schema_calls.append("pre-data")
+        return SchemaStep("pre-data", False, 0.0)
+
+    def schema_checkpoint(self) -> Any:
+        return SimpleNamespace(loaded="loaded" in self.schema_calls)
+
+    def mark_loaded(self) -> None:
+        self.schema_calls.append("loaded")
+
+    def restore_post_data(self) -> SchemaStep:
+        self.schema_calls.append("post-data")
+        return SchemaStep("post-data", False, 0.0, sequences_set=2)
 
     def check(self) -> CheckReport:
         return CheckReport(self.kind)
@@ -180,8 +197,13 @@ def test_mongo_size_falls_back_to_bson_sizes_without_collstats(tmp_path: Path) -
     source = mongo_client(f"mongomock://{tmp_path}/source")
     docs = [{"_id": i, "v": "x" * i} for i in range(20)]
     source["events"]["orders"].insert_many(docs)
-    migrator = MongoMigrator(source, mongo_client(f"mongomock://{tmp_path}/target"), ["events"],
-                             checkpoint_dir=tmp_path / "cp", progress=_NoBar)
+    migrator = MongoMigrator(
+        source,
+        mongo_client(f"mongomock://{tmp_path}/target"),
+        ["events"],
+        checkpoint_dir=tmp_path / "cp",
+        progress=_NoBar,
+    )
     assert migrator.source_size_bytes() == sum(len(bson.encode(d)) for d in docs)
 
 
@@ -193,8 +215,14 @@ def test_s3_size_reuses_what_the_check_listed(aws: None, tmp_path: Path) -> None
     s3.create_bucket(Bucket="platform-raw-test")
     for i in range(3):
         s3.put_object(Bucket="raw", Key=f"k{i}", Body=b"x" * 100)
-    migrator = S3Migrator(s3, s3, [("raw", "platform-raw-test", "")], checkpoint_dir=tmp_path, progress=_NoBar,
-                          at_scale_threshold_bytes=THRESHOLD)
+    migrator = S3Migrator(
+        s3,
+        s3,
+        [("raw", "platform-raw-test", "")],
+        checkpoint_dir=tmp_path,
+        progress=_NoBar,
+        at_scale_threshold_bytes=THRESHOLD,
+    )
     assert migrator.source_size_bytes() == 300
     s3.put_object(Bucket="raw", Key="late", Body=b"y" * 50)
     assert migrator.source_size_bytes() == 300  # cached
@@ -240,21 +268,16 @@ def test_at_scale_without_its_parameters_stops_before_anything_moves(
     assert f"{kind}_copy" not in step.session.tables and f"{kind}_at_scale_runs" not in step.session.tables  # type: ignore[attr-defined]
 
 
-def test_mongo_at_scale_says_the_path_is_dms_and_what_is_missing(tmp_path: Path) -> None:
+def test_mongo_at_scale_is_dms_and_stops_without_its_parameters(tmp_path: Path) -> None:
+    # The MongoDB -> DocumentDB DMS run itself is tested in test_migrate_dms.py (real migrator, moto).
     step = _step("mongo", THRESHOLD, _params(), tmp_path)
-    with pytest.raises(AtScalePathUnavailableError) as info:
+    with pytest.raises(ParamsError) as info:
         step.copy()
-    error = info.value
-    assert error.kind == "mongo" and error.path == "dms"
-    assert any("DocumentDB" in m for m in error.missing)
-    assert any("migration.at_scale" in m for m in error.missing)  # the parameters are missing too
-    assert "DMS" in str(error) and error.hint
+    assert info.value.key == "migration.at_scale" and "migration.at_scale.dms" in str(info.value.allowed)
     assert step.migrator.copies == 0  # type: ignore[attr-defined]
-
-    configured = _step("mongo", THRESHOLD, _params(at_scale_section=AT_SCALE), tmp_path)
-    with pytest.raises(AtScalePathUnavailableError) as info:
-        configured.copy()
-    assert not any("migration.at_scale" in m for m in info.value.missing)
+    with pytest.raises(AtScalePathUnavailableError) as unavailable:  # a kind DMS has no endpoints for
+        at_scale.run_dms(_params(at_scale_section=AT_SCALE), "kafka", step.migrator, [], clients=_no_clients)
+    assert unavailable.value.path == "dms" and "postgres, mongo" in str(unavailable.value)
 
 
 def test_datasync_in_moto_runs_one_task_per_mapping_and_says_no_data_moved(aws: None, tmp_path: Path) -> None:
@@ -311,13 +334,15 @@ class FakeDataSync:
         return {"Status": "SUCCESS", "BytesTransferred": 4096, "FilesTransferred": 7}
 
 
-def test_datasync_against_aws_uses_the_agents_and_the_minio_keys(monkeypatch: pytest.MonkeyPatch,
-                                                                  tmp_path: Path) -> None:
+def test_datasync_against_aws_uses_the_agents_and_the_minio_keys(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("MINIO_AK", "minio-access-key-1")
     monkeypatch.setenv("MINIO_SK", "minio-secret-key-very-secret")
     section = copy.deepcopy(AT_SCALE)
-    section["datasync"].update(access_key_ref={"env": "MINIO_AK"}, secret_key_ref={"env": "MINIO_SK"},
-                               poll_interval_s=0.001)
+    section["datasync"].update(
+        access_key_ref={"env": "MINIO_AK"}, secret_key_ref={"env": "MINIO_SK"}, poll_interval_s=0.001
+    )
     fake = FakeDataSync()
     step = _step("s3", THRESHOLD, _params(at_scale_section=section, sandbox=False), tmp_path, lambda s: fake)
     frame = step.copy()
@@ -338,8 +363,9 @@ def test_datasync_against_aws_uses_the_agents_and_the_minio_keys(monkeypatch: py
 def test_a_failed_datasync_execution_is_recorded_before_it_raises(tmp_path: Path) -> None:
     section = copy.deepcopy(AT_SCALE)
     section["datasync"]["poll_interval_s"] = 0.001
-    step = _step("s3", THRESHOLD, _params(at_scale_section=section, sandbox=False), tmp_path,
-                 lambda s: FakeDataSync("ERROR"))
+    step = _step(
+        "s3", THRESHOLD, _params(at_scale_section=section, sandbox=False), tmp_path, lambda s: FakeDataSync("ERROR")
+    )
     with pytest.raises(DataSyncError) as info:
         step.copy()
     assert info.value.error_code == "AccessDenied"
@@ -368,6 +394,7 @@ def test_dms_in_moto_runs_a_cdc_task_per_database(aws: None, tmp_path: Path) -> 
     assert endpoints["runbook-sandbox-platform-tgt"]["ServerName"] == "db.example.internal"
     assert "src-pass-123" not in frame.to_string() and "tgt-pass-456" not in frame.to_string()
     assert step.migrator.copies == 0  # type: ignore[attr-defined]
+    assert step.migrator.schema_calls == ["pre-data", "loaded", "post-data"]  # type: ignore[attr-defined]
     assert step.session.tables["postgres_copy"].to_dict("records")[0]["path"] == "dms"  # type: ignore[attr-defined]
 
 
@@ -381,8 +408,73 @@ def test_a_dms_full_load_that_never_finishes_in_moto_is_recorded_and_raised(aws:
     runs: list[at_scale.AtScaleRun] = []
     migrator = FakeMigrator("postgres", THRESHOLD, tmp_path)
     with pytest.raises(DmsTaskError) as info:
-        at_scale.run_dms(_params(at_scale_section=AT_SCALE), "postgres", migrator, runs,
-                         clients=lambda s: client, progress=_NoBar, sleep=sleep, clock=lambda: now[0])
+        at_scale.run_dms(
+            _params(at_scale_section=AT_SCALE),
+            "postgres",
+            migrator,
+            runs,
+            clients=lambda s: client,
+            progress=_NoBar,
+            sleep=sleep,
+            clock=lambda: now[0],
+        )
     assert "not finished" in info.value.last_failure_message
     (run,) = runs
     assert run.status == "running" and run.task_arn and any("not finished" in n for n in run.notes)
+    assert migrator.schema_calls == ["pre-data"] and at_scale.POST_DATA_PENDING_NOTE in run.notes
+
+
+# ----------------------------------------------------------------------------- where checkpoints go
+
+
+class _BuiltFromParams(FakeMigrator):
+    """Remembers the checkpoint folder ``MigrationStep.open`` asked for."""
+
+    kind = "fake"  # type: ignore[misc]
+    given: Path | None = None
+
+    @classmethod
+    def from_params(
+        cls, params: Any, sandbox_state: Any, *, checkpoint_dir: Path | None = None, progress: Any = None
+    ) -> Migrator:
+        assert checkpoint_dir is not None
+        cls.given = checkpoint_dir
+        return cls("fake", 0, checkpoint_dir.parent)
+
+
+def _session_in(outputs: Path) -> Any:
+    from runbook_lib.evidence import EvidenceLedger
+    from runbook_lib.notebook import PhaseSession
+
+    params = _params(sandbox=False)  # env "dev": no running sandbox needed
+    ledger = EvidenceLedger("dev-run-1", outputs, params=params, phases=["02_data"])
+    return PhaseSession(phase="02_data", params=params, ledger=ledger, owns_phase=True)
+
+
+@pytest.fixture()
+def built(monkeypatch: pytest.MonkeyPatch) -> type[_BuiltFromParams]:
+    from runbook_lib.migrate import base
+
+    monkeypatch.setitem(base._REGISTRY, "fake", _BuiltFromParams)
+    _BuiltFromParams.given = None
+    return _BuiltFromParams
+
+
+def test_checkpoints_live_beside_the_run_folder_not_in_the_params_outputs(
+    built: type[_BuiltFromParams], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fixture's evidence.outputs_dir is the project's "outputs"; the run folder here is elsewhere (what
+    # `runbook run --outputs-dir` does), and the checkpoints must follow the run folder.
+    monkeypatch.delenv("RUNBOOK_CHECKPOINT_DIR", raising=False)
+    step = MigrationStep.open(_session_in(tmp_path / "outs"), "fake")
+    expected = tmp_path / "outs" / ".checkpoints" / "dev" / "fake"
+    assert built.given == expected and step.migrator.checkpoint_dir == expected and expected.is_dir()
+
+
+def test_an_operator_set_checkpoint_dir_wins_over_the_run_folder(
+    built: type[_BuiltFromParams], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUNBOOK_CHECKPOINT_DIR", str(tmp_path / "volume"))
+    MigrationStep.open(_session_in(tmp_path / "outs"), "fake")
+    assert built.given == tmp_path / "volume" / "dev" / "fake"
+    assert not (tmp_path / "outs" / ".checkpoints").exists()

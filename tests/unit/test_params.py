@@ -542,6 +542,7 @@ def test_the_commented_prod_example_is_valid_once_uncommented() -> None:
     params = parse_params(yaml.safe_load("\n".join(out)))
     assert params.migration.at_scale is not None
     assert params.migration.at_scale.datasync is not None and params.migration.at_scale.dms is not None
+    assert params.migration.at_scale.dms.docdb_certificate_arn.endswith(":cert:RDSGLOBALBUNDLE")
 
 
 AT_SCALE_BAD: list[tuple[str, str, Any, str]] = [
@@ -576,6 +577,12 @@ AT_SCALE_BAD: list[tuple[str, str, Any, str]] = [
     ("security-group", "dms.security_group_ids", ["sg-12"], "migration.at_scale.dms.security_group_ids[0]"),
     ("no-security-group", "dms.security_group_ids", [], "migration.at_scale.dms.security_group_ids"),
     ("cdc-not-bool", "dms.cdc_required", "sometimes", "migration.at_scale.dms.cdc_required"),
+    (
+        "docdb-certificate-acm",
+        "dms.docdb_certificate_arn",
+        "arn:aws:acm:eu-west-1:123456789012:certificate/0123abcd",
+        "migration.at_scale.dms.docdb_certificate_arn",
+    ),
     ("unknown-key", "dms.instance_type", "dms.r5.large", "migration.at_scale.dms.instance_type"),
 ]
 

@@ -149,8 +149,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     _notebook(
         notebooks / "01_flaky.ipynb",
         "from pathlib import Path\nprint('connecting to postgresql://app:Flaky-Pw-123@db/platform')",
-        f"if not Path({str(marker)!r}).exists():\n"
-        "    raise ValueError('marker missing: fix the environment')",
+        f"if not Path({str(marker)!r}).exists():\n    raise ValueError('marker missing: fix the environment')",
         "print('fixed')",
     )
     _notebook(
@@ -227,10 +226,7 @@ def test_failed_run_leaves_redacted_evidence(failed_run: dict[str, object]) -> N
     notebook_text = (run_dir / phases["01_flaky"]["notebook"]).read_text()
     assert "marker missing" in notebook_text  # the partly executed notebook has the error
     assert "Flaky-Pw-123" not in notebook_text
-    assert (
-        phases["01_flaky"]["html"]
-        and "Flaky-Pw-123" not in (run_dir / phases["01_flaky"]["html"]).read_text()
-    )
+    assert phases["01_flaky"]["html"] and "Flaky-Pw-123" not in (run_dir / phases["01_flaky"]["html"]).read_text()
     assert manifest["code_fingerprint"]["git_commit"] == "unknown"
     assert verify_evidence(run_dir).ok
 
@@ -257,9 +253,7 @@ def test_resume_refused_when_code_changes(workspace: dict[str, Path], failed_run
     assert info.value.changed == ["notebooks/01_flaky.ipynb changed"]
 
 
-def test_resume_rejects_unknown_run_and_phase_spec(
-    workspace: dict[str, Path], failed_run: dict[str, object]
-) -> None:
+def test_resume_rejects_unknown_run_and_phase_spec(workspace: dict[str, Path], failed_run: dict[str, object]) -> None:
     with pytest.raises(ParamsError) as info:
         _run(workspace, resume="no-such-run")
     assert info.value.key == "resume"
@@ -292,9 +286,7 @@ def test_resume_after_fixing_continues_from_the_failed_phase(
     assert again.executed == []  # nothing left to do
 
 
-def test_gate_rejected_in_notebook_exits_3(
-    workspace: dict[str, Path], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_gate_rejected_in_notebook_exits_3(workspace: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     code = main(
         [
             "run",
@@ -329,6 +321,83 @@ def test_bad_env_and_bad_spec_exit_2(workspace: dict[str, Path]) -> None:
     assert main(["run", "--env", "qa", *common]) == 2
     assert main(["run", "--env", "sandbox", "--phases", "7", *common]) == 2
     assert main(["run", "--env", "sandbox", "--phases", "0-2", *common]) == 0
+
+
+# -- checkpoints follow the run's outputs folder --------------------------------------------------------
+OPEN_SESSION = (
+    "from runbook_lib.migration_phase import MigrationStep\n"
+    "from runbook_lib.notebook import open_phase\n"
+    "session = open_phase(phase, env=env, params_file=params_file, run_id=run_id, evidence_dir=evidence_dir)\n"
+    "checkpoints = MigrationStep.checkpoint_dir_for(session, 'mongo')"
+)
+RECORD_CHECKPOINTS = "import pandas as pd\nsession.table('checkpoints', pd.DataFrame({'dir': [str(checkpoints)]}))"
+
+
+def _checkpoint_workspace(root: Path) -> dict[str, Path]:
+    """00 writes a checkpoint; 01 fails until a marker exists, then must find 00's checkpoint (on resume)."""
+    notebooks, params_dir, lib = root / "notebooks", root / "params", root / "lib"
+    for folder in (notebooks, params_dir, lib):
+        folder.mkdir(parents=True)
+    (lib / "stand_in.py").write_text("# fingerprinted\n")
+    shutil.copy(FIXTURE, params_dir / "sandbox.yaml")
+    marker = root / "fixed.marker"
+    _notebook(
+        notebooks / "00_write.ipynb",
+        OPEN_SESSION,
+        "checkpoints.mkdir(parents=True, exist_ok=True)\n(checkpoints / 'mongo-x.json').write_text(run_id)",
+        RECORD_CHECKPOINTS,
+    )
+    _notebook(
+        notebooks / "01_resume.ipynb",
+        OPEN_SESSION,
+        RECORD_CHECKPOINTS,
+        f"from pathlib import Path\nif not Path({str(marker)!r}).exists():\n    raise ValueError('marker missing')",
+        "assert (checkpoints / 'mongo-x.json').read_text() == run_id, checkpoints",
+    )
+    return {
+        "root": root,
+        "notebooks": notebooks,
+        "params": params_dir,
+        "lib": lib,
+        "outputs": root / "elsewhere",
+        "marker": marker,
+    }
+
+
+def _recorded_dirs(run_dir: Path) -> dict[str, list[str]]:
+    manifest = json.loads((run_dir / MANIFEST_NAME).read_text())
+    return {
+        name: [t["records"][0]["dir"] for t in record["tables"] if t["name"] == "checkpoints"]
+        for name, record in manifest["phases"].items()
+    }
+
+
+def test_kernels_checkpoint_under_the_runs_outputs_dir_and_resume_finds_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RUNBOOK_CHECKPOINT_DIR", raising=False)
+    ws = _checkpoint_workspace(tmp_path)
+    expected = ws["outputs"].resolve() / ".checkpoints" / "sandbox" / "mongo"
+    with pytest.raises(PhaseFailedError) as info:
+        _run(ws)
+    run_dir = Path(info.value.notebook).parent.parent
+    assert (expected / "mongo-x.json").read_text() == run_dir.name
+    assert _recorded_dirs(run_dir) == {"00_write": [str(expected)], "01_resume": [str(expected)]}
+
+    ws["marker"].write_text("fixed")
+    result = _run(ws, resume=run_dir.name)
+    assert [(o.name, o.status) for o in result.executed] == [("01_resume", "succeeded")]
+    assert _recorded_dirs(run_dir)["01_resume"][-1] == str(expected)
+
+
+def test_kernels_keep_an_operator_set_checkpoint_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    operator = tmp_path / "volume"
+    monkeypatch.setenv("RUNBOOK_CHECKPOINT_DIR", str(operator))
+    ws = _checkpoint_workspace(tmp_path / "ws")
+    result = _run(ws, phases="0")
+    assert (operator / "sandbox" / "mongo" / "mongo-x.json").read_text() == result.run_id
+    assert _recorded_dirs(Path(result.run_dir))["00_write"] == [str(operator / "sandbox" / "mongo")]
+    assert not (ws["outputs"] / ".checkpoints").exists()
 
 
 @pytest.fixture(autouse=True)
