@@ -485,6 +485,9 @@ class MigrationParams(_Strict):
     at_scale_threshold_bytes: int = Field(default=10 * 1024**3, gt=0)
     at_scale: AtScaleParams | None = None
     workers: int = Field(default=4, ge=1, le=64)
+    #: How ``verify()`` proves objects: ``auto`` (``listing`` where the target confirmed each write's digest,
+    #: else ``deep``), ``listing``, ``checksum`` (HeadObject per object, metadata too) or ``deep`` (re-read all).
+    s3_verify_mode: Literal["auto", "listing", "checksum", "deep"] = "auto"
 
     @model_validator(mode="after")
     def _minio_keys_together(self) -> MigrationParams:

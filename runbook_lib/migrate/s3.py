@@ -655,6 +655,7 @@ class S3Migrator(Migrator):
             progress=progress,
             part_concurrency=part_concurrency,
             multipart_threshold=DEFAULT_MULTIPART_THRESHOLD,
+            verify_mode=migration.s3_verify_mode,
             at_scale_threshold_bytes=migration.at_scale_threshold_bytes,
         )
 

@@ -564,6 +564,13 @@ def test_registered_as_s3_and_built_from_sandbox_params(tmp_path: Path) -> None:
     )
     assert m.at_scale_threshold_bytes == params.migration.at_scale_threshold_bytes
     assert m.target.meta.config.max_pool_connections >= m.workers * (m.part_concurrency + 1)
+    assert m.verify_mode == "auto"
+    deep = S3Migrator.from_params(
+        params.model_copy(update={"migration": params.migration.model_copy(update={"s3_verify_mode": "deep"})}),
+        state,
+        checkpoint_dir=tmp_path,
+    )
+    assert deep.verify_mode == "deep" and deep.verify_mode_for("platform-raw-test") == "deep"
 
 
 def test_real_aws_params_need_the_source_endpoint(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

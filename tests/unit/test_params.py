@@ -154,6 +154,7 @@ BAD_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("workers-zero", _set("migration.workers", 0), "migration.workers"),
     ("workers-too-many", _set("migration.workers", 65), "migration.workers"),
     ("threshold-zero", _set("migration.at_scale_threshold_bytes", 0), "migration.at_scale_threshold_bytes"),
+    ("s3-verify-mode", _set("migration.s3_verify_mode", "fast"), "migration.s3_verify_mode"),
     ("s3-target-bad", _set("migration.s3[0].target_bucket", "Bad_Bucket"), "migration.s3[0].target_bucket"),
     ("s3-prefix-slash", _set("migration.s3[1].prefix", "/landing"), "migration.s3[1].prefix"),
     ("s3-duplicate-target", _dup_s3_target, "migration.s3[1].target_bucket"),
