@@ -671,6 +671,18 @@ class S3Migrator(Migrator):
                 objects[key] = ListedObject(key, int(item["Size"]), normalize_etag(item.get("ETag")))
         return objects
 
+    def _list_both(self, mapping: BucketMapping) -> tuple[dict[str, ListedObject], dict[str, ListedObject]]:
+        """Source and target listings of ``mapping``, taken at the same time (two servers, two round-trip chains).
+
+        Why in parallel: a listing is a chain of 1,000-key pages, each waiting for the previous one's
+        continuation token; for a bucket of small objects the two chains are a noticeable share of a
+        ``verify()`` that reads nothing else.
+        """
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="s3-list") as pool:
+            source = pool.submit(self._list, self.source, mapping.source_bucket, mapping.prefix)
+            target = pool.submit(self._list, self.target, mapping.target_bucket, mapping.prefix)
+            return source.result(), target.result()
+
     # ------------------------------------------------------------------ check
     def check(self) -> CheckReport:
         """Buckets reachable, target settings noted, size estimate, keys S3 would reject. Writes nothing."""
@@ -916,8 +928,7 @@ class S3Migrator(Migrator):
         caps = self.capabilities(mapping.target_bucket)
         with journal:
             aborted = self._abort_stale_uploads(mapping, state, journal)
-            source = self._list(self.source, mapping.source_bucket, mapping.prefix)
-            target = self._list(self.target, mapping.target_bucket, mapping.prefix)
+            source, target = self._list_both(mapping)
             todo: list[ListedObject] = []
             skipped = 0
             for obj in source.values():
@@ -981,8 +992,7 @@ class S3Migrator(Migrator):
         return "listing" if self.capabilities(bucket).confirms_writes else "deep"
 
     def _verify_mapping(self, mapping: BucketMapping) -> tuple[VerifyRow, list[str]]:
-        source = self._list(self.source, mapping.source_bucket, mapping.prefix)
-        target = self._list(self.target, mapping.target_bucket, mapping.prefix)
+        source, target = self._list_both(mapping)
         entries = self.journal_entries(mapping)
         mode = self.verify_mode_for(mapping.target_bucket)
         missing = sorted(set(source) - set(target))
