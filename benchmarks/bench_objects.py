@@ -425,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for spec in specs:
             if spec.pid:
-                svc.stop_process_group(spec.pid, "moto.server")
+                svc.stop_process_group(spec.pid, svc.MOTO_MODULE)
         shutil.rmtree(workdir, ignore_errors=True)
     best = best_rounds(results)
     print_table(best)

@@ -600,6 +600,14 @@ def test_journal_ignores_a_torn_last_line_and_resets_atomically(tmp_path: Path) 
     assert path.read_bytes() == b"" and not list(Journal(path).records())
 
 
+def test_bulk_clients_send_in_large_blocks() -> None:
+    from runbook_lib.migrate.s3 import SOCKET_BLOCKSIZE
+
+    client = s3_client("http://127.0.0.1:9", region="us-east-1", access_key="k", secret_key="s")
+    pool = client._endpoint.http_session._manager.connection_from_url("http://127.0.0.1:9")
+    assert SOCKET_BLOCKSIZE >= MiB and pool._new_conn().blocksize == SOCKET_BLOCKSIZE
+
+
 def test_small_uploads_skip_the_100_continue_round_trip(aws: Any) -> None:
     sent: list[tuple[str, Any]] = []
     aws.meta.events.register(
