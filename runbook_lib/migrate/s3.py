@@ -1278,19 +1278,14 @@ class _CopyRun:
             raise MigrationError(f"short read of s3://{self.mapping.source_bucket}/{key}: {received} of {size} bytes")
         checksum = full_checksum(digest)
         if not stream:
-            if by_etag:
-                put = self.m.target.put_object(
-                    Bucket=bucket, Key=key, Body=data, **self._write_args(response, sha256_hex=None)
-                )
-            else:
-                put = self.m.target.put_object(
-                    Bucket=bucket,
-                    Key=key,
-                    Body=data,
-                    ChecksumAlgorithm=SHA256,
-                    ChecksumSHA256=checksum.value,
-                    **self._write_args(response, sha256_hex=digest.hex()),
-                )
+            declared = {} if by_etag else {"ChecksumAlgorithm": SHA256, "ChecksumSHA256": checksum.value}
+            put = self.m.target.put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=data,
+                **declared,
+                **self._write_args(response, sha256_hex=None if by_etag else digest.hex()),
+            )
         target_etag = normalize_etag(put.get("ETag"))
         if by_etag and target_etag != md5.hex():
             raise _ServerDisagrees(
@@ -1417,30 +1412,20 @@ class _CopyRun:
         value = base64.b64encode(digest).decode()
         md5 = hashlib.md5(chunk, usedforsecurity=False).digest() if by_etag else b""
         bucket = self.mapping.target_bucket
-        if by_etag:
-            response = self.m.target.upload_part(
-                Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=chunk
+        declared = {} if by_etag else {"ChecksumAlgorithm": SHA256, "ChecksumSHA256": value}
+        response = self.m.target.upload_part(
+            Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=chunk, **declared
+        )
+        if by_etag and normalize_etag(response.get("ETag")) != md5.hex():
+            raise _ServerDisagrees(
+                f"part {number} of s3://{bucket}/{key}: the target reports ETag {response.get('ETag')!r} "
+                f"for what it received, the source bytes have MD5 {md5.hex()!r}"
             )
-            if normalize_etag(response.get("ETag")) != md5.hex():
-                raise _ServerDisagrees(
-                    f"part {number} of s3://{bucket}/{key}: the target reports ETag {response.get('ETag')!r} "
-                    f"for what it received, the source bytes have MD5 {md5.hex()!r}"
-                )
-        else:
-            response = self.m.target.upload_part(
-                Bucket=bucket,
-                Key=key,
-                UploadId=upload_id,
-                PartNumber=number,
-                Body=chunk,
-                ChecksumAlgorithm=SHA256,
-                ChecksumSHA256=value,
+        if not by_etag and self.caps.checksum_api and response.get("ChecksumSHA256") != value:
+            raise MigrationError(
+                f"part {number} of {key}: the target acknowledged checksum "
+                f"{response.get('ChecksumSHA256')!r}, we sent {value!r}"
             )
-            if self.caps.checksum_api and response.get("ChecksumSHA256") != value:
-                raise MigrationError(
-                    f"part {number} of {key}: the target acknowledged checksum "
-                    f"{response.get('ChecksumSHA256')!r}, we sent {value!r}"
-                )
         self._advance(len(chunk))
         return _Part(number, response["ETag"], digest, md5)
 
