@@ -107,9 +107,7 @@ def start_moto(name: str, workdir: Path) -> svc.ServiceSpec:
 
 
 def client(spec: svc.ServiceSpec, pool: int = 64) -> Any:
-    return s3_client(
-        f"http://{spec.address}", access_key="test", secret_key="test", pool=pool, read_timeout=600
-    )
+    return s3_client(f"http://{spec.address}", access_key="test", secret_key="test", pool=pool, read_timeout=600)
 
 
 def seed_small(s3: Any, bucket: str, count: int, low: int, high: int) -> tuple[int, int]:
@@ -178,7 +176,13 @@ def listing(s3: Any, bucket: str) -> dict[str, int]:
 
 # ------------------------------------------------------------------------------------------ tools
 def run_ours(
-    source: Any, target: Any, src: str, dst: str, workers: int, part_mib: int, workdir: Path,
+    source: Any,
+    target: Any,
+    src: str,
+    dst: str,
+    workers: int,
+    part_mib: int,
+    workdir: Path,
     threshold_mib: int = DEFAULT_MULTIPART_THRESHOLD // MiB,
 ) -> tuple[float, float, dict]:
     migrator = S3Migrator(
@@ -201,8 +205,14 @@ def run_ours(
         raise SystemExit(f"our verify failed: {verify.problems[:5]}")
     # the same copy, verified the expensive way: every target object read back and hashed
     deep = S3Migrator(
-        source, target, [(src, dst, "")], checkpoint_dir=workdir / f"ckpt-{dst}", workers=workers,
-        part_size=part_mib * MiB, verify_mode="deep", progress=_no_bar,
+        source,
+        target,
+        [(src, dst, "")],
+        checkpoint_dir=workdir / f"ckpt-{dst}",
+        workers=workers,
+        part_size=part_mib * MiB,
+        verify_mode="deep",
+        progress=_no_bar,
     )
     started = time.perf_counter()
     deep_report = deep.verify()
@@ -279,21 +289,31 @@ def run_rclone(
     started = time.perf_counter()
     run_command(command, env=env, timeout=7200, logger_name="bench.rclone")
     seconds = time.perf_counter() - started
-    hashes = run_command(
-        [rclone, "md5sum", f"SRC:{src}"], env=env, timeout=600, logger_name="bench.rclone"
-    ).stdout
+    hashes = run_command([rclone, "md5sum", f"SRC:{src}"], env=env, timeout=600, logger_name="bench.rclone").stdout
     lines = [line for line in hashes.splitlines() if line.strip()]
     with_md5 = sum(1 for line in lines if not line.startswith(" "))
     return seconds, " ".join(command[1:]), {"source_objects_with_md5": with_md5, "source_objects": len(lines)}
+
+
+def run_rclone_check(src_url: str, dst_url: str, src: str, dst: str, workers: int, workdir: Path) -> tuple[float, str]:
+    """``rclone check --download``: rclone's content verification when the source has no MD5 to compare.
+
+    Why it is a row of its own: ``rclone copy --checksum`` compares MD5s only where the source has one;
+    objects uploaded multipart have none, so for them rclone checks sizes only. Reading both sides back is
+    what rclone offers to verify their content.
+    """
+    rclone = shutil.which("rclone") or "rclone"
+    command = [rclone, "check", f"SRC:{src}", f"DST:{dst}", "--download", "--checkers", str(workers), "--one-way"]
+    started = time.perf_counter()
+    run_command(command, env=rclone_env(src_url, dst_url, workdir), timeout=7200, logger_name="bench.rclone")
+    return time.perf_counter() - started, " ".join(command[1:])
 
 
 def aws_cli() -> str:
     beside = Path(sys.executable).with_name("aws")
     found = str(beside) if beside.exists() else shutil.which("aws")
     if not found:
-        raise SystemExit(
-            "the AWS CLI is not installed: pip install awscli (in a separate venv if it conflicts)"
-        )
+        raise SystemExit("the AWS CLI is not installed: pip install awscli (in a separate venv if it conflicts)")
     return found
 
 
@@ -334,6 +354,7 @@ VERIFIES = {
     "ours+verify": "… plus verify() as the tool runs it: both listings, target unchanged since its proven write",
     "ours+deep": "… plus verify(mode=deep): every target object read back and hashed again",
     "rclone": "MD5 where the source has one (single-part objects); else size only",
+    "rclone+check": "rclone's copy, then `rclone check --download`: both sides read back and compared",
     "rclone-mp": "as rclone, forced to multipart with our part size (--s3-no-head: no check after upload)",
     "aws": "none (size and modification time)",
 }
@@ -349,11 +370,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large-mib", type=int, default=128, help="size of each large object, MiB")
     parser.add_argument("--workers", type=int, default=8, help="our workers = rclone --transfers")
     parser.add_argument("--part-mib", type=int, default=8, help="our multipart part size (and rclone-mp's)")
-    parser.add_argument("--threshold-mib", type=int, default=DEFAULT_MULTIPART_THRESHOLD // MiB,
-                        help="objects of at least this size go multipart (the migrator's default from params)")
+    parser.add_argument(
+        "--threshold-mib",
+        type=int,
+        default=DEFAULT_MULTIPART_THRESHOLD // MiB,
+        help="objects of at least this size go multipart (the migrator's default from params)",
+    )
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--quick", action="store_true", help="200 small objects and 2 x 16 MiB")
+    parser.add_argument(
+        "--rclone-check",
+        choices=("large", "small", "all", "none"),
+        default="large",
+        help="also time `rclone check --download` after rclone's copy (its content check where the source has "
+        "no MD5: the multipart-uploaded large objects)",
+    )
     parser.add_argument(
         "--rounds",
         type=int,
@@ -380,9 +412,7 @@ def main(argv: list[str] | None = None) -> int:
         for dataset in datasets:
             started = time.perf_counter()
             if dataset == "small":
-                seeded[dataset] = seed_small(
-                    source, "bench-small", args.small_count, args.small_min, args.small_max
-                )
+                seeded[dataset] = seed_small(source, "bench-small", args.small_count, args.small_min, args.small_max)
             else:
                 seeded[dataset] = seed_large(source, "bench-large", args.large_count, args.large_mib)
             print(
@@ -413,9 +443,7 @@ def main(argv: list[str] | None = None) -> int:
                     extra = {**extra, "round": round_no}
                     ok = complete and seconds == seconds  # NaN marks a failed run
                     results.append(
-                        Measurement(
-                            dataset, name, seconds, objects, nbytes, ok, command, VERIFIES[name], extra
-                        )
+                        Measurement(dataset, name, seconds, objects, nbytes, ok, command, VERIFIES[name], extra)
                     )
                     print(
                         f"  {dataset:5s} {name:12s} round {round_no} {seconds:8.2f}s complete={ok} "
@@ -446,10 +474,13 @@ def run_tool(
 ) -> list[tuple[str, float, str, dict[str, Any]]]:
     """Run one tool; returns (name, seconds, command, extra) rows ("ours" yields two: copy, copy+verify)."""
     if tool == "ours":
-        copied, verified, extra = run_ours(source, target, src, dst, args.workers, args.part_mib, workdir,
-                                           args.threshold_mib)
-        command = (f"S3Migrator(workers={args.workers}, part_size={args.part_mib} MiB, "
-                   f"multipart_threshold={max(args.threshold_mib, args.part_mib)} MiB)")
+        copied, verified, extra = run_ours(
+            source, target, src, dst, args.workers, args.part_mib, workdir, args.threshold_mib
+        )
+        command = (
+            f"S3Migrator(workers={args.workers}, part_size={args.part_mib} MiB, "
+            f"multipart_threshold={max(args.threshold_mib, args.part_mib)} MiB)"
+        )
         deep_s = extra.pop("deep_verify_s")
         return [
             ("ours", copied, f"{command}.copy()", extra),
@@ -469,7 +500,11 @@ def run_tool(
     if tool in ("rclone", "rclone-mp"):
         multipart = args.part_mib if tool == "rclone-mp" else None
         seconds, command, extra = run_rclone(src_url, dst_url, src, dst, args.workers, workdir, multipart)
-        return [(tool, seconds, command, extra)]
+        rows = [(tool, seconds, command, extra)]
+        if tool == "rclone" and args.rclone_check in ("all", src.removeprefix("bench-")):
+            check_s, check = run_rclone_check(src_url, dst_url, src, dst, args.workers, workdir)
+            rows.append(("rclone+check", seconds + check_s, f"{command} && {check}", {"check_s": round(check_s, 2)}))
+        return rows
     seconds, command, extra = run_aws(src_url, dst_url, src, dst, workdir)
     return [("aws", seconds, command, extra)]
 
@@ -477,7 +512,7 @@ def run_tool(
 def ratios(results: list[Measurement], dataset: str, ours: str) -> dict[str, float]:
     mine = next((r for r in results if r.dataset == dataset and r.tool == ours), None)
     out: dict[str, float] = {}
-    for peer in ("rclone", "rclone-mp", "aws"):
+    for peer in ("rclone", "rclone+check", "rclone-mp", "aws"):
         other = next((r for r in results if r.dataset == dataset and r.tool == peer), None)
         if mine and other and mine.complete and other.complete and other.mib_per_s:
             out[peer] = mine.mib_per_s / other.mib_per_s
@@ -487,7 +522,7 @@ def ratios(results: list[Measurement], dataset: str, ours: str) -> dict[str, flo
 def print_table(results: list[Measurement]) -> None:
     header = (
         f"{'dataset':8s} {'tool':12s} {'seconds':>9s} {'MiB/s':>9s} {'objects/s':>10s} {'complete':>9s}  "
-        f"{'ours/rclone':>11s} {'ours/rclone-mp':>14s} {'ours/aws':>9s}"
+        f"{'ours/rclone':>11s} {'ours/rclone+check':>17s} {'ours/rclone-mp':>14s} {'ours/aws':>9s}"
     )
     print("\n" + header)
     print("-" * len(header))
@@ -496,6 +531,7 @@ def print_table(results: list[Measurement]) -> None:
         print(
             f"{r.dataset:8s} {r.tool:12s} {r.seconds:9.2f} {r.mib_per_s:9.2f} {r.objects_per_s:10.1f} "
             f"{'yes' if r.complete else 'NO':>9s}  {_ratio(rel.get('rclone')):>11s} "
+            f"{_ratio(rel.get('rclone+check')):>17s} "
             f"{_ratio(rel.get('rclone-mp')):>14s} {_ratio(rel.get('aws')):>9s}"
         )
     print("\nratio = our throughput / the peer's (>1: we are faster). Content checks:")
