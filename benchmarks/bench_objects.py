@@ -185,15 +185,14 @@ def run_ours(
     workdir: Path,
     threshold_mib: int = DEFAULT_MULTIPART_THRESHOLD // MiB,
 ) -> tuple[float, float, dict]:
+    common = {"checkpoint_dir": workdir / f"ckpt-{dst}", "workers": workers, "part_size": part_mib * MiB}
     migrator = S3Migrator(
         source,
         target,
         [(src, dst, "")],
-        checkpoint_dir=workdir / f"ckpt-{dst}",
-        workers=workers,
-        part_size=part_mib * MiB,
         multipart_threshold=max(threshold_mib, part_mib) * MiB,
         progress=_no_bar,
+        **common,
     )
     started = time.perf_counter()
     report = migrator.copy(resume=False)
@@ -204,16 +203,7 @@ def run_ours(
     if not verify.ok:
         raise SystemExit(f"our verify failed: {verify.problems[:5]}")
     # the same copy, verified the expensive way: every target object read back and hashed
-    deep = S3Migrator(
-        source,
-        target,
-        [(src, dst, "")],
-        checkpoint_dir=workdir / f"ckpt-{dst}",
-        workers=workers,
-        part_size=part_mib * MiB,
-        verify_mode="deep",
-        progress=_no_bar,
-    )
+    deep = S3Migrator(source, target, [(src, dst, "")], verify_mode="deep", progress=_no_bar, **common)
     started = time.perf_counter()
     deep_report = deep.verify()
     deep_s = time.perf_counter() - started

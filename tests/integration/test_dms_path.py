@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -188,22 +189,27 @@ def _load_like_dms(source, target) -> None:
                 into.write(chunk)
 
 
+def _fresh_target_migrator(sandbox: Any, tmp_path: Path) -> tuple[PostgresMigrator, Any]:
+    """A migrator into a new, uniquely named target database, and a DMS client on the sandbox's moto."""
+    migrator = PostgresMigrator(
+        sandbox.url("postgres-source", with_secret=True),
+        sandbox.url("postgres-target", with_secret=True),
+        SOURCE_DATABASE,
+        target_database=f"platform_dms_{uuid.uuid4().hex[:6]}",
+        checkpoint_dir=tmp_path / "checkpoints",
+        progress=_quiet,
+    )
+    return migrator, aws_client("dms", endpoint_url=sandbox.url("aws"), region="eu-west-1", max_attempts=1)
+
+
 def test_postgres_through_dms_restores_pre_data_before_the_task_and_post_data_after(
     sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from runbook_lib.migrate import at_scale
 
     params = _dms_params(tmp_path, monkeypatch, cdc=True)  # CDC: moto's running task counts as a done full load
-    target_db = f"platform_dms_{uuid.uuid4().hex[:6]}"
-    migrator = PostgresMigrator(
-        sandbox.url("postgres-source", with_secret=True),
-        sandbox.url("postgres-target", with_secret=True),
-        SOURCE_DATABASE,
-        target_database=target_db,
-        checkpoint_dir=tmp_path / "checkpoints",
-        progress=_quiet,
-    )
-    client = aws_client("dms", endpoint_url=sandbox.url("aws"), region="eu-west-1", max_attempts=1)
+    migrator, client = _fresh_target_migrator(sandbox, tmp_path)
+    target_db = migrator.target_database
     with migrator.source.connect(SOURCE_DATABASE) as conn:
         source_counts = _schema_counts(conn)
     at_start: dict[str, int] = {}
@@ -262,16 +268,8 @@ def test_a_full_load_that_never_finishes_leaves_post_data_for_the_re_run(
     from runbook_lib.migrate import at_scale
 
     params = _dms_params(tmp_path, monkeypatch, cdc=False)
-    target_db = f"platform_dms_{uuid.uuid4().hex[:6]}"
-    migrator = PostgresMigrator(
-        sandbox.url("postgres-source", with_secret=True),
-        sandbox.url("postgres-target", with_secret=True),
-        SOURCE_DATABASE,
-        target_database=target_db,
-        checkpoint_dir=tmp_path / "checkpoints",
-        progress=_quiet,
-    )
-    client = aws_client("dms", endpoint_url=sandbox.url("aws"), region="eu-west-1", max_attempts=1)
+    migrator, client = _fresh_target_migrator(sandbox, tmp_path)
+    target_db = migrator.target_database
     now = [0.0]
     runs: list[at_scale.AtScaleRun] = []
     try:
