@@ -56,7 +56,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from runbook_lib.migrate.s3 import DEFAULT_MULTIPART_THRESHOLD, S3Migrator, s3_client  # noqa: E402
+from runbook_lib.migrate.objects import DEFAULT_MULTIPART_THRESHOLD, S3Migrator, s3_client  # noqa: E402
 from runbook_lib.process import run_command  # noqa: E402
 from runbook_lib.sandbox import services as svc  # noqa: E402
 

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from runbook_lib.plan import parse_plan
+from runbook_lib.terraform.plan import parse_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,10 +6,10 @@ public API is re-exported here; everything else is internal.
 """
 
 from runbook_lib.errors import RunbookError
-from runbook_lib.evidence import EvidenceLedger, verify_evidence
+from runbook_lib.evidence.ledger import EvidenceLedger, verify_evidence
 from runbook_lib.params import RunbookParams, SecretRef, load_params, params_hash, resolve_secret
+from runbook_lib.phases.headless import run
 from runbook_lib.redact import redact_text, register_secret
-from runbook_lib.runner import run
 
 __all__ = [
     "EvidenceLedger",

@@ -271,7 +271,7 @@ class PlanRejectedError(GateRejectedError):
 class ApplyFailedError(TerraformError):
     """``terraform apply`` of a reviewed plan failed part-way; ``result`` says which resources did what.
 
-    ``result`` is the ``runbook_lib.terraform.ApplyResult`` (per-resource status,
+    ``result`` is the ``runbook_lib.terraform.runner.ApplyResult`` (per-resource status,
     durations, diagnostics), kept so evidence can be written before the error
     propagates.
     """

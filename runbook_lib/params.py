@@ -426,7 +426,7 @@ class TopicMapping(_Strict):
 
 
 class DataSyncParams(_Strict):
-    """What the DataSync object path needs and cannot guess (see ``runbook_lib.migrate.datasync``).
+    """What the DataSync object path needs and cannot guess (see ``runbook_lib.migrate.at_scale.datasync``).
 
     ``server_hostname``/``server_port``/``server_protocol`` are the MinIO endpoint *as the DataSync
     agents see it* (they run next to MinIO, so it is often not the address the runbook uses).
@@ -449,7 +449,7 @@ class DataSyncParams(_Strict):
 
 
 class DmsParams(_Strict):
-    """What the DMS database path needs and cannot guess (see ``runbook_lib.migrate.dms``).
+    """What the DMS database path needs and cannot guess (see ``runbook_lib.migrate.at_scale.dms``).
 
     ``cdc_required``: the source cannot be frozen for the copy, so DMS is used whatever the size
     and the task keeps applying changes (``full-load-and-cdc``) until the cut-over.

@@ -52,7 +52,7 @@ def run_command(
         env: extra environment variables, layered over ``os.environ``.
         timeout: seconds before the process is killed and ``CommandError`` raised.
         check: raise ``error_cls`` on a non-zero exit.
-        logger_name: where the lines go, e.g. ``runbook_lib.terraform``.
+        logger_name: where the lines go, e.g. ``runbook_lib.terraform.runner``.
         on_stdout_line: called with each stdout line as it arrives (progress bars).
         input_text: text written to stdin.
         error_cls: the ``CommandError`` subclass to raise.

@@ -60,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from runbook_lib.iac_check import IacCheck
+    from runbook_lib.infra.iac_check import IacCheck
     from runbook_lib.params import load_params
 
     params = load_params(args.env)

@@ -45,7 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from runbook_lib.migrate.base import default_checkpoint_dir, get_migrator
+    from runbook_lib.migrate.base import default_checkpoint_dir
+    from runbook_lib.migrate.registry import get_migrator
     from runbook_lib.params import load_params, resolve_outputs_dir
 
     params = load_params(args.env)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from runbook_lib.cli._common import print_json, print_table
 from runbook_lib.errors import PhaseFailedError
+from runbook_lib.phases.headless import PhaseOutcome, run
 from runbook_lib.redact import install_log_filter
-from runbook_lib.runner import PhaseOutcome, run
 
 
 def register(sub: argparse._SubParsersAction) -> None:

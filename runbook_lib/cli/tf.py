@@ -19,9 +19,9 @@ from typing import Any
 
 from runbook_lib.cli._common import print_json, print_table
 from runbook_lib.errors import ApplyFailedError, GateRejectedError, PlanError, StalePlanError
-from runbook_lib.gates import GateDecision, headless_gate, terminal_gate
-from runbook_lib.guard import check_destructive
-from runbook_lib.terraform import PlanReview, TerraformRunner, file_sha256, read_review_metadata
+from runbook_lib.terraform.approval import GateDecision, headless_gate, terminal_gate
+from runbook_lib.terraform.destroy_guard import check_destructive
+from runbook_lib.terraform.runner import PlanReview, TerraformRunner, file_sha256, read_review_metadata
 
 
 def register(sub: argparse._SubParsersAction) -> None:

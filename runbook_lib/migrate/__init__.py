@@ -1,11 +1,10 @@
-"""Data migrators, registered by kind. Importing this package registers the built-in ones."""
+"""Data migrators: one kind of data each (objects, PostgreSQL, MongoDB), behind check -> copy -> verify -> report.
 
-from __future__ import annotations
+Imported by ``phases`` and ``cli``; imports ``params``, ``clients``/``endpoints``, ``sandbox`` bindings and
+the leaves. ``registry`` lists the kinds; ``at_scale`` holds the DMS/DataSync drivers and the path choice.
+"""
 
-import importlib
-import pkgutil
-
-from runbook_lib.migrate.base import (  # noqa: F401 - public API
+from runbook_lib.migrate.base import (
     CheckReport,
     CopyReport,
     Finding,
@@ -13,11 +12,18 @@ from runbook_lib.migrate.base import (  # noqa: F401 - public API
     Migrator,
     VerifyReport,
     VerifyRow,
-    get_migrator,
-    known_kinds,
-    register_migrator,
 )
+from runbook_lib.migrate.registry import get_migrator, known_kinds, register_migrator
 
-for _info in pkgutil.iter_modules(__path__):
-    if _info.name not in ("base",) and not _info.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_info.name}")
+__all__ = [
+    "CheckReport",
+    "CopyReport",
+    "Finding",
+    "MigrationResult",
+    "Migrator",
+    "VerifyReport",
+    "VerifyRow",
+    "get_migrator",
+    "known_kinds",
+    "register_migrator",
+]

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from runbook_lib.errors import MigrationVerificationError
 
-from runbook_lib.errors import ParamsError
 
 log = logging.getLogger("runbook_lib.migrate")
 
@@ -218,31 +217,6 @@ def default_checkpoint_dir(env: str, kind: str, outputs_dir: Path | None = None)
     a run; the leading dot keeps it out of ``outputs/*/`` listings of run folders.
     """
     return checkpoint_root(outputs_dir) / env / kind
-
-
-_REGISTRY: dict[str, type[Migrator]] = {}
-
-
-def register_migrator(cls: type[Migrator]) -> type[Migrator]:
-    """Class decorator: make a migrator available by its ``kind``."""
-    _REGISTRY[cls.kind] = cls
-    return cls
-
-
-def get_migrator(kind: str) -> type[Migrator]:
-    """The migrator class for ``kind``; an unknown kind lists the known ones."""
-    from runbook_lib import migrate  # noqa: F401 - importing the package registers the built-in migrators
-
-    try:
-        return _REGISTRY[kind]
-    except KeyError:
-        raise ParamsError("migration kind", kind, sorted(_REGISTRY)) from None
-
-
-def known_kinds() -> list[str]:
-    from runbook_lib import migrate  # noqa: F401
-
-    return sorted(_REGISTRY)
 
 
 def verification_error(kind: str, verify: VerifyReport) -> MigrationVerificationError:

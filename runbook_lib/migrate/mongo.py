@@ -24,7 +24,7 @@ come from :func:`runbook_lib.endpoints.mongo_client`; nothing here imports the s
 Limits: collections are copied one after another (the shim is not safe for concurrent writers);
 verify holds one hash per source document in memory (~100 bytes each); documents changed on the
 source after they were copied are not re-copied (a resumed copy only goes forward) — quiesce the
-writers, or use DMS with CDC (:mod:`runbook_lib.migrate.dms`) for a move under load.
+writers, or use DMS with CDC (:mod:`runbook_lib.migrate.at_scale.dms`) for a move under load.
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ from runbook_lib.migrate.base import (
     VerifyReport,
     VerifyRow,
     default_checkpoint_dir,
-    register_migrator,
 )
 
 log = logging.getLogger("runbook_lib.migrate.mongo")
@@ -538,7 +537,6 @@ class DatabaseSpec:
         return self.target_name or self.name
 
 
-@register_migrator
 class MongoMigrator(Migrator):
     """Move MongoDB databases to DocumentDB with the pymongo API (see the module docstring).
 

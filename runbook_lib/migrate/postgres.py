@@ -29,7 +29,7 @@ homogeneous move. What we add around them is what they lack for a cut-over with 
 What it does not move (reported by :meth:`PostgresMigrator.check`, never skipped silently): roles
 and their passwords, tablespaces and ``ALTER SYSTEM`` settings (cluster-wide, not in a database
 dump), ``ALTER DATABASE ... SET`` settings, and changes made on the source after the snapshot (use
-the DMS path, :mod:`runbook_lib.migrate.dms`, for a move under write load).
+the DMS path, :mod:`runbook_lib.migrate.at_scale.dms`, for a move under write load).
 """
 
 from __future__ import annotations
@@ -64,7 +64,6 @@ from runbook_lib.migrate.base import (
     VerifyReport,
     VerifyRow,
     default_checkpoint_dir,
-    register_migrator,
 )
 from runbook_lib.process import run_command
 
@@ -1041,7 +1040,6 @@ _OWNED_OBJECTS = """
                       AND d.deptype = 'e')"""
 
 
-@register_migrator
 class PostgresMigrator(Migrator):
     """Move one PostgreSQL database to RDS for PostgreSQL (see the module docstring).
 
@@ -1195,7 +1193,7 @@ class PostgresMigrator(Migrator):
             checkpoint.save(path)
 
     def source_size_bytes(self) -> int:
-        """``pg_database_size`` of the source: the input of :func:`runbook_lib.migrate.dms.choose_path`."""
+        """``pg_database_size`` of the source: the input of :func:`runbook_lib.migrate.at_scale.dms.choose_path`."""
         with self._source_conn() as conn:
             return int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
 

@@ -21,9 +21,9 @@ PLAN_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "plans" / "tf_
 
 SHOW_GATE = f"""\
 from pathlib import Path
-from runbook_lib.gates import interactive_gate
-from runbook_lib.plan import load_plan_json
-from runbook_lib.terraform import PlanReview, file_sha256
+from runbook_lib.terraform.approval import interactive_gate
+from runbook_lib.terraform.plan import load_plan_json
+from runbook_lib.terraform.runner import PlanReview, file_sha256
 
 plan_path = Path({str(PLAN_FIXTURE)!r})
 sha = file_sha256(plan_path)
@@ -32,7 +32,7 @@ review = PlanReview(plan=load_plan_json(plan_path, plan_sha256=sha), plan_path=p
 pending = interactive_gate(review, gate="browser-apply", approver="browser-operator")"""
 
 REPORT_DECISION = """\
-from runbook_lib.gates import DECISIONS
+from runbook_lib.terraform.approval import DECISIONS
 d = pending.decision
 print(f"gate state: {pending.state}")
 if d is not None:

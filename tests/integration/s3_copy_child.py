@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from runbook_lib.migrate.s3 import S3Migrator, s3_client
+from runbook_lib.migrate.objects import S3Migrator, s3_client
 
 
 class _NoBar:

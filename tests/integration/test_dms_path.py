@@ -1,6 +1,6 @@
 """The DMS path through the sandbox's moto server (HTTP, short timeouts); the size chooser on the source.
 
-moto moves no data and its tasks never finish a full load (see ``runbook_lib.migrate.dms``); this
+moto moves no data and its tasks never finish a full load (see ``runbook_lib.migrate.at_scale.dms``); this
 checks the control flow end to end over the wire, with the sandbox's real DSNs as endpoints. What is
 real around the task is checked for real: the PostgreSQL schema restored into the sandbox's target
 server (pre-data before the task starts, post-data and sequences after), and the MongoDB indexes
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from runbook_lib.endpoints import aws_client
-from runbook_lib.migrate.dms import DmsEndpoint, DmsMigration, choose_path
+from runbook_lib.migrate.at_scale.dms import DmsEndpoint, DmsMigration, choose_path
 from runbook_lib.migrate.postgres import PostgresMigrator
 from runbook_lib.sandbox.seed import SOURCE_DATABASE
 
@@ -205,7 +205,7 @@ def _fresh_target_migrator(sandbox: Any, tmp_path: Path) -> tuple[PostgresMigrat
 def test_postgres_through_dms_restores_pre_data_before_the_task_and_post_data_after(
     sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runbook_lib.migrate import at_scale
+    from runbook_lib.migrate.at_scale import path_choice as at_scale
 
     params = _dms_params(tmp_path, monkeypatch, cdc=True)  # CDC: moto's running task counts as a done full load
     migrator, client = _fresh_target_migrator(sandbox, tmp_path)
@@ -265,7 +265,7 @@ def test_a_full_load_that_never_finishes_leaves_post_data_for_the_re_run(
     sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from runbook_lib.errors import DmsTaskError
-    from runbook_lib.migrate import at_scale
+    from runbook_lib.migrate.at_scale import path_choice as at_scale
 
     params = _dms_params(tmp_path, monkeypatch, cdc=False)
     migrator, client = _fresh_target_migrator(sandbox, tmp_path)
@@ -300,8 +300,8 @@ def test_mongo_through_dms_builds_document_mode_endpoints_and_recreates_the_inde
     sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from runbook_lib.endpoints import mongo_client
-    from runbook_lib.migrate import at_scale
-    from runbook_lib.migrate.dms import DOCUMENTDB_TASK_SETTINGS, collection_mappings
+    from runbook_lib.migrate.at_scale import path_choice as at_scale
+    from runbook_lib.migrate.at_scale.dms import DOCUMENTDB_TASK_SETTINGS, collection_mappings
     from runbook_lib.migrate.mongo import MongoMigrator
     from runbook_lib.sandbox.seed import MONGO_DATABASE
 

@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from runbook_lib.migrate.journal import Journal
-from runbook_lib.migrate.s3 import (
+from runbook_lib.migrate.objects import (
     PROBE_PREFIX,
     BucketMapping,
     S3Migrator,

@@ -18,9 +18,9 @@ import pytest
 
 from runbook_lib.endpoints import aws_client
 from runbook_lib.errors import DestructiveChangeError, PlanError, StalePlanError, StateLockError
-from runbook_lib.gates import DecisionLog, headless_gate
 from runbook_lib.params import RunbookParams
-from runbook_lib.terraform import TerraformRunner, backend_config_from_params
+from runbook_lib.terraform.approval import DecisionLog, headless_gate
+from runbook_lib.terraform.runner import TerraformRunner, backend_config_from_params
 from runbook_lib.tools import find_provider_mirror, render_cli_config
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ import pytest
 
 from runbook_lib.endpoints import aws_client
 from runbook_lib.process import run_command
-from runbook_lib.tf_override import OVERRIDE_FILE_NAME, write_override
+from runbook_lib.terraform.override import OVERRIDE_FILE_NAME, write_override
 
 pytestmark = pytest.mark.integration
 

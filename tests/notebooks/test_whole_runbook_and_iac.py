@@ -7,9 +7,9 @@ One run on purpose (it takes many minutes), in two parts that share the applied 
    Terraform and AWS provider against the session sandbox's moto, read back and drift-checked; phase 02
    moves the seeded objects, PostgreSQL and MongoDB data and verifies them by content. The evidence
    folder must verify.
-2. :class:`~runbook_lib.iac_check.IacCheck` then plans every stack again on the same state (the
+2. :class:`~runbook_lib.infra.iac_check.IacCheck` then plans every stack again on the same state (the
    runbook left nothing to change, so nothing is re-applied), reads every resource back with
-   :mod:`runbook_lib.verify_infra`, plans the production tfvars against the same stand-in, counts
+   :mod:`runbook_lib.infra.verify`, plans the production tfvars against the same stand-in, counts
    coverage, and destroys everything in reverse order, leaving no project resource behind.
 
 fmt/validate/checkov are not repeated here (the unit tier and ``runbook iac check`` cover them).
@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import run_cli
 
-from runbook_lib.iac_check import IacCheck
+from runbook_lib.infra.iac_check import IacCheck
 from runbook_lib.params import load_params
 
 pytestmark = pytest.mark.notebooks
@@ -47,7 +47,7 @@ def _table(phase: dict, name: str) -> list[dict]:
 
 
 def _empty_buckets(endpoint: str, buckets: list[str]) -> int:
-    from runbook_lib.migrate.s3 import s3_client
+    from runbook_lib.migrate.objects import s3_client
 
     s3 = s3_client(endpoint, access_key="test", secret_key="test")
     deleted = 0

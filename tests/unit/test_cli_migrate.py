@@ -11,7 +11,7 @@ import pytest
 
 from runbook_lib import cli
 from runbook_lib.errors import MigrationVerificationError
-from runbook_lib.migrate import base
+from runbook_lib.migrate import base, registry
 from runbook_lib.migrate.base import CheckReport, CopyReport, Finding, Migrator, VerifyReport, VerifyRow
 
 pytestmark = pytest.mark.unit
@@ -66,7 +66,7 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> type[FakeMigrator]:
     shutil.copy(FIXTURE, params_dir / "sandbox.yaml")
     monkeypatch.setenv("RUNBOOK_PARAMS_DIR", str(params_dir))
     monkeypatch.setattr("runbook_lib.sandbox.require_running", lambda what="": "STATE")
-    monkeypatch.setitem(base._REGISTRY, "fake", FakeMigrator)
+    monkeypatch.setitem(registry._KINDS, "fake", FakeMigrator)
     FakeMigrator.calls = []
     FakeMigrator.verify_ok = True
     FakeMigrator.blocker = False

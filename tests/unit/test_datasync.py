@@ -16,7 +16,7 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from runbook_lib.errors import DataSyncError, ParamsError
-from runbook_lib.migrate import datasync as ds
+from runbook_lib.migrate.at_scale import datasync as ds
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""runbook_lib.evidence: the run folder, its manifest, hashes, and `runbook evidence`."""
+"""runbook_lib.evidence.ledger: the run folder, its manifest, hashes, and `runbook evidence`."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from runbook_lib import redact  # noqa: E402
 from runbook_lib.cli import main  # noqa: E402
 from runbook_lib.errors import EvidenceError, ParamsError  # noqa: E402
-from runbook_lib.evidence import (  # noqa: E402
+from runbook_lib.evidence.ledger import (  # noqa: E402
     MANIFEST_NAME,
     EvidenceLedger,
     list_runs,

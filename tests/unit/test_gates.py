@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from runbook_lib.errors import GateRejectedError, PlanError, PlanRejectedError
-from runbook_lib.gates import (
+from runbook_lib.terraform.approval import (
     DecisionLog,
     GateDecision,
     PendingGate,
@@ -18,8 +18,8 @@ from runbook_lib.gates import (
     require_approval,
     terminal_gate,
 )
-from runbook_lib.plan import load_plan_json
-from runbook_lib.terraform import PlanReview
+from runbook_lib.terraform.plan import load_plan_json
+from runbook_lib.terraform.runner import PlanReview
 
 pytestmark = pytest.mark.unit
 

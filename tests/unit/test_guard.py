@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from runbook_lib.errors import DestructiveChangeError
-from runbook_lib.guard import (
+from runbook_lib.terraform.destroy_guard import (
     STATEFUL_TYPES,
     address_allowed,
     check_destructive,
     destructive_findings,
     is_stateful,
 )
-from runbook_lib.plan import load_plan_json, parse_plan
+from runbook_lib.terraform.plan import load_plan_json, parse_plan
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 
 from runbook_lib.errors import ParamsError
-from runbook_lib.iac_check import (
+from runbook_lib.infra.iac_check import (
     IacCheck,
     IacCheckReport,
     ModuleMap,
@@ -28,8 +28,8 @@ from runbook_lib.iac_check import (
     strip_instance_keys,
     unit_of_file,
 )
-from runbook_lib.tf_vars import read_tfvars
-from runbook_lib.verify_infra import ResourceVerdict, StackVerification
+from runbook_lib.infra.verify import ResourceVerdict, StackVerification
+from runbook_lib.terraform.tfvars import read_tfvars
 
 pytestmark = pytest.mark.unit
 
@@ -314,7 +314,7 @@ def test_a_deleted_ecs_cluster_is_not_a_leftover_but_an_active_one_is(monkeypatc
 
 
 def test_destroy_waves_follow_remote_state_reads_of_our_stacks() -> None:
-    from runbook_lib.iac_check import destroy_waves, stack_dependencies
+    from runbook_lib.infra.iac_check import destroy_waves, stack_dependencies
 
     stacks_dir = Path(__file__).resolve().parents[2] / "terraform_infra" / "stacks"
     stacks = sorted(p.name for p in stacks_dir.iterdir() if p.is_dir())
@@ -335,6 +335,6 @@ def test_destroy_waves_follow_remote_state_reads_of_our_stacks() -> None:
 
 
 def test_destroy_waves_fall_back_to_one_at_a_time_on_a_cycle() -> None:
-    from runbook_lib.iac_check import destroy_waves
+    from runbook_lib.infra.iac_check import destroy_waves
 
     assert destroy_waves(["a", "b"], {"a": {"b"}, "b": {"a"}}) == [["b"], ["a"]]

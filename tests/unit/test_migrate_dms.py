@@ -1,6 +1,6 @@
 """The DMS at-scale path against moto's DMS (in-process ``mock_aws``), as far as moto goes.
 
-moto's limits (see ``runbook_lib.migrate.dms``): tasks jump to ``running`` with fixed statistics,
+moto's limits (see ``runbook_lib.migrate.at_scale.dms``): tasks jump to ``running`` with fixed statistics,
 never finish a full load, and table statistics are not implemented; the tests assert exactly that
 behaviour so a moto upgrade that changes it is noticed. The endpoint builders (PostgreSQL DSN,
 MongoDB / DocumentDB URI) and the table mappings are pure and tested offline; the MongoDB ->
@@ -19,7 +19,7 @@ import pytest
 from moto import mock_aws
 
 from runbook_lib.errors import DmsTaskError, MigrationError, ParamsError
-from runbook_lib.migrate.dms import (
+from runbook_lib.migrate.at_scale.dms import (
     DEFAULT_TASK_SETTINGS,
     DOCUMENTDB_TASK_SETTINGS,
     DmsEndpoint,
@@ -372,7 +372,7 @@ def _mongo_migrator(stores: tuple[Any, Any], tmp_path: Path, **uris: Any) -> Any
 def test_run_dms_moves_mongo_with_document_mode_endpoints_then_creates_the_indexes(
     mongo_stores: tuple[Any, Any], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from runbook_lib.migrate import at_scale
+    from runbook_lib.migrate.at_scale import path_choice as at_scale
 
     caplog.set_level(logging.DEBUG, logger="runbook_lib")
     client = boto3.client("dms", region_name="eu-west-1")
@@ -415,7 +415,7 @@ def test_run_dms_moves_mongo_with_document_mode_endpoints_then_creates_the_index
 def test_run_dms_for_mongo_stops_before_anything_moves_when_a_parameter_is_missing(
     mongo_stores: tuple[Any, Any], tmp_path: Path
 ) -> None:
-    from runbook_lib.migrate import at_scale
+    from runbook_lib.migrate.at_scale import path_choice as at_scale
 
     client = boto3.client("dms", region_name="eu-west-1")
     runs: list[at_scale.AtScaleRun] = []
@@ -435,7 +435,7 @@ def test_run_dms_for_mongo_stops_before_anything_moves_when_a_parameter_is_missi
 def test_run_dms_for_mongo_in_the_sandbox_names_a_placeholder_for_mongomock(
     mongo_stores: tuple[Any, Any], tmp_path: Path
 ) -> None:
-    from runbook_lib.migrate import at_scale
+    from runbook_lib.migrate.at_scale import path_choice as at_scale
 
     client = boto3.client("dms", region_name="eu-west-1")
     migrator = _mongo_migrator(

@@ -22,9 +22,8 @@ import pytest
 from moto import mock_aws
 
 from runbook_lib.errors import CopyFailedError, ParamsError
-from runbook_lib.migrate.base import get_migrator
 from runbook_lib.migrate.journal import Journal
-from runbook_lib.migrate.s3 import (
+from runbook_lib.migrate.objects import (
     MAX_PARTS,
     META_SHA256,
     BucketMapping,
@@ -36,6 +35,7 @@ from runbook_lib.migrate.s3 import (
     rejected_key_reason,
     s3_client,
 )
+from runbook_lib.migrate.registry import get_migrator
 from runbook_lib.sandbox.seed import AWKWARD_KEYS
 
 pytestmark = pytest.mark.unit
@@ -601,7 +601,7 @@ def test_journal_ignores_a_torn_last_line_and_resets_atomically(tmp_path: Path) 
 
 
 def test_bulk_clients_send_in_large_blocks() -> None:
-    from runbook_lib.migrate.s3 import SOCKET_BLOCKSIZE
+    from runbook_lib.migrate.objects import SOCKET_BLOCKSIZE
 
     client = s3_client("http://127.0.0.1:9", region="us-east-1", access_key="k", secret_key="s")
     pool = client._endpoint.http_session._manager.connection_from_url("http://127.0.0.1:9")

@@ -19,14 +19,14 @@ import yaml
 from moto import mock_aws
 
 from runbook_lib.errors import AtScalePathUnavailableError, DataSyncError, DmsTaskError, ParamsError
-from runbook_lib.migrate import at_scale
-from runbook_lib.migrate import datasync as ds
 from runbook_lib.migrate._group import MigratorGroup
+from runbook_lib.migrate.at_scale import datasync as ds
+from runbook_lib.migrate.at_scale import path_choice as at_scale
 from runbook_lib.migrate.base import CheckReport, CopyReport, Migrator, VerifyReport
+from runbook_lib.migrate.objects import BucketMapping
 from runbook_lib.migrate.postgres import PgEndpoint, SchemaStep
-from runbook_lib.migrate.s3 import BucketMapping
-from runbook_lib.migration_phase import MigrationStep
 from runbook_lib.params import RunbookParams, parse_params
+from runbook_lib.phases.migration import MigrationStep
 
 pytestmark = pytest.mark.unit
 
@@ -208,7 +208,7 @@ def test_mongo_size_falls_back_to_bson_sizes_without_collstats(tmp_path: Path) -
 
 
 def test_s3_size_reuses_what_the_check_listed(aws: None, tmp_path: Path) -> None:
-    from runbook_lib.migrate.s3 import S3Migrator
+    from runbook_lib.migrate.objects import S3Migrator
 
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="raw")
@@ -443,8 +443,8 @@ class _BuiltFromParams(FakeMigrator):
 
 
 def _session_in(outputs: Path) -> Any:
-    from runbook_lib.evidence import EvidenceLedger
-    from runbook_lib.notebook import PhaseSession
+    from runbook_lib.evidence.ledger import EvidenceLedger
+    from runbook_lib.phases.session import PhaseSession
 
     params = _params(sandbox=False)  # env "dev": no running sandbox needed
     ledger = EvidenceLedger("dev-run-1", outputs, params=params, phases=["02_data"])
@@ -453,9 +453,9 @@ def _session_in(outputs: Path) -> Any:
 
 @pytest.fixture()
 def built(monkeypatch: pytest.MonkeyPatch) -> type[_BuiltFromParams]:
-    from runbook_lib.migrate import base
+    from runbook_lib.migrate import registry
 
-    monkeypatch.setitem(base._REGISTRY, "fake", _BuiltFromParams)
+    monkeypatch.setitem(registry._KINDS, "fake", _BuiltFromParams)
     _BuiltFromParams.given = None
     return _BuiltFromParams
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from runbook_lib.errors import PlanError
-from runbook_lib.plan import (
+from runbook_lib.terraform.plan import (
     ROOT_MODULE,
     SENSITIVE,
     UNKNOWN,

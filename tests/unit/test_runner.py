@@ -1,4 +1,4 @@
-"""runbook_lib.runner: phase selection, fingerprints, papermill execution, failure evidence, resume.
+"""runbook_lib.phases.headless: phase selection, fingerprints, papermill execution, failure evidence, resume.
 
 The execution tests run tiny throwaway notebooks in a real ``python3`` kernel (offline, a few
 seconds each): one that succeeds, one that fails until a marker file exists (so it can be
@@ -17,8 +17,8 @@ import pytest
 from runbook_lib import redact
 from runbook_lib.cli import main
 from runbook_lib.errors import ParamsError, PhaseFailedError, ResumeRefusedError
-from runbook_lib.evidence import MANIFEST_NAME, verify_evidence
-from runbook_lib.runner import (
+from runbook_lib.evidence.ledger import MANIFEST_NAME, verify_evidence
+from runbook_lib.phases.headless import (
     Phase,
     code_fingerprint,
     discover_phases,
@@ -141,7 +141,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     marker = root / "fixed.marker"
     _notebook(
         notebooks / "00_ok.ipynb",
-        "import pandas as pd\nfrom runbook_lib.evidence import EvidenceLedger\n"
+        "import pandas as pd\nfrom runbook_lib.evidence.ledger import EvidenceLedger\n"
         "ledger = EvidenceLedger.open(evidence_dir)\n"
         "ledger.record_table(phase, 'checks', pd.DataFrame({'check': ['env'], 'value': [env]}))",
         "print('ok', env, run_id, phase)",
@@ -325,8 +325,8 @@ def test_bad_env_and_bad_spec_exit_2(workspace: dict[str, Path]) -> None:
 
 # -- checkpoints follow the run's outputs folder --------------------------------------------------------
 OPEN_SESSION = (
-    "from runbook_lib.migration_phase import MigrationStep\n"
-    "from runbook_lib.notebook import open_phase\n"
+    "from runbook_lib.phases.migration import MigrationStep\n"
+    "from runbook_lib.phases.session import open_phase\n"
     "session = open_phase(phase, env=env, params_file=params_file, run_id=run_id, evidence_dir=evidence_dir)\n"
     "checkpoints = MigrationStep.checkpoint_dir_for(session, 'mongo')"
 )

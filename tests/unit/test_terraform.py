@@ -20,9 +20,9 @@ from runbook_lib.errors import (
     StateLockError,
     ToolMissingError,
 )
-from runbook_lib.gates import DecisionLog, PendingGate, headless_gate
-from runbook_lib.plan import SENSITIVE
-from runbook_lib.terraform import (
+from runbook_lib.terraform.approval import DecisionLog, PendingGate, headless_gate
+from runbook_lib.terraform.plan import SENSITIVE
+from runbook_lib.terraform.runner import (
     TerraformRunner,
     read_review_metadata,
     render_backend_config,
@@ -264,7 +264,7 @@ def test_backend_config_is_passed_as_a_file(fake, stack):
 
 
 def test_endpoint_override_is_written_and_removed(fake, stack, monkeypatch):
-    import runbook_lib.tf_override as tf_override
+    import runbook_lib.terraform.override as tf_override
 
     calls: list[tuple] = []
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runbook_lib.tf_messages import (
+from runbook_lib.terraform.messages import (
     ApplyStream,
     Diagnostic,
     find_lock_conflict,

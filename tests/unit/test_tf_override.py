@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from runbook_lib import tf_override
 from runbook_lib.errors import RunbookError
+from runbook_lib.terraform import override as tf_override
 
 pytestmark = pytest.mark.unit
 

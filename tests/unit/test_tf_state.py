@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from runbook_lib.errors import ParamsError, PlanError
-from runbook_lib.plan import SENSITIVE
-from runbook_lib.tf_state import ROOT_MODULE, load_state_json, parse_state
-from runbook_lib.tf_vars import extract_comments, read_tfvars
+from runbook_lib.terraform.plan import SENSITIVE
+from runbook_lib.terraform.state import ROOT_MODULE, load_state_json, parse_state
+from runbook_lib.terraform.tfvars import extract_comments, read_tfvars
 
 pytestmark = pytest.mark.unit
 
@@ -107,7 +107,7 @@ def test_runner_state_shows_json_and_registers_secrets(tmp_path: Path, monkeypat
     import sys
 
     from runbook_lib import redact
-    from runbook_lib.terraform import TerraformRunner
+    from runbook_lib.terraform.runner import TerraformRunner
 
     monkeypatch.setattr(redact, "_DEFAULT", redact.Redactor())
     fake = tmp_path / "terraform"

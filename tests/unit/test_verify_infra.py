@@ -16,9 +16,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from runbook_lib.errors import ParamsError
-from runbook_lib.tf_state import StateResource, TfState
-from runbook_lib.tf_vars import read_tfvars
-from runbook_lib.verify_infra import (
+from runbook_lib.infra.verify import (
     FAILED,
     NOT_VERIFIED,
     OK,
@@ -33,6 +31,8 @@ from runbook_lib.verify_infra import (
     verify_state,
     waivers_from_tfvars,
 )
+from runbook_lib.terraform.state import StateResource, TfState
+from runbook_lib.terraform.tfvars import read_tfvars
 
 pytestmark = pytest.mark.unit
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runbook_lib.evidence import EvidenceLedger
+from runbook_lib.evidence.ledger import EvidenceLedger
 from runbook_lib.params import RunbookParams, load_params, load_params_file, resolve_outputs_dir
 
-log = logging.getLogger("runbook_lib.notebook")
+log = logging.getLogger("runbook_lib.phases.session")
 
 
 @dataclass
@@ -80,7 +80,7 @@ def open_phase(
         ledger = EvidenceLedger.open(evidence_dir)
         owns = ledger.phase(phase).status != "running" if phase in ledger.manifest.phases else True
     else:
-        from runbook_lib.runner import new_run_id
+        from runbook_lib.phases.headless import new_run_id
 
         # Resolved as `runbook run` resolves it, so the run folder (and the checkpoints beside it) land where
         # a headless run of the same params would put them.

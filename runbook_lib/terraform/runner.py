@@ -22,7 +22,7 @@ fresh plan - streaming ``-json`` progress into a tqdm bar.
 
 Every command gets ``-input=false -no-color``; ``TF_IN_AUTOMATION=1`` is set.
 Commands whose stdout holds values in clear (``show -json``, ``output -json``)
-log to ``runbook_lib.terraform.values``, which is capped at INFO so that even a
+log to ``runbook_lib.terraform.runner.values``, which is capped at INFO so that even a
 ``-v`` run never writes those values to a log.
 """
 
@@ -51,11 +51,10 @@ from runbook_lib.errors import (
     TerraformError,
     ToolMissingError,
 )
-from runbook_lib.gates import GateDecision, PendingGate, require_approval
-from runbook_lib.guard import DestructiveFinding, check_destructive, destructive_findings
-from runbook_lib.plan import SENSITIVE, Plan, collect_strings, parse_plan
 from runbook_lib.process import CommandResult, run_command
-from runbook_lib.tf_messages import (
+from runbook_lib.terraform.approval import GateDecision, PendingGate, require_approval
+from runbook_lib.terraform.destroy_guard import DestructiveFinding, check_destructive, destructive_findings
+from runbook_lib.terraform.messages import (
     ApplyStream,
     Diagnostic,
     ResourceApplyStatus,
@@ -64,13 +63,14 @@ from runbook_lib.tf_messages import (
     parse_json_line,
     statuses_frame,
 )
+from runbook_lib.terraform.plan import SENSITIVE, Plan, collect_strings, parse_plan
 
 if TYPE_CHECKING:
     from runbook_lib.params import RunbookParams
-    from runbook_lib.tf_state import TfState
+    from runbook_lib.terraform.state import TfState
 
-log = logging.getLogger("runbook_lib.terraform")
-VALUES_LOGGER = "runbook_lib.terraform.values"
+log = logging.getLogger("runbook_lib.terraform.runner")
+VALUES_LOGGER = "runbook_lib.terraform.runner.values"
 # stdout of `show -json` / `output -json` holds sensitive values in clear: never log it line by line.
 logging.getLogger(VALUES_LOGGER).setLevel(logging.INFO)
 
@@ -177,7 +177,7 @@ def read_review_metadata(plan_path: str | Path) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class OutputValue:
-    """One root module output; a sensitive value is :data:`~runbook_lib.plan.SENSITIVE` unless revealed."""
+    """One root module output; a sensitive value is :data:`~runbook_lib.terraform.plan.SENSITIVE` unless revealed."""
 
     name: str
     value: Any
@@ -457,7 +457,7 @@ class TerraformRunner:
             env=self.command_env(),
             timeout=timeout,
             check=False,
-            logger_name=VALUES_LOGGER if values_in_stdout else "runbook_lib.terraform",
+            logger_name=VALUES_LOGGER if values_in_stdout else "runbook_lib.terraform.runner",
             on_stdout_line=on_line,
             error_cls=TerraformError,
         )
@@ -476,11 +476,11 @@ class TerraformRunner:
         if self._prepared:
             return
         if self.endpoint_url:
-            from runbook_lib.tf_override import write_override
+            from runbook_lib.terraform.override import write_override
 
             write_override(self.stack_dir, self.endpoint_url, self.region)
         else:
-            from runbook_lib.tf_override import remove_override
+            from runbook_lib.terraform.override import remove_override
 
             if remove_override(self.stack_dir):
                 log.warning(
@@ -741,13 +741,13 @@ class TerraformRunner:
         return _outputs_from(json.loads(result.stdout or "{}"), reveal=reveal)
 
     def state(self) -> TfState:
-        """``show -json`` of the stack's current state, as a :class:`~runbook_lib.tf_state.TfState`.
+        """``show -json`` of the stack's current state, as a :class:`~runbook_lib.terraform.state.TfState`.
 
         Post-apply verification reads each resource of this back from AWS. Sensitive
         attributes are masked in the result and registered with the redactor. A stack never
         applied gives an empty state, not an error. Needs ``init`` first (the backend).
         """
-        from runbook_lib.tf_state import parse_state
+        from runbook_lib.terraform.state import parse_state
 
         self._prepare()
         result = self._run(["show", "-json", "-no-color"], timeout=self.plan_timeout_s, values_in_stdout=True)

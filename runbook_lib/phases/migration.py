@@ -28,7 +28,7 @@ missing, it raises a ``ParamsError`` naming ``migration.at_scale`` (or its
 DMS too (one task per database in document mode; the migrator creates the
 secondary indexes after the full load). PostgreSQL through DMS gets its schema
 from the native tools: pre-data before the task, post-data and sequence values
-after the full load (see :mod:`runbook_lib.migrate.at_scale`).
+after the full load (see :mod:`runbook_lib.migrate.at_scale.path_choice`).
 
 ``verify()`` stays the content verification whatever the path. In the sandbox
 moto's DataSync and DMS move no data (their runs succeed or run with fixed
@@ -46,19 +46,19 @@ from pathlib import Path
 from typing import Any
 
 from runbook_lib.errors import CompatibilityError
-from runbook_lib.migrate import at_scale
+from runbook_lib.migrate.at_scale import path_choice as at_scale
 from runbook_lib.migrate.base import (
     CheckReport,
     CopyReport,
     Migrator,
     VerifyReport,
     default_checkpoint_dir,
-    get_migrator,
     verification_error,
 )
-from runbook_lib.notebook import PhaseSession
+from runbook_lib.migrate.registry import get_migrator
+from runbook_lib.phases.session import PhaseSession
 
-log = logging.getLogger("runbook_lib.migration_phase")
+log = logging.getLogger("runbook_lib.phases.migration")
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The at-scale object path: AWS DataSync moves the bytes, the runbook creates, starts and follows it.
 
-Why a second path: the direct copy (:mod:`runbook_lib.migrate.s3`) streams every byte through the
+Why a second path: the direct copy (:mod:`runbook_lib.migrate.objects`) streams every byte through the
 machine running the runbook. Above ``migration.at_scale_threshold_bytes`` that machine becomes the
 bottleneck and must stay online for days; DataSync agents next to MinIO read in parallel, AWS
 writes in parallel, and DataSync verifies what it wrote (``VerifyMode``). :func:`choose_path`
@@ -29,7 +29,7 @@ from typing import Any
 from runbook_lib.errors import DataSyncError, ParamsError
 from runbook_lib.migrate.base import ProgressFactory
 
-log = logging.getLogger("runbook_lib.migrate.datasync")
+log = logging.getLogger("runbook_lib.migrate.at_scale.datasync")
 
 PATH_DIRECT = "direct"
 PATH_DATASYNC = "datasync"

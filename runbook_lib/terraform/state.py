@@ -1,12 +1,12 @@
 """Terraform state as typed objects: what ``terraform show -json`` (no plan file) reports for a stack.
 
-Why a separate parser from :mod:`runbook_lib.plan`: a plan says what *will* change, a state
+Why a separate parser from :mod:`runbook_lib.terraform.plan`: a plan says what *will* change, a state
 says what Terraform believes *exists*; post-apply verification starts from the latter and
 reads each resource back from AWS. The JSON form (``values.root_module`` with nested
 ``child_modules``) is parsed here, never the human ``terraform show`` text.
 
 Sensitive attributes (``sensitive_values`` marks) are replaced by
-:data:`~runbook_lib.plan.SENSITIVE` before a value reaches a dataclass, and every masked
+:data:`~runbook_lib.terraform.plan.SENSITIVE` before a value reaches a dataclass, and every masked
 string is handed to ``secret_sink`` (the runner registers them with the redactor), so a
 state that holds a generated password can be tabled without leaking it.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from runbook_lib.errors import PlanError
-from runbook_lib.plan import collect_strings, mask_sensitive
+from runbook_lib.terraform.plan import collect_strings, mask_sensitive
 
 ROOT_MODULE = "(root)"
 

@@ -23,10 +23,10 @@ from pathlib import Path
 
 from runbook_lib.errors import RunbookError
 
-log = logging.getLogger("runbook_lib.tf_override")
+log = logging.getLogger("runbook_lib.terraform.override")
 
 OVERRIDE_FILE_NAME = "_sandbox_override.tf"
-_HEADER = "# Written by runbook_lib.tf_override for the local sandbox. Do not commit; do not edit.\n"
+_HEADER = "# Written by runbook_lib.terraform.override for the local sandbox. Do not commit; do not edit.\n"
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from runbook_lib.errors import (
     RunbookError,
     ToolMissingError,
 )
-from runbook_lib.evidence import MANIFEST_NAME, EvidenceLedger, git_commit
+from runbook_lib.evidence.ledger import MANIFEST_NAME, EvidenceLedger, git_commit
 from runbook_lib.params import (
     RunbookParams,
     default_params_dir,
@@ -53,7 +53,7 @@ from runbook_lib.params import (
     resolve_outputs_dir,
 )
 
-log = logging.getLogger("runbook_lib.runner")
+log = logging.getLogger("runbook_lib.phases.headless")
 
 PHASE_FILE_RE = re.compile(r"(?P<number>\d{2})_(?P<slug>[A-Za-z0-9][A-Za-z0-9_-]*)\.ipynb")
 DEFAULT_KERNEL = "python3"

@@ -11,7 +11,7 @@ verified), the same per stack, and two counts:
   sandbox-applied state of earlier ones (``state_key_prefix``/``remote_state_config`` are taken
   from the sandbox tfvars), because a production state does not exist here.
 * ``resources_applied`` - resources of the sandbox state that were read back and verified
-  (:mod:`runbook_lib.verify_infra`); ``coverage`` is the share of the production plan's
+  (:mod:`runbook_lib.infra.verify`); ``coverage`` is the share of the production plan's
   addresses among them. What the production plan has and the sandbox does not is listed with
   the reason the sandbox tfvars give for switching it off.
 
@@ -39,15 +39,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runbook_lib.errors import ParamsError, RunbookError, ToolMissingError
+from runbook_lib.infra.verify import StackVerification, verify_state, waivers_from_tfvars
 from runbook_lib.process import run_command
-from runbook_lib.verify_infra import StackVerification, verify_state, waivers_from_tfvars
 
 if TYPE_CHECKING:
     from runbook_lib.params import RunbookParams
-    from runbook_lib.terraform import TerraformRunner
-    from runbook_lib.tf_vars import TfVars
+    from runbook_lib.terraform.runner import TerraformRunner
+    from runbook_lib.terraform.tfvars import TfVars
 
-log = logging.getLogger("runbook_lib.iac_check")
+log = logging.getLogger("runbook_lib.infra.iac_check")
 
 #: Terraform processes at once: two cores, ~700 MB of provider per process.
 MAX_TERRAFORM = 2
@@ -153,7 +153,7 @@ def run_fmt(binary: str, tf_root: Path) -> dict[str, list[str]]:
         cwd=tf_root,
         check=False,
         timeout=300,
-        logger_name="runbook_lib.iac_check",
+        logger_name="runbook_lib.infra.iac_check",
     )
     if result.returncode not in (0, 3) and not result.stdout.strip():
         raise RunbookError(f"terraform fmt failed: {result.stderr.strip()[:300]}")
@@ -177,7 +177,7 @@ def validate_unit(
         env=env,
         check=False,
         timeout=600,
-        logger_name="runbook_lib.iac_check",
+        logger_name="runbook_lib.infra.iac_check",
     )
     if not init.ok:
         tail = (init.stderr or init.stdout).strip().splitlines()[-5:]
@@ -188,7 +188,7 @@ def validate_unit(
         env=env,
         check=False,
         timeout=600,
-        logger_name="runbook_lib.iac_check",
+        logger_name="runbook_lib.infra.iac_check",
     )
     try:
         return parse_validate_json(unit, result.stdout)
@@ -307,7 +307,7 @@ def run_checkov(checkov: str, tf_root: Path, *, timeout: float = 1800) -> Checko
         env=env,
         check=False,
         timeout=timeout,
-        logger_name="runbook_lib.iac_check",
+        logger_name="runbook_lib.infra.iac_check",
     )
     if result.returncode not in (0, 1) or not result.stdout.strip():
         raise RunbookError(
@@ -716,7 +716,7 @@ class IacCheck:
 
     # -- helpers --------------------------------------------------------------------------------
     def _binary(self) -> str:
-        from runbook_lib.terraform import resolve_binary
+        from runbook_lib.terraform.runner import resolve_binary
 
         return resolve_binary(self.params.terraform.binary)
 
@@ -728,7 +728,7 @@ class IacCheck:
         return self.params.model_copy(update={"terraform": tf})
 
     def _tfvars(self, tf_root: Path, env: str, stack: str) -> TfVars | None:
-        from runbook_lib.tf_vars import read_tfvars
+        from runbook_lib.terraform.tfvars import read_tfvars
 
         path = tf_root / "envs" / env / f"{stack}.tfvars"
         return read_tfvars(path) if path.is_file() else None
@@ -822,14 +822,14 @@ class IacCheck:
 
     # -- sandbox ------------------------------------------------------------------------------
     def _sandbox_runner(self, stack: str, **overrides: Any) -> TerraformRunner:
-        from runbook_lib.terraform import TerraformRunner
+        from runbook_lib.terraform.runner import TerraformRunner
 
         tf_root = self.work_dir / "sandbox" / "terraform_infra"
         return TerraformRunner.from_params(self._scoped_params(tf_root, self.params.env), stack, **overrides)
 
     def _sandbox_sequence(self, runs: dict[str, StackRun], report: IacCheckReport) -> None:
         """Stacks in order: init, plan, (gate + apply), state, verify. One slot for the whole sequence."""
-        from runbook_lib.gates import headless_gate
+        from runbook_lib.terraform.approval import headless_gate
 
         tf_root = snapshot_tree(self.tf_root, self.work_dir / "sandbox" / "terraform_infra")
         gates = self.params.gates
@@ -880,7 +880,7 @@ class IacCheck:
 
     def _prod_runner(self, stack: str, tf_root: Path) -> TerraformRunner:
         """A runner for the production tfvars against the stand-in: local backend, sandbox remote state."""
-        from runbook_lib.terraform import TerraformRunner
+        from runbook_lib.terraform.runner import TerraformRunner
 
         stack_dir = tf_root / "stacks" / stack
         (stack_dir / "_iac_check_backend_override.tf").write_text(
@@ -959,7 +959,7 @@ class IacCheck:
                 list(pool.map(lambda stack: self._destroy_one(runs[stack]), wave))
 
     def _destroy_one(self, run: StackRun) -> None:
-        from runbook_lib.gates import headless_gate
+        from runbook_lib.terraform.approval import headless_gate
 
         t0 = time.monotonic()
         try:
@@ -987,7 +987,7 @@ class IacCheck:
         prefixes: set[str] = set()
         tags: dict[str, str] = {}
         env_dir = self.tf_root / "envs" / self.params.env
-        from runbook_lib.tf_vars import read_tfvars
+        from runbook_lib.terraform.tfvars import read_tfvars
 
         for path in sorted(env_dir.glob("*.tfvars")):
             tfvars = read_tfvars(path)

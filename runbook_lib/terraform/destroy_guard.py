@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from runbook_lib.errors import DestructiveChangeError
-from runbook_lib.plan import DESTRUCTIVE_ACTIONS, Plan, ResourceChange
+from runbook_lib.terraform.plan import DESTRUCTIVE_ACTIONS, Plan, ResourceChange
 
-log = logging.getLogger("runbook_lib.guard")
+log = logging.getLogger("runbook_lib.terraform.destroy_guard")
 
 #: Resource types whose deletion or replacement loses data, keys or history. Entries ending in ``*``
 #: match every type with that prefix. Extend per call with ``check_destructive(..., stateful_types=...)``.

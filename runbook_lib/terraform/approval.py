@@ -36,16 +36,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 from runbook_lib.errors import PlanError, PlanRejectedError
 
 if TYPE_CHECKING:
-    from runbook_lib.plan import Plan
+    from runbook_lib.terraform.plan import Plan
 
-log = logging.getLogger("runbook_lib.gates")
+log = logging.getLogger("runbook_lib.terraform.approval")
 
 #: Actions that need no approval: they change nothing.
 ALWAYS_ALLOWED = frozenset({"no-op"})
 
 
 class ReviewLike(Protocol):
-    """What a gate needs of a plan review (``runbook_lib.terraform.PlanReview``)."""
+    """What a gate needs of a plan review (``runbook_lib.terraform.runner.PlanReview``)."""
 
     @property
     def plan(self) -> Plan: ...
@@ -340,7 +340,7 @@ def interactive_gate(
         from IPython.display import HTML
         from IPython.display import display as show
 
-        from runbook_lib.guard import destructive_findings
+        from runbook_lib.terraform.destroy_guard import destructive_findings
 
         plan = review.plan
         show(
@@ -411,7 +411,7 @@ def require_approval(gate: GateDecision | PendingGate | None, review: ReviewLike
     if gate is None:
         raise PlanError(
             "apply needs an approved gate decision",
-            hint="pass gate=headless_gate(...) or gate=interactive_gate(...) from runbook_lib.gates",
+            hint="pass gate=headless_gate(...) or gate=interactive_gate(...) from runbook_lib.terraform.approval",
         )
     if isinstance(gate, PendingGate):
         decision = gate.require_approved()

@@ -33,13 +33,13 @@ from urllib.parse import unquote
 import pandas as pd
 
 from runbook_lib.errors import ParamsError
-from runbook_lib.tf_state import StateResource, TfState
+from runbook_lib.terraform.state import StateResource, TfState
 
 if TYPE_CHECKING:
-    from runbook_lib.terraform import TerraformRunner
-    from runbook_lib.tf_vars import TfVars
+    from runbook_lib.terraform.runner import TerraformRunner
+    from runbook_lib.terraform.tfvars import TfVars
 
-log = logging.getLogger("runbook_lib.verify_infra")
+log = logging.getLogger("runbook_lib.infra.verify")
 
 OK = "ok"
 FAILED = "failed"
@@ -485,7 +485,7 @@ def verify_state(
     """Verify every managed resource of a state (data sources are counted, not verified).
 
     Args:
-        state: from :meth:`TerraformRunner.state` or :func:`runbook_lib.tf_state.parse_state`.
+        state: from :meth:`TerraformRunner.state` or :func:`runbook_lib.terraform.state.parse_state`.
         stack: the stack's name, for the table.
         ctx: a ready context; otherwise one is made from ``aws``/``client_factory``.
         waivers: check -> reason, usually :func:`waivers_from_tfvars` of the environment.

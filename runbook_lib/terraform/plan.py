@@ -38,7 +38,7 @@ import pandas as pd
 
 from runbook_lib.errors import PlanError
 
-log = logging.getLogger("runbook_lib.plan")
+log = logging.getLogger("runbook_lib.terraform.plan")
 
 #: What a sensitive value is shown as.
 SENSITIVE = "(sensitive)"

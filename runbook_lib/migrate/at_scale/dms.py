@@ -23,7 +23,7 @@ Endpoints and mappings per engine:
   schemas (:func:`table_mappings`). DMS creates tables minimally (no secondary indexes, constraints,
   defaults or sequence values), so the schema comes from the native tools: ``pg_restore
   --section=pre-data`` before the task, ``post-data`` and the sequence values after the full load
-  (:mod:`runbook_lib.migrate.at_scale` drives that through the PostgreSQL migrator). The task
+  (:mod:`runbook_lib.migrate.at_scale.path_choice` drives that through the PostgreSQL migrator). The task
   settings (:data:`DEFAULT_TASK_SETTINGS`) say ``TargetTablePrepMode=TRUNCATE_BEFORE_LOAD``: the
   prepared tables are kept, and a reloaded table is emptied first, so a restarted task never
   duplicates rows (the tables have no foreign keys yet, which TRUNCATE would trip over).
@@ -62,7 +62,7 @@ from urllib.parse import parse_qsl, unquote
 
 from runbook_lib.errors import DmsTaskError, ParamsError
 
-log = logging.getLogger("runbook_lib.migrate.dms")
+log = logging.getLogger("runbook_lib.migrate.at_scale.dms")
 
 MigrationType = Literal["full-load", "full-load-and-cdc", "cdc"]
 MIGRATION_TYPES: tuple[str, ...] = ("full-load", "full-load-and-cdc", "cdc")

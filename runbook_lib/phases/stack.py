@@ -13,11 +13,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from runbook_lib.gates import DECISIONS, GateDecision, PendingGate, headless_gate, interactive_gate
-from runbook_lib.notebook import PhaseSession
-from runbook_lib.terraform import ApplyResult, OutputValue, PlanReview, TerraformRunner
+from runbook_lib.phases.session import PhaseSession
+from runbook_lib.terraform.approval import DECISIONS, GateDecision, PendingGate, headless_gate, interactive_gate
+from runbook_lib.terraform.runner import ApplyResult, OutputValue, PlanReview, TerraformRunner
 
-log = logging.getLogger("runbook_lib.stack_phase")
+log = logging.getLogger("runbook_lib.phases.stack")
 
 
 @dataclass
@@ -100,9 +100,9 @@ class StackPhase:
         shown as waived, never as passed.
         """
         from runbook_lib.errors import RunbookError
+        from runbook_lib.infra.verify import verify_stack, waivers_from_tfvars
         from runbook_lib.params import resolve_path
-        from runbook_lib.tf_vars import read_tfvars
-        from runbook_lib.verify_infra import verify_stack, waivers_from_tfvars
+        from runbook_lib.terraform.tfvars import read_tfvars
 
         tf = self.session.params.terraform
         tfvars_path = resolve_path(tf.env_dir) / f"{self.stack}.tfvars" if tf.env_dir else None

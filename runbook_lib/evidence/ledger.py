@@ -42,7 +42,7 @@ from runbook_lib import redact
 from runbook_lib.errors import CommandError, EvidenceError, ParamsError
 from runbook_lib.process import run_command
 
-log = logging.getLogger("runbook_lib.evidence")
+log = logging.getLogger("runbook_lib.evidence.ledger")
 
 MANIFEST_NAME = "manifest.json"
 INDEX_NAME = "index.html"
@@ -82,7 +82,7 @@ def git_commit(cwd: Path | None = None) -> str:
             cwd=cwd or project_root(),
             check=False,
             timeout=30,
-            logger_name="runbook_lib.evidence",
+            logger_name="runbook_lib.evidence.ledger",
         )
     except (OSError, CommandError):  # no git binary, or it timed out: evidence still gets written
         return "unknown"

@@ -115,11 +115,10 @@ from runbook_lib.migrate.base import (
     VerifyReport,
     VerifyRow,
     default_checkpoint_dir,
-    register_migrator,
 )
 from runbook_lib.migrate.journal import Journal
 
-log = logging.getLogger("runbook_lib.migrate.s3")
+log = logging.getLogger("runbook_lib.migrate.objects")
 
 MiB = 1024 * 1024
 SHA256 = "SHA256"
@@ -540,7 +539,6 @@ def _aggregate(lines: Iterable[str]) -> str:
 # --------------------------------------------------------------------------------------------
 # The migrator
 # --------------------------------------------------------------------------------------------
-@register_migrator
 class S3Migrator(Migrator):
     """Copy buckets of an S3-compatible store into Amazon S3 and prove the copy by checksum.
 
@@ -752,7 +750,7 @@ class S3Migrator(Migrator):
                 )
         self.checked_bytes = total_bytes
         if self.at_scale_threshold_bytes:
-            from runbook_lib.migrate.datasync import choose_path
+            from runbook_lib.migrate.at_scale.datasync import choose_path
 
             path = choose_path(total_bytes, self.at_scale_threshold_bytes)
             findings.append(
@@ -762,7 +760,7 @@ class S3Migrator(Migrator):
                     f"{total_objects} objects, {human_bytes(total_bytes)}: "
                     f"the {path} path is advised (threshold "
                     f"{human_bytes(self.at_scale_threshold_bytes)})",
-                    "use runbook_lib.migrate.datasync for the at-scale path" if path == "datasync" else "",
+                    "use runbook_lib.migrate.at_scale.datasync for the at-scale path" if path == "datasync" else "",
                 )
             )
         return report

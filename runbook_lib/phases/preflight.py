@@ -16,7 +16,7 @@ from typing import Any
 from runbook_lib.endpoints import aws_client, aws_endpoint_url
 from runbook_lib.errors import RunbookError
 
-log = logging.getLogger("runbook_lib.preflight")
+log = logging.getLogger("runbook_lib.phases.preflight")
 
 
 class PreflightError(RunbookError):

@@ -1,7 +1,7 @@
 """Which move a kind takes, by size, and driving the at-scale one from the parameters.
 
 Why: below ``migration.at_scale_threshold_bytes`` the runbook's own copy (objects streamed by
-:mod:`~runbook_lib.migrate.s3`, ``pg_dump``/``pg_restore``, the batched Mongo copy) is simplest
+:mod:`~runbook_lib.migrate.objects`, ``pg_dump``/``pg_restore``, the batched Mongo copy) is simplest
 and verifiable end to end. At or above it, one machine is the bottleneck (and the source must be
 frozen for hours), so the bytes move with AWS DataSync (objects, one task per bucket mapping) or
 AWS DMS (databases). :func:`decide` makes the call from the migrator's own size estimate;
@@ -44,7 +44,7 @@ from typing import Any
 
 from runbook_lib.errors import AtScalePathUnavailableError, DataSyncError, DmsTaskError, ParamsError
 
-log = logging.getLogger("runbook_lib.migrate.at_scale")
+log = logging.getLogger("runbook_lib.migrate.at_scale.path_choice")
 
 #: The path names per kind: (below the threshold, at or above it).
 PATHS: dict[str, tuple[str, str]] = {
@@ -151,7 +151,7 @@ def decide(kind: str, size_bytes: int, params: Any) -> PathDecision:
         return PathDecision(kind, size_bytes, threshold, "direct", f"{kind} has no at-scale path")
     below, above = PATHS[kind]
     if above == "datasync":
-        from runbook_lib.migrate.datasync import choose_path
+        from runbook_lib.migrate.at_scale.datasync import choose_path
 
         path = choose_path(size_bytes, threshold)
         relation = "at or above" if path == above else "below"
@@ -161,7 +161,7 @@ def decide(kind: str, size_bytes: int, params: Any) -> PathDecision:
             else "the runbook copies it directly and verifies every object"
         )
         return PathDecision(kind, size_bytes, threshold, path, reason)
-    from runbook_lib.migrate.dms import choose_path as choose_db_path
+    from runbook_lib.migrate.at_scale.dms import choose_path as choose_db_path
 
     dms_params = migration.at_scale.dms if migration.at_scale else None
     cdc = bool(dms_params and dms_params.cdc_required)
@@ -263,7 +263,7 @@ def run_datasync(
         ParamsError: ``migration.at_scale.datasync`` is not set.
         DataSyncError: an execution ended in ERROR or did not finish within ``timeout_s``.
     """
-    from runbook_lib.migrate import datasync as ds
+    from runbook_lib.migrate.at_scale import datasync as ds
 
     settings = required_section("s3", "datasync", params, reason=reason)
     sandbox = bool(params.is_sandbox)
@@ -439,7 +439,7 @@ def run_dms(
         DmsTaskError: a task failed, stopped early, or did not get there within ``timeout_s``.
         CommandError, MigrationError: a schema step (``pg_dump``/``pg_restore``) failed.
     """
-    from runbook_lib.migrate.dms import (
+    from runbook_lib.migrate.at_scale.dms import (
         DOCUMENTDB_TASK_SETTINGS,
         DmsEndpoint,
         DmsMigration,
@@ -451,7 +451,7 @@ def run_dms(
         raise AtScalePathUnavailableError(
             kind,
             "dms",
-            [f"DMS endpoints for {kind} (runbook_lib.migrate.dms builds them for {', '.join(DMS_KINDS)})"],
+            [f"DMS endpoints for {kind} (runbook_lib.migrate.at_scale.dms builds them for {', '.join(DMS_KINDS)})"],
             hint=f"raise migration.at_scale_threshold_bytes above the {kind} size to use the direct copy",
         )
     settings = required_section(kind, "dms", params, reason=reason)

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-log = logging.getLogger("runbook_lib.tf_messages")
+log = logging.getLogger("runbook_lib.terraform.messages")
 
 LOCK_SUMMARY_MARKERS = ("error acquiring the state lock", "error locking state")
 
