@@ -39,6 +39,8 @@ from pydantic_core import PydanticCustomError
 
 from runbook_lib import redact
 from runbook_lib.errors import ParamsError
+from runbook_lib.paths import params_dir as params_dir_default
+from runbook_lib.paths import project_root
 
 log = logging.getLogger("runbook_lib.params")
 
@@ -609,21 +611,9 @@ def _rule_error(key: str, value: Any, allowed: str) -> PydanticCustomError:
 # --------------------------------------------------------------------------------------------
 # Loading and error conversion
 # --------------------------------------------------------------------------------------------
-def project_root() -> Path:
-    """The folder holding ``runbook_lib/`` and ``params/`` (the working directory if not a checkout)."""
-    candidate = Path(__file__).resolve().parent.parent
-    return candidate if (candidate / "params").is_dir() else Path.cwd()
-
-
-def default_params_dir() -> Path:
-    """``params/`` of the project (``RUNBOOK_PARAMS_DIR`` overrides it, e.g. for tests)."""
-    override = os.environ.get("RUNBOOK_PARAMS_DIR")
-    return Path(override) if override else project_root() / "params"
-
-
 def available_envs(params_dir: Path | None = None) -> list[str]:
     """Environment names that have a params file."""
-    directory = params_dir or default_params_dir()
+    directory = params_dir or params_dir_default()
     return sorted(p.stem for p in directory.glob("*.yaml")) if directory.is_dir() else []
 
 
@@ -642,7 +632,7 @@ def load_params(env: str, params_dir: Path | None = None) -> RunbookParams:
     Raises:
         ParamsError: unknown environment, unreadable YAML, or any invalid value (``key`` is its dotted path).
     """
-    directory = params_dir or default_params_dir()
+    directory = params_dir or params_dir_default()
     envs = available_envs(directory)
     if env not in envs:
         raise ParamsError(
@@ -927,9 +917,9 @@ def resolve_outputs_dir(params: RunbookParams, params_dir: Path | None = None) -
 
     Args:
         params: the validated parameters.
-        params_dir: the folder the params file was read from (default :func:`default_params_dir`).
+        params_dir: the folder the params file was read from (default :func:`runbook_lib.paths.params_dir`).
     """
-    base = (params_dir or default_params_dir()).resolve().parent
+    base = (params_dir or params_dir_default()).resolve().parent
     return resolve_path(params.evidence.outputs_dir, base).resolve()
 
 

@@ -24,23 +24,23 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
-import hashlib
 import html
+import io
 import json
 import logging
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from runbook_lib import redact
 from runbook_lib.errors import CommandError, EvidenceError, ParamsError
+from runbook_lib.paths import project_root
 from runbook_lib.process import run_command
+from runbook_lib.util import TMP_MARK, atomic_write_bytes, atomic_write_text, sha256_file, utc_now
 
 log = logging.getLogger("runbook_lib.evidence.ledger")
 
@@ -56,26 +56,12 @@ PHASE_STATUSES: tuple[str, ...] = ("pending", "running", "succeeded", "failed", 
 FINAL_STATUSES: tuple[str, ...] = ("succeeded", "failed", "skipped")
 
 _RUN_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-_TMP_MARK = ".tmp-"
 
 
-def utc_now() -> str:
-    """UTC time as ISO 8601 with a ``Z``, second precision (what every timestamp in the manifest uses)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def git_commit(cwd: Path | None = None) -> str:
     """``git rev-parse HEAD`` in ``cwd`` (default: the project); ``"unknown"`` outside git or without it."""
-    from runbook_lib.params import project_root
-
     try:
         result = run_command(
             ["git", "rev-parse", "HEAD"],
@@ -89,24 +75,6 @@ def git_commit(cwd: Path | None = None) -> str:
     return result.stdout.strip() if result.ok and result.stdout.strip() else "unknown"
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{_TMP_MARK}", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _slug(name: str) -> str:
@@ -478,16 +446,9 @@ class EvidenceLedger:
         with self._mutate() as manifest:
             record = self._record(manifest, phase)
             relative = f"charts/{_slug(record.name)}/{_slug(name)}.png"
-            target = self.run_dir / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}{_TMP_MARK}", suffix=".png", dir=target.parent)
-            os.close(fd)
-            try:
-                figure.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
-                os.replace(tmp, target)
-            finally:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+            png = io.BytesIO()
+            figure.savefig(png, format="png", dpi=100, bbox_inches="tight")
+            atomic_write_bytes(self.run_dir / relative, png.getvalue())
             record.charts = [c for c in record.charts if c.name != name]
             record.charts.append(ChartRecord(name=name, file=relative))
         return relative
@@ -642,7 +603,7 @@ def _export_html(nb: Any) -> str:
 
 def _is_ledger_internal(relative: str) -> bool:
     name = relative.rsplit("/", 1)[-1]
-    return relative in (MANIFEST_NAME, LOCK_NAME) or (name.startswith(".") and _TMP_MARK in name)
+    return relative in (MANIFEST_NAME, LOCK_NAME) or (name.startswith(".") and TMP_MARK in name)
 
 
 def hash_run_folder(run_dir: Path) -> dict[str, str]:

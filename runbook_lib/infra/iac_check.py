@@ -282,7 +282,7 @@ def find_checkov(project_root: Path | None = None) -> str:
     Raises:
         ToolMissingError: neither exists.
     """
-    from runbook_lib.params import project_root as root_of
+    from runbook_lib.paths import project_root as root_of
 
     root = project_root or root_of()
     candidate = root / ".venv-checkov" / "bin" / "checkov"
@@ -683,7 +683,7 @@ class IacCheck:
         progress: Callable[[str], None] | None = None,
     ) -> None:
         from runbook_lib.endpoints import is_sandbox
-        from runbook_lib.params import project_root
+        from runbook_lib.paths import project_root
 
         self.params = params
         self.sandboxed = is_sandbox(params.aws)
@@ -702,7 +702,7 @@ class IacCheck:
         self.tf_root = (tf_root or self.root / "terraform_infra").resolve()
         if work_dir is None:
             if self.sandboxed:
-                from runbook_lib.sandbox import sandbox_dir
+                from runbook_lib.paths import sandbox_dir
 
                 work_dir = sandbox_dir() / "iac-check"
             else:
@@ -1000,7 +1000,7 @@ class IacCheck:
 
     def leftovers(self) -> list[Leftover]:
         """Project resources still in the emulator (KMS keys pending deletion do not count)."""
-        from runbook_lib.endpoints import aws_client
+        from runbook_lib.clients import aws_client
 
         prefixes, tags = self.project_markers()
         return find_leftovers(lambda service: aws_client(service, self.params.aws), prefixes, tags)

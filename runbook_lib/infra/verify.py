@@ -217,7 +217,7 @@ class VerifyContext:
         state: the stack's state; verifiers look up sibling resources in it (the SSE
             configuration of a bucket, the parameter group of an instance).
         client_factory: ``service -> boto3 client``; defaults to
-            :func:`runbook_lib.endpoints.aws_client` with ``aws``.
+            :func:`runbook_lib.clients.aws_client` with ``aws``.
         aws: the params' ``aws`` section (region, endpoint, profile).
         sandbox: whether the target is an AWS stand-in (then an unimplemented call is
             ``not verified`` rather than a failure); defaults to "``aws`` has an endpoint".
@@ -233,7 +233,8 @@ class VerifyContext:
         sandbox: bool | None = None,
         open_ingress_allowed: Iterable[str] = (),
     ) -> None:
-        from runbook_lib.endpoints import aws_client, is_sandbox
+        from runbook_lib.clients import aws_client
+        from runbook_lib.endpoints import is_sandbox
 
         self.state = state
         self._factory = client_factory or (lambda service: aws_client(service, aws))

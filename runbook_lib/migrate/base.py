@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from runbook_lib.paths import outputs_dir as default_outputs_dir
+
 if TYPE_CHECKING:
     from runbook_lib.errors import MigrationVerificationError
 
@@ -204,9 +206,7 @@ def checkpoint_root(outputs_dir: Path | None = None) -> Path:
     if root:
         return Path(root)
     if outputs_dir is None:
-        from runbook_lib.params import project_root
-
-        outputs_dir = project_root() / "outputs"
+        outputs_dir = default_outputs_dir()
     return Path(outputs_dir) / ".checkpoints"
 
 

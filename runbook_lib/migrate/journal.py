@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from runbook_lib.util import atomic_write_bytes
+
 log = logging.getLogger("runbook_lib.migrate.journal")
 
 
@@ -100,12 +102,7 @@ class Journal:
     def reset(self) -> None:
         """Start an empty journal atomically (tmp + ``os.replace``): a fresh, non-resumed run."""
         self.close()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        with open(tmp, "wb") as handle:
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+        atomic_write_bytes(self.path, b"")
 
     def _repair_torn_tail(self) -> None:
         """Cut a torn last line before appending, so the next record starts on a line of its own."""

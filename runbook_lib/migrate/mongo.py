@@ -3,7 +3,7 @@
 Why our own copy rather than ``mongodump``/``mongorestore``: the sandbox has no MongoDB server
 (its Mongo is the file-backed mongomock of ``sandbox_shims.mongo_store``), and a copy written
 against the plain pymongo API runs unchanged against MongoDB, DocumentDB and the shim. Clients
-come from :func:`runbook_lib.endpoints.mongo_client`; nothing here imports the shim.
+come from :func:`runbook_lib.clients.mongo_client`; nothing here imports the shim.
 
 * **check**: what DocumentDB 5.0 does not support, from ``runbook_lib/data/documentdb_unsupported.json``
   (with its sources): views (DocumentDB has none), operators in view pipelines and validators
@@ -33,7 +33,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -55,6 +54,7 @@ from runbook_lib.migrate.base import (
     VerifyRow,
     default_checkpoint_dir,
 )
+from runbook_lib.util import atomic_write_text
 
 log = logging.getLogger("runbook_lib.migrate.mongo")
 
@@ -500,13 +500,7 @@ class MongoCheckpoint:
         )
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        with open(tmp, "w") as handle:
-            json.dump(asdict(self), handle, indent=1)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        atomic_write_text(path, json.dumps(asdict(self), indent=1))
 
 
 def _encode_id(value: Any) -> str:
@@ -612,7 +606,8 @@ class MongoMigrator(Migrator):
         reports (``docdb_endpoint``, or discovered with ``DescribeDBClusters``) is resolved through
         :func:`runbook_lib.endpoints.resolve_endpoint`; without one, the ``mongo-target`` service is used.
         """
-        from runbook_lib.endpoints import aws_endpoint_url, mongo_client, resolve_endpoint
+        from runbook_lib.clients import mongo_client
+        from runbook_lib.endpoints import aws_endpoint_url, resolve_endpoint
         from runbook_lib.migrate._group import MigratorGroup
         from runbook_lib.params import resolve_secret
 
@@ -1071,7 +1066,7 @@ class MongoMigrator(Migrator):
 
 def _discover_docdb_endpoint(params: Any) -> str | None:
     """The cluster endpoint moto reports for a DocumentDB cluster (the only one), or None."""
-    from runbook_lib.endpoints import aws_client
+    from runbook_lib.clients import aws_client
 
     try:
         docdb = aws_client("docdb", params.aws, max_attempts=1, connect_timeout=2)

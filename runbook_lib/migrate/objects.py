@@ -117,6 +117,7 @@ from runbook_lib.migrate.base import (
     default_checkpoint_dir,
 )
 from runbook_lib.migrate.journal import Journal
+from runbook_lib.util import human_bytes
 
 log = logging.getLogger("runbook_lib.migrate.objects")
 
@@ -361,13 +362,6 @@ def rejected_key_reason(key: str) -> tuple[str, str, str] | None:
     return None
 
 
-def human_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
-        n /= 1024
-    return f"{n:.1f} TiB"  # pragma: no cover
-
 
 def s3_client(
     endpoint_url: str | None,
@@ -383,7 +377,7 @@ def s3_client(
 ) -> Any:
     """An S3 client tuned for bulk copies.
 
-    Why not ``runbook_lib.endpoints.aws_client``: a copy needs a connection pool as large as its
+    Why not ``runbook_lib.clients.aws_client``: a copy needs a connection pool as large as its
     parallelism (``max_pool_connections``; the default 10 makes threads queue for sockets), and
     botocore's default CRC32 on every request/response (botocore >= 1.36) would hash every byte a
     second time next to our SHA-256 — ``when_required`` turns that off; we send and check SHA-256

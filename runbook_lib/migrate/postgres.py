@@ -66,6 +66,7 @@ from runbook_lib.migrate.base import (
     default_checkpoint_dir,
 )
 from runbook_lib.process import run_command
+from runbook_lib.util import atomic_write_text
 
 log = logging.getLogger("runbook_lib.migrate.postgres")
 
@@ -905,13 +906,7 @@ class PgCheckpoint:
         return cls(**raw)
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        with open(tmp, "w") as handle:
-            json.dump(asdict(self), handle, indent=1)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        atomic_write_text(path, json.dumps(asdict(self), indent=1))
 
     def reset_restore(self) -> None:
         """Forget restore progress (a new dump makes it stale); the target database gets recreated."""
@@ -2136,7 +2131,7 @@ def with_host_port(dsn: str, host_port: str) -> str:
 
 def _discover_rds_endpoint(params: Any, database: str) -> str | None:
     """The address moto reports for the PostgreSQL RDS instance holding ``database`` (or the only one)."""
-    from runbook_lib.endpoints import aws_client
+    from runbook_lib.clients import aws_client
 
     try:
         rds = aws_client("rds", params.aws, max_attempts=1, connect_timeout=2)

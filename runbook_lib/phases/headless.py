@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from runbook_lib import errors
+from runbook_lib import errors, paths
 from runbook_lib.errors import (
     ParamsError,
     PhaseFailedError,
@@ -44,7 +44,6 @@ from runbook_lib.errors import (
 from runbook_lib.evidence.ledger import MANIFEST_NAME, EvidenceLedger, git_commit
 from runbook_lib.params import (
     RunbookParams,
-    default_params_dir,
     diff_keys,
     load_params,
     params_hash,
@@ -334,7 +333,7 @@ def run(
         ToolMissingError: the kernel is not installed.
     """
     root = repo_dir or project_root()
-    params_dir = params_dir or default_params_dir()
+    params_dir = params_dir or paths.params_dir()
     notebooks_dir = notebooks_dir or root / "notebooks"
     params = load_params(env, params_dir)
     params_file = (params_dir / f"{env}.yaml").resolve()

@@ -13,7 +13,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from runbook_lib.endpoints import aws_client, aws_endpoint_url
+from runbook_lib.clients import aws_client
+from runbook_lib.endpoints import aws_endpoint_url
 from runbook_lib.errors import RunbookError
 
 log = logging.getLogger("runbook_lib.phases.preflight")

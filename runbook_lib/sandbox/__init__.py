@@ -26,20 +26,21 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from runbook_lib import bindings as bindings_file
 from runbook_lib.errors import ParamsError, SandboxDownError, SandboxError
+from runbook_lib.paths import sandbox_dir
 from runbook_lib.sandbox import services as svc
 from runbook_lib.sandbox.services import ServiceSpec
+from runbook_lib.util import atomic_write_text
 
 log = logging.getLogger("runbook_lib.sandbox")
 
 SCALES = ("small", "medium", "large")
-SANDBOX_DIR_ENV = "RUNBOOK_SANDBOX_DIR"
 
 #: (name, role, kind, stands for) in start order.
 SERVICES: tuple[tuple[str, str, str, str], ...] = (
@@ -57,16 +58,6 @@ _STARTERS = {"moto": svc.start_moto, "postgres": svc.start_postgres, "tansu": sv
              "mongomock": svc.start_mongomock}
 _HEALTH = {"moto": svc.moto_healthy, "postgres": svc.postgres_healthy, "tansu": svc.tansu_healthy,
            "mongomock": svc.mongomock_healthy}
-
-
-def project_root() -> Path:
-    """The checkout this package runs from (editable install), else the working directory."""
-    here = Path(__file__).resolve().parents[2]
-    return here if (here / "pyproject.toml").exists() else Path.cwd()
-
-
-def sandbox_dir() -> Path:
-    return Path(os.environ.get(SANDBOX_DIR_ENV) or project_root() / ".sandbox")
 
 
 @dataclass
@@ -102,14 +93,9 @@ class SandboxState:
         return Path(self.root) / "state.json"
 
     def save(self) -> None:
-        Path(self.root).mkdir(parents=True, exist_ok=True)
-        tmp = self.state_file.with_suffix(".tmp")
         payload = {"root": self.root, "scale": self.scale, "started_at": self.started_at, "seeded": self.seeded,
                    "services": {k: asdict(v) for k, v in self.services.items()}}
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(payload, handle, indent=2)
-        os.replace(tmp, self.state_file)
+        atomic_write_text(self.state_file, json.dumps(payload, indent=2), mode=0o600)
         write_bindings(self)
 
     def service(self, name: str) -> ServiceSpec:
@@ -161,9 +147,7 @@ def write_bindings(state: SandboxState) -> Path:
         "docdb": {"*": state.url("mongo-target")} if "mongo-target" in state.services else {},
         "sources": {name: state.url(name) for name, spec in state.services.items() if spec.role == "source"},
     }
-    path = Path(state.root) / "bindings.json"
-    path.write_text(json.dumps(bindings, indent=2))
-    return path
+    return bindings_file.write_bindings(bindings, Path(state.root))
 
 
 def _status_of(state: SandboxState, spec: ServiceSpec) -> ServiceStatus:

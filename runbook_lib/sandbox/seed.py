@@ -174,7 +174,7 @@ def seed_postgres(dsn_admin: str, dsn_platform: str, factor: int, rng: random.Ra
 
 def seed_mongo(url: str, factor: int, rng: random.Random) -> int:
     """``events.devices`` (nested documents) and ``events.sessions`` (unique, compound and TTL indexes)."""
-    from runbook_lib.endpoints import mongo_client
+    from runbook_lib.clients import mongo_client
 
     client = mongo_client(url)
     db = client[MONGO_DATABASE]

@@ -29,11 +29,11 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from runbook_lib.errors import PlanError, PlanRejectedError
+from runbook_lib.util import utc_now
 
 if TYPE_CHECKING:
     from runbook_lib.terraform.plan import Plan
@@ -122,9 +122,6 @@ class DecisionLog:
 DECISIONS = DecisionLog()
 
 
-def utc_now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
 
 def current_user() -> str:
     """Who is at the keyboard: the JupyterHub user if any, else the OS user."""
@@ -187,7 +184,7 @@ def headless_gate(
         reason = f"all {n_changes} changes are within the policy [{', '.join(policy_actions)}]"
     decision = decisions.record(
         GateDecision(
-            gate, not disallowed, decided_by, utc_now_iso(), review.plan_sha256, reason, plan.counts()
+            gate, not disallowed, decided_by, utc_now(), review.plan_sha256, reason, plan.counts()
         )
     )
     if disallowed:
@@ -243,7 +240,7 @@ class PendingGate:
                 self.gate,
                 approved,
                 by or self.approver or current_user(),
-                utc_now_iso(),
+                utc_now(),
                 self.review.plan_sha256,
                 reason,
                 self.review.plan.counts(),
@@ -389,7 +386,7 @@ def terminal_gate(
             gate,
             approved,
             approver or current_user(),
-            utc_now_iso(),
+            utc_now(),
             review.plan_sha256,
             "confirmed at the terminal" if approved else f"answered {answer.strip()[:20]!r} at the terminal",
             review.plan.counts(),

@@ -20,7 +20,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -288,7 +288,3 @@ def statuses_frame(statuses: Iterable[ResourceApplyStatus]) -> pd.DataFrame:
             "error": [s.error for s in rows],
         }
     )
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

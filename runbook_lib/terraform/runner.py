@@ -28,7 +28,6 @@ log to ``runbook_lib.terraform.runner.values``, which is capped at INFO so that 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -51,6 +50,7 @@ from runbook_lib.errors import (
     TerraformError,
     ToolMissingError,
 )
+from runbook_lib.paths import project_root
 from runbook_lib.process import CommandResult, run_command
 from runbook_lib.terraform.approval import GateDecision, PendingGate, require_approval
 from runbook_lib.terraform.destroy_guard import DestructiveFinding, check_destructive, destructive_findings
@@ -64,6 +64,7 @@ from runbook_lib.terraform.messages import (
     statuses_frame,
 )
 from runbook_lib.terraform.plan import SENSITIVE, Plan, collect_strings, parse_plan
+from runbook_lib.util import sha256_file, utc_now
 
 if TYPE_CHECKING:
     from runbook_lib.params import RunbookParams
@@ -81,19 +82,12 @@ _HOOKS_PER_ACTION = {"create": 1, "update": 1, "delete": 1, "replace": 2, "read"
 
 
 def file_sha256(path: str | Path) -> str:
-    """sha256 of a file, streamed (plan files can be large)."""
-    digest = hashlib.sha256()
+    """sha256 of a saved plan file; a missing one is a :class:`PlanError` that says to plan first."""
     try:
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
+        return sha256_file(path)
     except FileNotFoundError:
         raise PlanError(f"plan file {path} does not exist", hint="run plan first") from None
-    return digest.hexdigest()
 
-
-def _utc_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -113,7 +107,7 @@ class PlanReview:
     plan_sha256: str
     stack_dir: Path
     destroy: bool = False
-    created_at: str = field(default_factory=_utc_iso)
+    created_at: str = field(default_factory=utc_now)
     env: str | None = None
     destructive: tuple[DestructiveFinding, ...] = ()
     warnings: tuple[Diagnostic, ...] = ()
@@ -262,7 +256,7 @@ class DriftReport:
         items = [_drift_item(rc, "drift") for rc in plan.resource_drift.values() if rc.action != "no-op"]
         if mode == "plan":
             items += [_drift_item(rc, "planned") for rc in plan.changes.values()]
-        return cls(mode, exit_code == 2, exit_code, tuple(items), _utc_iso(), plan.raw_sha256)
+        return cls(mode, exit_code == 2, exit_code, tuple(items), utc_now(), plan.raw_sha256)
 
 
 def _drift_item(rc: Any, source: str) -> DriftItem:
@@ -380,7 +374,7 @@ class TerraformRunner:
         """
         from runbook_lib.endpoints import aws_endpoint_url
 
-        root = _project_root()
+        root = project_root()
         stack_dir = _resolve_stack(stack, params, root)
         tf = params.terraform
         endpoint = aws_endpoint_url(params.aws)
@@ -405,7 +399,7 @@ class TerraformRunner:
         data_dir = stack_dir / ".terraform" / "envs" / params.env
         if backend_type == "local":
             if endpoint:
-                from runbook_lib.sandbox import sandbox_dir
+                from runbook_lib.paths import sandbox_dir
 
                 backend = {"path": str((sandbox_dir() / "terraform" / f"{stack_dir.name}.tfstate").resolve())}
             else:
@@ -831,14 +825,6 @@ def _progress_bar(total: int, desc: str, *, enabled: bool) -> Any:
 
     return tqdm(total=max(total, 1), desc=desc, unit="res", leave=True)
 
-
-def _project_root() -> Path:
-    try:
-        from runbook_lib.params import project_root
-
-        return project_root()
-    except ImportError:  # pragma: no cover - params is part of the package
-        return Path.cwd()
 
 
 def _absolute(path: str | Path, root: Path) -> Path:

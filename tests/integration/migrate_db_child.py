@@ -33,7 +33,7 @@ def main(config_path: str) -> int:
             progress=_quiet,
         )
     else:
-        from runbook_lib.endpoints import mongo_client
+        from runbook_lib.clients import mongo_client
         from runbook_lib.migrate.mongo import DatabaseSpec, MongoMigrator
 
         migrator = MongoMigrator(

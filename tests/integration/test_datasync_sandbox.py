@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from runbook_lib.endpoints import aws_client
+from runbook_lib.clients import aws_client
 from runbook_lib.migrate.at_scale import datasync as ds
 from runbook_lib.migrate.objects import S3Migrator, s3_client
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from runbook_lib.endpoints import aws_client
+from runbook_lib.clients import aws_client
 from runbook_lib.migrate.at_scale.dms import DmsEndpoint, DmsMigration, choose_path
 from runbook_lib.migrate.postgres import PostgresMigrator
 from runbook_lib.sandbox.seed import SOURCE_DATABASE
@@ -96,7 +96,8 @@ def _dms_params(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, cdc: bool, m
     """``params/sandbox.yaml`` plus a ``migration.at_scale.dms`` section, from a params dir of the test's own."""
     import yaml
 
-    from runbook_lib.params import load_params, project_root
+    from runbook_lib.params import load_params
+    from runbook_lib.paths import project_root
 
     data = yaml.safe_load((project_root() / "params" / "sandbox.yaml").read_text())
     data["migration"]["at_scale"] = {
@@ -299,7 +300,7 @@ def test_a_full_load_that_never_finishes_leaves_post_data_for_the_re_run(
 def test_mongo_through_dms_builds_document_mode_endpoints_and_recreates_the_indexes(
     sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runbook_lib.endpoints import mongo_client
+    from runbook_lib.clients import mongo_client
     from runbook_lib.migrate.at_scale import path_choice as at_scale
     from runbook_lib.migrate.at_scale.dms import DOCUMENTDB_TASK_SETTINGS, collection_mappings
     from runbook_lib.migrate.mongo import MongoMigrator

@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from runbook_lib.endpoints import aws_client, mongo_client
+from runbook_lib.clients import aws_client, mongo_client
 from runbook_lib.migrate.mongo import MongoMigrator
 from runbook_lib.migrate.postgres import PgEndpoint, PostgresMigrator, quote_ident
-from runbook_lib.params import load_params, project_root
+from runbook_lib.params import load_params
+from runbook_lib.paths import project_root
 
 pytestmark = pytest.mark.integration
 

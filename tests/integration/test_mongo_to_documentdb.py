@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from runbook_lib.endpoints import mongo_client
+from runbook_lib.clients import mongo_client
 from runbook_lib.migrate.mongo import DatabaseSpec, MongoMigrator
 from runbook_lib.sandbox.seed import MONGO_DATABASE
 

@@ -49,7 +49,7 @@ def test_source_is_seeded_deterministically(sandbox) -> None:
     import psycopg
     from confluent_kafka import Consumer, TopicPartition
 
-    from runbook_lib.endpoints import mongo_client
+    from runbook_lib.clients import mongo_client
     from runbook_lib.sandbox import seed
 
     assert sandbox.seeded["postgres-source"] > 7000

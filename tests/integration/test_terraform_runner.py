@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from runbook_lib.endpoints import aws_client
+from runbook_lib.clients import aws_client
 from runbook_lib.errors import DestructiveChangeError, PlanError, StalePlanError, StateLockError
 from runbook_lib.params import RunbookParams
 from runbook_lib.terraform.approval import DecisionLog, headless_gate

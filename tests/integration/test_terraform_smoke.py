@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from runbook_lib.endpoints import aws_client
+from runbook_lib.clients import aws_client
 from runbook_lib.process import run_command
 from runbook_lib.terraform.override import OVERRIDE_FILE_NAME, write_override
 

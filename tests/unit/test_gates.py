@@ -46,7 +46,7 @@ def test_headless_policy_approves_when_every_action_is_allowed(log):
     assert log.decisions == [decision]
     record = decision.to_dict()
     assert set(record) >= {"gate", "approved", "decided_by", "decided_at", "plan_sha256", "reason"}
-    assert record["decided_at"].endswith("+00:00")
+    assert record["decided_at"].endswith("Z")  # the one timestamp format (runbook_lib.util)
     json.dumps(log.to_dicts())  # evidence-ready
 
 

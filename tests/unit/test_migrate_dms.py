@@ -345,7 +345,7 @@ def _mongo_params(*, cdc: bool = False, certificate: bool = True) -> Any:
 
 @pytest.fixture()
 def mongo_stores(tmp_path: Path) -> tuple[Any, Any]:
-    from runbook_lib.endpoints import mongo_client
+    from runbook_lib.clients import mongo_client
 
     source = mongo_client(f"mongomock://{tmp_path}/source")
     source["events"]["devices"].insert_many([{"_id": f"d{i}", "model": "t1", "country": "DE"} for i in range(5)])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from bson import Decimal128, ObjectId
 
-from runbook_lib.endpoints import mongo_client
+from runbook_lib.clients import mongo_client
 from runbook_lib.migrate import mongo as mongo_mod
 from runbook_lib.migrate.mongo import (
     DatabaseSpec,

@@ -191,7 +191,7 @@ def test_sizes_come_from_the_migrators_and_groups_sum_them(tmp_path: Path) -> No
 def test_mongo_size_falls_back_to_bson_sizes_without_collstats(tmp_path: Path) -> None:
     import bson
 
-    from runbook_lib.endpoints import mongo_client
+    from runbook_lib.clients import mongo_client
     from runbook_lib.migrate.mongo import MongoMigrator
 
     source = mongo_client(f"mongomock://{tmp_path}/source")

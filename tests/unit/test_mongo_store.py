@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from bson import Decimal128, Int64, ObjectId
 
-from runbook_lib.endpoints import mongo_client
+from runbook_lib.clients import mongo_client
 from runbook_lib.errors import ParamsError
 
 pytestmark = pytest.mark.unit

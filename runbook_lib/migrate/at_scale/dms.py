@@ -490,7 +490,7 @@ class DmsMigration:
     """Create (or find) the DMS resources for one database and follow the task (see the module docstring).
 
     Args:
-        client: a boto3 ``dms`` client (``runbook_lib.endpoints.aws_client("dms", params.aws)``).
+        client: a boto3 ``dms`` client (``runbook_lib.clients.aws_client("dms", params.aws)``).
         name: base of every identifier (``<name>-ri``, ``-src``, ``-tgt``, ``-task``).
         source, target: the endpoints.
         migration_type: ``full-load``, ``full-load-and-cdc`` or ``cdc``.

@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from runbook_lib.errors import AtScalePathUnavailableError, DataSyncError, DmsTaskError, ParamsError
+from runbook_lib.util import human_bytes
 
 log = logging.getLogger("runbook_lib.migrate.at_scale.path_choice")
 
@@ -89,13 +90,6 @@ SANDBOX_MONGO_NOTE = (
     "mongomock.sandbox.invalid:27017, which moto never connects to"
 )
 
-
-def human_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TiB"  # pragma: no cover
 
 
 # ============================================================================ the choice
@@ -228,7 +222,7 @@ RUN_COLUMNS = list(AtScaleRun("", "").to_row())
 def _client(service: str, params: Any, factory: Callable[[str], Any] | None) -> Any:
     if factory is not None:
         return factory(service)
-    from runbook_lib.endpoints import aws_client
+    from runbook_lib.clients import aws_client
 
     return aws_client(service, params.aws)
 
