@@ -6,9 +6,9 @@ public API is re-exported here; everything else is internal.
 """
 
 from runbook_lib.errors import RunbookError
-from runbook_lib.evidence.ledger import EvidenceLedger, verify_evidence
+from runbook_lib.evidence import EvidenceLedger, verify_evidence
 from runbook_lib.params import RunbookParams, SecretRef, load_params, params_hash, resolve_secret
-from runbook_lib.phases.headless import run
+from runbook_lib.phases.headless import run_notebooks
 from runbook_lib.redact import redact_text, register_secret
 
 __all__ = [
@@ -21,7 +21,7 @@ __all__ = [
     "redact_text",
     "register_secret",
     "resolve_secret",
-    "run",
+    "run_notebooks",
     "verify_evidence",
 ]
 __version__ = "0.1.0"

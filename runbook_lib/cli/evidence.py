@@ -7,7 +7,7 @@ from pathlib import Path
 
 from runbook_lib.cli._common import print_json, print_table
 from runbook_lib.errors import EvidenceError
-from runbook_lib.evidence.ledger import list_runs, verify_evidence
+from runbook_lib.evidence import list_runs, verify_evidence
 from runbook_lib.paths import project_root
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from runbook_lib.cli._common import print_json, print_table
 from runbook_lib.errors import PhaseFailedError
-from runbook_lib.phases.headless import PhaseOutcome, run
+from runbook_lib.phases.headless import PhaseOutcome, run_notebooks
 from runbook_lib.redact import install_log_filter
 
 
@@ -47,7 +47,7 @@ def _progress(event: str, phase: str, outcome: PhaseOutcome | None) -> None:
 def _run(args: argparse.Namespace) -> int:
     install_log_filter()
     try:
-        result = run(
+        result = run_notebooks(
             args.env,
             phases=args.phases,
             resume=args.resume,

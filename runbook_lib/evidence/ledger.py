@@ -22,185 +22,39 @@ them. They do not prove the manifest itself is genuine (it is not signed).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import fcntl
-import html
 import io
 import json
 import logging
 import os
-import re
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from runbook_lib import redact
-from runbook_lib.errors import CommandError, EvidenceError, ParamsError
-from runbook_lib.paths import project_root
-from runbook_lib.process import run_command
-from runbook_lib.util import TMP_MARK, atomic_write_bytes, atomic_write_text, sha256_file, utc_now
+from runbook_lib.errors import EvidenceError, ParamsError
+from runbook_lib.evidence.index_html import render_index
+from runbook_lib.evidence.manifest import (
+    FINAL_STATUSES,
+    INDEX_NAME,
+    LOCK_NAME,
+    MANIFEST_NAME,
+    MAX_TABLE_RECORDS,
+    RUN_ID_RE,
+    ChartRecord,
+    Manifest,
+    PhaseRecord,
+    PlanRecord,
+    TableRecord,
+    git_commit,
+    hash_run_folder,
+    jsonable,
+    slug,
+)
+from runbook_lib.util import atomic_write_bytes, atomic_write_text, sha256_file, utc_now
 
 log = logging.getLogger("runbook_lib.evidence.ledger")
-
-MANIFEST_NAME = "manifest.json"
-INDEX_NAME = "index.html"
-LOCK_NAME = ".ledger.lock"
-SCHEMA_VERSION = 1
-#: Verification tables keep at most this many records in the manifest (the CSV has them all).
-MAX_TABLE_RECORDS = 1000
-
-PhaseStatus = Literal["pending", "running", "succeeded", "failed", "skipped"]
-PHASE_STATUSES: tuple[str, ...] = ("pending", "running", "succeeded", "failed", "skipped")
-FINAL_STATUSES: tuple[str, ...] = ("succeeded", "failed", "skipped")
-
-_RUN_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-
-
-
-
-def git_commit(cwd: Path | None = None) -> str:
-    """``git rev-parse HEAD`` in ``cwd`` (default: the project); ``"unknown"`` outside git or without it."""
-    try:
-        result = run_command(
-            ["git", "rev-parse", "HEAD"],
-            cwd=cwd or project_root(),
-            check=False,
-            timeout=30,
-            logger_name="runbook_lib.evidence.ledger",
-        )
-    except (OSError, CommandError):  # no git binary, or it timed out: evidence still gets written
-        return "unknown"
-    return result.stdout.strip() if result.ok and result.stdout.strip() else "unknown"
-
-
-
-
-def _slug(name: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
-    return slug or "unnamed"
-
-
-def _jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _jsonable(dataclasses.asdict(value))
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return str(value)
-
-
-# --------------------------------------------------------------------------------------------
-# Manifest records
-# --------------------------------------------------------------------------------------------
-@dataclass
-class PlanRecord:
-    """A reviewed Terraform plan: where it was, its sha256, and a summary (counts by action)."""
-
-    path: str
-    sha256: str
-    stack: str | None = None
-    summary: dict[str, Any] = field(default_factory=dict)
-    recorded_at: str = ""
-
-
-@dataclass
-class TableRecord:
-    """A verification table: the CSV file plus (up to :data:`MAX_TABLE_RECORDS`) its rows as records."""
-
-    name: str
-    file: str
-    rows: int
-    columns: list[str]
-    records: list[dict[str, Any]]
-    truncated: bool = False
-
-
-@dataclass
-class ChartRecord:
-    name: str
-    file: str
-
-
-@dataclass
-class PhaseRecord:
-    """Everything the ledger knows about one phase (one notebook)."""
-
-    name: str
-    status: str = "pending"
-    started_at: str | None = None
-    ended_at: str | None = None
-    error: str | None = None
-    parameters: dict[str, Any] = field(default_factory=dict)
-    plan_sha256: str | None = None
-    plans: list[PlanRecord] = field(default_factory=list)
-    applies: list[dict[str, Any]] = field(default_factory=list)
-    gates: list[dict[str, Any]] = field(default_factory=list)
-    tables: list[TableRecord] = field(default_factory=list)
-    charts: list[ChartRecord] = field(default_factory=list)
-    notebook: str | None = None
-    html: str | None = None
-    redactions: int = 0
-    attempts: list[dict[str, Any]] = field(default_factory=list)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PhaseRecord:
-        values = dict(data)
-        values["plans"] = [PlanRecord(**p) for p in values.get("plans", [])]
-        values["tables"] = [TableRecord(**t) for t in values.get("tables", [])]
-        values["charts"] = [ChartRecord(**c) for c in values.get("charts", [])]
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
-
-    def files(self) -> list[str]:
-        """Run-relative paths of every file this record (and its archived attempts) points at."""
-        paths = [self.notebook, self.html, *(t.file for t in self.tables), *(c.file for c in self.charts)]
-        for attempt in self.attempts:
-            paths.extend([attempt.get("notebook"), attempt.get("html")])
-            paths.extend(t.get("file") for t in attempt.get("tables", []))
-            paths.extend(c.get("file") for c in attempt.get("charts", []))
-        return [p for p in paths if p]
-
-
-@dataclass
-class Manifest:
-    """The content of ``manifest.json``."""
-
-    run_id: str
-    schema_version: int = SCHEMA_VERSION
-    created_at: str = ""
-    updated_at: str = ""
-    git_commit: str = "unknown"
-    code_fingerprint: dict[str, Any] = field(default_factory=dict)
-    env: str | None = None
-    params_hash: str | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-    params_file: str | None = None
-    html_export: bool = True
-    selected_phases: list[str] = field(default_factory=list)
-    current_phase: str | None = None
-    phases: dict[str, PhaseRecord] = field(default_factory=dict)
-    hashes: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Manifest:
-        values = dict(data)
-        values["phases"] = {k: PhaseRecord.from_dict(v) for k, v in values.get("phases", {}).items()}
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
-
-    def to_dict(self) -> dict[str, Any]:
-        return _jsonable(self)
 
 
 # --------------------------------------------------------------------------------------------
@@ -237,10 +91,8 @@ class EvidenceLedger:
         params_file: str | Path | None = None,
         repo_dir: Path | None = None,
     ) -> None:
-        if not _RUN_ID_RE.fullmatch(run_id):
-            raise ParamsError(
-                "run_id", run_id, "letters, digits, '.', '_' and '-' (max 128), not starting with '.'"
-            )
+        if not RUN_ID_RE.fullmatch(run_id):
+            raise ParamsError("run_id", run_id, "letters, digits, '.', '_' and '-' (max 128), not starting with '.'")
         self.run_id = run_id
         self.outputs_dir = Path(outputs_dir)
         self.run_dir = self.outputs_dir / run_id
@@ -256,8 +108,7 @@ class EvidenceLedger:
 
                 if self._manifest.params_hash not in (None, params_hash(params)):
                     raise EvidenceError(
-                        f"run {run_id} already exists with other parameters "
-                        f"(hash {self._manifest.params_hash[:12]})",
+                        f"run {run_id} already exists with other parameters (hash {self._manifest.params_hash[:12]})",
                         hint="resume it with the same params file, or start a new run",
                     )
             return
@@ -274,7 +125,7 @@ class EvidenceLedger:
             manifest.html_export = html_export
         if params_file is not None:
             manifest.params_file = str(params_file)
-        manifest.code_fingerprint = _jsonable(dict(code_fingerprint or {}))
+        manifest.code_fingerprint = jsonable(dict(code_fingerprint or {}))
         all_phases = list(phases or [])
         chosen = list(selected) if selected is not None else list(all_phases)
         manifest.selected_phases = chosen
@@ -294,9 +145,7 @@ class EvidenceLedger:
         """
         run_dir = Path(evidence_dir)
         if not (run_dir / MANIFEST_NAME).is_file():
-            raise EvidenceError(
-                f"{run_dir} is not a run folder (no {MANIFEST_NAME})", hint="check evidence_dir"
-            )
+            raise EvidenceError(f"{run_dir} is not a run folder (no {MANIFEST_NAME})", hint="check evidence_dir")
         return cls(run_dir.name, run_dir.parent)
 
     @property
@@ -308,9 +157,7 @@ class EvidenceLedger:
         """The record of one phase, read fresh from disk."""
         manifest = self._read()
         if name not in manifest.phases:
-            raise EvidenceError(
-                f"run {self.run_id} has no phase {name!r}", hint=f"known: {', '.join(manifest.phases)}"
-            )
+            raise EvidenceError(f"run {self.run_id} has no phase {name!r}", hint=f"known: {', '.join(manifest.phases)}")
         return manifest.phases[name]
 
     # -- phases ------------------------------------------------------------------------------------
@@ -326,14 +173,12 @@ class EvidenceLedger:
             record.started_at = utc_now()
             record.ended_at = None
             record.error = None
-            record.parameters = redact.redact_obj(_jsonable(dict(parameters or {})))
+            record.parameters = redact.redact_obj(jsonable(dict(parameters or {})))
             if phase not in manifest.selected_phases:
                 manifest.selected_phases.append(phase)
             manifest.current_phase = phase
 
-    def finish_phase(
-        self, status: str, error: str | BaseException | None = None, *, phase: str | None = None
-    ) -> None:
+    def finish_phase(self, status: str, error: str | BaseException | None = None, *, phase: str | None = None) -> None:
         """Close a phase as ``succeeded``, ``failed`` or ``skipped``; ``error`` is stored redacted."""
         if status not in FINAL_STATUSES:
             raise ParamsError("status", status, FINAL_STATUSES)
@@ -380,7 +225,7 @@ class EvidenceLedger:
                     path=str(path),
                     sha256=digest,
                     stack=stack,
-                    summary=redact.redact_obj(_jsonable(dict(summary or {}))),
+                    summary=redact.redact_obj(jsonable(dict(summary or {}))),
                     recorded_at=utc_now(),
                 )
             )
@@ -391,7 +236,7 @@ class EvidenceLedger:
         self, summary: Mapping[str, Any] | Any, *, phase: str | None = None, stack: str | None = None
     ) -> None:
         """Record what an apply did (counts, outputs' names, duration …), redacted."""
-        entry = redact.redact_obj(_jsonable(summary))
+        entry = redact.redact_obj(jsonable(summary))
         if not isinstance(entry, dict):
             entry = {"result": entry}
         entry = {"stack": stack, "recorded_at": utc_now(), **entry}
@@ -400,7 +245,7 @@ class EvidenceLedger:
 
     def record_gate(self, decision: Mapping[str, Any] | Any, *, phase: str | None = None) -> None:
         """Record a gate decision (mapping or dataclass: gate, approved, decided_by, reason …), redacted."""
-        entry = redact.redact_obj(_jsonable(decision))
+        entry = redact.redact_obj(jsonable(decision))
         if not isinstance(entry, dict):
             entry = {"decision": entry}
         entry.setdefault("recorded_at", utc_now())
@@ -421,7 +266,7 @@ class EvidenceLedger:
         records = redact.redact_obj(records)
         with self._mutate() as manifest:
             record = self._record(manifest, phase)
-            relative = f"tables/{_slug(record.name)}/{_slug(name)}.csv"
+            relative = f"tables/{slug(record.name)}/{slug(name)}.csv"
             atomic_write_text(self.run_dir / relative, csv_text)
             record.tables = [t for t in record.tables if t.name != name]
             record.tables.append(
@@ -445,7 +290,7 @@ class EvidenceLedger:
         figure = fig if hasattr(fig, "savefig") else fig.figure
         with self._mutate() as manifest:
             record = self._record(manifest, phase)
-            relative = f"charts/{_slug(record.name)}/{_slug(name)}.png"
+            relative = f"charts/{slug(record.name)}/{slug(name)}.png"
             png = io.BytesIO()
             figure.savefig(png, format="png", dpi=100, bbox_inches="tight")
             atomic_write_bytes(self.run_dir / relative, png.getvalue())
@@ -489,9 +334,7 @@ class EvidenceLedger:
                     record.html = html_relative
                 except Exception as error:  # nbconvert has many failure modes; evidence must survive them
                     log.warning("HTML export of %s failed: %s", relative, error)
-                    record.error = (
-                        record.error + "; " if record.error else ""
-                    ) + f"HTML export failed: {error}"
+                    record.error = (record.error + "; " if record.error else "") + f"HTML export failed: {error}"
         return relative
 
     # -- index --------------------------------------------------------------------------------------
@@ -516,8 +359,8 @@ class EvidenceLedger:
     def _archive_attempt(self, record: PhaseRecord) -> PhaseRecord:
         """Move a phase's earlier files under ``attempts/<phase>-<n>/`` and keep its record there."""
         number = len(record.attempts) + 1
-        base = f"attempts/{_slug(record.name)}-{number}"
-        old = _jsonable(record)
+        base = f"attempts/{slug(record.name)}-{number}"
+        old = jsonable(record)
         old.pop("attempts", None)
         if old["status"] == "running":  # the process died mid-phase: no result was ever recorded
             old["status"] = "failed"
@@ -589,9 +432,7 @@ class EvidenceLedger:
 
 def _has_default_index(frame: Any) -> bool:
     index = frame.index
-    return (
-        type(index).__name__ == "RangeIndex" and index.start == 0 and index.step == 1 and index.name is None
-    )
+    return type(index).__name__ == "RangeIndex" and index.start == 0 and index.step == 1 and index.name is None
 
 
 def _export_html(nb: Any) -> str:
@@ -599,213 +440,3 @@ def _export_html(nb: Any) -> str:
 
     body, _ = HTMLExporter().from_notebook_node(nb)
     return redact.redact_text(body)
-
-
-def _is_ledger_internal(relative: str) -> bool:
-    name = relative.rsplit("/", 1)[-1]
-    return relative in (MANIFEST_NAME, LOCK_NAME) or (name.startswith(".") and TMP_MARK in name)
-
-
-def hash_run_folder(run_dir: Path) -> dict[str, str]:
-    """sha256 of every file in the run folder except the manifest, the lock and in-flight temporary files."""
-    hashes: dict[str, str] = {}
-    for path in sorted(run_dir.rglob("*")):
-        if not path.is_file():
-            continue
-        relative = path.relative_to(run_dir).as_posix()
-        if _is_ledger_internal(relative):
-            continue
-        hashes[relative] = sha256_file(path)
-    return hashes
-
-
-# --------------------------------------------------------------------------------------------
-# index.html
-# --------------------------------------------------------------------------------------------
-_STATUS_COLOURS = {
-    "succeeded": "#1a7f37",
-    "failed": "#cf222e",
-    "running": "#9a6700",
-    "pending": "#57606a",
-    "skipped": "#8c959f",
-}
-
-
-def _link(relative: str | None, label: str | None = None) -> str:
-    if not relative:
-        return ""
-    return f'<a href="{html.escape(relative, quote=True)}">{html.escape(label or relative)}</a>'
-
-
-def render_index(manifest: Manifest) -> str:
-    """The human entry point of a run folder: parameters, phases with statuses, and links to every file."""
-    esc = html.escape
-    rows = []
-    for record in manifest.phases.values():
-        colour = _STATUS_COLOURS.get(record.status, "#000")
-        links = [
-            _link(record.notebook, "notebook"),
-            _link(record.html, "html"),
-            *(_link(t.file, f"table: {t.name} ({t.rows} rows)") for t in record.tables),
-            *(_link(c.file, f"chart: {c.name}") for c in record.charts),
-        ]
-        for number, attempt in enumerate(record.attempts, start=1):
-            links.append(
-                f"attempt {number} ({esc(str(attempt.get('status')))}): "
-                + " ".join(
-                    filter(
-                        None, [_link(attempt.get("notebook"), "notebook"), _link(attempt.get("html"), "html")]
-                    )
-                )
-            )
-        gates = "<br>".join(
-            esc(
-                f"{g.get('gate', '?')}: {'approved' if g.get('approved') else g.get('decision', 'rejected')}"
-                f" by {g.get('decided_by', g.get('approver', '?'))}"
-            )
-            for g in record.gates
-        )
-        plans = "<br>".join(esc(f"{p.stack or ''} {p.sha256[:12]}") for p in record.plans)
-        rows.append(
-            "<tr>"
-            f"<td>{esc(record.name)}</td>"
-            f'<td style="color:{colour};font-weight:bold">{esc(record.status)}</td>'
-            f"<td>{esc(record.started_at or '')}</td><td>{esc(record.ended_at or '')}</td>"
-            f"<td>{plans}</td><td>{gates}</td>"
-            f"<td>{'<br>'.join(filter(None, links))}</td>"
-            f"<td>{esc(record.error or '')}</td>"
-            "</tr>"
-        )
-    charts = "".join(
-        f'<figure><img src="{esc(c.file, quote=True)}" alt="{esc(c.name)}" style="max-width:480px">'
-        f"<figcaption>{esc(r.name)}: {esc(c.name)}</figcaption></figure>"
-        for r in manifest.phases.values()
-        for c in r.charts
-    )
-    params = esc(json.dumps(manifest.params, indent=2, sort_keys=True))
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Run {esc(manifest.run_id)}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #d0d7de;padding:4px 8px;vertical-align:top}}
-pre{{background:#f6f8fa;padding:1em}}</style>
-</head><body>
-<h1>Run {esc(manifest.run_id)}</h1>
-<p>env <b>{esc(str(manifest.env))}</b> · git <code>{esc(manifest.git_commit)}</code> ·
-params sha256 <code>{esc(str(manifest.params_hash))}</code> · created {esc(manifest.created_at)} ·
-updated {esc(manifest.updated_at)} · <a href="{MANIFEST_NAME}">manifest.json</a></p>
-<table><thead><tr><th>phase</th><th>status</th><th>started</th><th>ended</th><th>plans</th><th>gates</th>
-<th>evidence</th><th>error</th></tr></thead><tbody>
-{"".join(rows)}
-</tbody></table>
-<h2>Charts</h2>{charts or "<p>none</p>"}
-<h2>Parameters (redacted)</h2><pre>{params}</pre>
-</body></html>
-"""
-
-
-# --------------------------------------------------------------------------------------------
-# Verification
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class HashMismatch:
-    path: str
-    expected: str
-    actual: str
-
-
-@dataclass
-class VerifyReport:
-    """Outcome of :func:`verify_evidence`; ``ok`` only when every list is empty."""
-
-    run_dir: str
-    run_id: str | None = None
-    checked: int = 0
-    mismatched: list[HashMismatch] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    unrecorded: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not (self.mismatched or self.missing or self.unrecorded or self.errors)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = _jsonable(self)
-        data["ok"] = self.ok
-        return data
-
-
-def verify_evidence(run_dir: str | Path) -> VerifyReport:
-    """Check a run folder against its manifest: every recorded hash, every listed file, no extra files."""
-    run_dir = Path(run_dir)
-    report = VerifyReport(run_dir=str(run_dir))
-    manifest_path = run_dir / MANIFEST_NAME
-    try:
-        data = json.loads(manifest_path.read_text(encoding="utf-8"))
-        manifest = Manifest.from_dict(data)
-    except FileNotFoundError:
-        report.errors.append(f"{manifest_path} is missing")
-        return report
-    except (ValueError, TypeError) as error:
-        report.errors.append(f"{manifest_path} is unreadable: {error}")
-        return report
-    report.run_id = manifest.run_id
-    for relative, expected in sorted(manifest.hashes.items()):
-        path = run_dir / relative
-        if not path.is_file():
-            report.missing.append(relative)
-            continue
-        report.checked += 1
-        actual = sha256_file(path)
-        if actual != expected:
-            report.mismatched.append(HashMismatch(relative, expected, actual))
-    listed = {p for record in manifest.phases.values() for p in record.files()}
-    for relative in sorted(listed):
-        if not (run_dir / relative).is_file() and relative not in report.missing:
-            report.missing.append(relative)
-        elif relative not in manifest.hashes and (run_dir / relative).is_file():
-            report.unrecorded.append(relative)
-    for relative in hash_run_folder(run_dir):
-        if relative not in manifest.hashes and relative not in report.unrecorded:
-            report.unrecorded.append(relative)
-    return report
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """One line of ``runbook evidence list``."""
-
-    run_id: str
-    env: str | None
-    created_at: str
-    git_commit: str
-    statuses: dict[str, int]
-    path: str
-
-
-def list_runs(outputs_dir: str | Path) -> list[RunSummary]:
-    """Every run folder under ``outputs_dir`` with a readable manifest, newest first."""
-    runs = []
-    root = Path(outputs_dir)
-    if not root.is_dir():
-        return []
-    for manifest_path in root.glob(f"*/{MANIFEST_NAME}"):
-        try:
-            manifest = Manifest.from_dict(json.loads(manifest_path.read_text(encoding="utf-8")))
-        except (ValueError, TypeError) as error:
-            log.warning("skipping %s: %s", manifest_path, error)
-            continue
-        counts: dict[str, int] = {}
-        for record in manifest.phases.values():
-            counts[record.status] = counts.get(record.status, 0) + 1
-        runs.append(
-            RunSummary(
-                run_id=manifest.run_id,
-                env=manifest.env,
-                created_at=manifest.created_at,
-                git_commit=manifest.git_commit,
-                statuses=counts,
-                path=str(manifest_path.parent),
-            )
-        )
-    return sorted(runs, key=lambda r: (r.created_at, r.run_id), reverse=True)

@@ -41,7 +41,7 @@ from runbook_lib.errors import (
     RunbookError,
     ToolMissingError,
 )
-from runbook_lib.evidence.ledger import MANIFEST_NAME, EvidenceLedger, git_commit
+from runbook_lib.evidence import MANIFEST_NAME, EvidenceLedger, git_commit
 from runbook_lib.params import (
     RunbookParams,
     diff_keys,
@@ -291,7 +291,7 @@ def exit_code_for_ename(ename: str) -> int:
 # --------------------------------------------------------------------------------------------
 # Running
 # --------------------------------------------------------------------------------------------
-def run(
+def run_notebooks(
     env: str,
     *,
     phases: str | None = None,

@@ -25,7 +25,7 @@ class PreflightError(RunbookError):
 
     exit_code = 4
 
-    def __init__(self, failed: list[CheckResult]) -> None:
+    def __init__(self, failed: list[PreflightCheck]) -> None:
         self.failed = failed
         super().__init__(
             f"preflight failed: {'; '.join(f'{c.name}: {c.detail}' for c in failed)}",
@@ -34,7 +34,7 @@ class PreflightError(RunbookError):
 
 
 @dataclass
-class CheckResult:
+class PreflightCheck:
     """One preflight check."""
 
     area: str  # "tools", "aws", "sandbox"
@@ -48,7 +48,7 @@ class CheckResult:
 class PreflightReport:
     """Every check, plus what the operator must see: account, region, endpoint."""
 
-    checks: list[CheckResult] = field(default_factory=list)
+    checks: list[PreflightCheck] = field(default_factory=list)
     account_id: str | None = None
     caller_arn: str | None = None
     region: str | None = None
@@ -59,7 +59,7 @@ class PreflightReport:
         return all(c.ready for c in self.checks if c.blocking)
 
     @property
-    def failed(self) -> list[CheckResult]:
+    def failed(self) -> list[PreflightCheck]:
         return [c for c in self.checks if c.blocking and not c.ready]
 
     def to_frame(self) -> Any:
@@ -74,62 +74,62 @@ class PreflightReport:
             raise PreflightError(self.failed)
 
 
-def check_tools(terraform_binary: str = "auto") -> list[CheckResult]:
+def check_tools(terraform_binary: str = "auto") -> list[PreflightCheck]:
     from runbook_lib.tools import tools_status
 
     report = tools_status(terraform_binary=terraform_binary)
     # Java (Spark) is only needed by phase 4; it does not block preflight.
-    return [CheckResult("tools", t.name, t.ready, f"{t.version or '-'} {t.path or ''} {t.detail}".strip(),
+    return [PreflightCheck("tools", t.name, t.ready, f"{t.version or '-'} {t.path or ''} {t.detail}".strip(),
                         blocking=t.name != "java") for t in report.tools]
 
 
-def check_aws_identity(params: Any, report: PreflightReport) -> list[CheckResult]:
+def check_aws_identity(params: Any, report: PreflightReport) -> list[PreflightCheck]:
     """STS GetCallerIdentity, then the account allow-list (refuses a real account not listed)."""
     aws = params.aws
     sandboxed = aws.endpoint_url is not None
-    results: list[CheckResult] = []
+    results: list[PreflightCheck] = []
     try:
         report.endpoint_url = aws_endpoint_url(aws)
         identity = aws_client("sts", aws).get_caller_identity()
     except RunbookError as error:
-        return [CheckResult("aws", "identity", False, error.one_line())]
+        return [PreflightCheck("aws", "identity", False, error.one_line())]
     except Exception as error:  # noqa: BLE001 - botocore raises many kinds; all mean "no identity"
-        return [CheckResult("aws", "identity", False, f"{type(error).__name__}: {error}")]
+        return [PreflightCheck("aws", "identity", False, f"{type(error).__name__}: {error}")]
     report.account_id, report.caller_arn = identity["Account"], identity["Arn"]
-    results.append(CheckResult("aws", "identity", True, f"{identity['Arn']} (account {identity['Account']})"))
+    results.append(PreflightCheck("aws", "identity", True, f"{identity['Arn']} (account {identity['Account']})"))
     allowed = list(aws.allowed_account_ids)
     if identity["Account"] in allowed:
         results.append(
-            CheckResult("aws", "account allowed", True, f"{identity['Account']} is in aws.allowed_account_ids")
+            PreflightCheck("aws", "account allowed", True, f"{identity['Account']} is in aws.allowed_account_ids")
         )
     elif sandboxed and not allowed:
-        results.append(CheckResult("aws", "account allowed", True, "sandbox: no allow-list set", blocking=False))
+        results.append(PreflightCheck("aws", "account allowed", True, "sandbox: no allow-list set", blocking=False))
     else:
-        results.append(CheckResult(
+        results.append(PreflightCheck(
             "aws", "account allowed", False,
             f"account {identity['Account']} is not in aws.allowed_account_ids {allowed}; refusing to go on"))
     return results
 
 
-def check_region(params: Any, report: PreflightReport) -> CheckResult:
+def check_region(params: Any, report: PreflightReport) -> PreflightCheck:
     report.region = params.aws.region
     try:
         regions = {r["RegionName"] for r in aws_client("ec2", params.aws).describe_regions()["Regions"]}
     except Exception as error:  # noqa: BLE001
-        return CheckResult("aws", "region", False, f"cannot list regions: {error}")
+        return PreflightCheck("aws", "region", False, f"cannot list regions: {error}")
     ok = params.aws.region in regions
     detail = params.aws.region + ("" if ok else f" is not one of {len(regions)} regions")
-    return CheckResult("aws", "region", ok, detail)
+    return PreflightCheck("aws", "region", ok, detail)
 
 
-def check_sandbox() -> list[CheckResult]:
+def check_sandbox() -> list[PreflightCheck]:
     from runbook_lib import sandbox
 
     try:
         services = sandbox.status()
     except RunbookError as error:
-        return [CheckResult("sandbox", "sandbox", False, error.one_line())]
-    return [CheckResult("sandbox", s.name, s.health == "healthy",
+        return [PreflightCheck("sandbox", "sandbox", False, error.one_line())]
+    return [PreflightCheck("sandbox", s.name, s.health == "healthy",
                         f"{s.role}: {s.stands_for}{' [MOCK]' if s.mocked else ''} at {s.url}") for s in services]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runbook_lib.evidence.ledger import EvidenceLedger
+from runbook_lib.evidence import EvidenceLedger
 from runbook_lib.params import RunbookParams, load_params, load_params_file, resolve_outputs_dir
 
 log = logging.getLogger("runbook_lib.phases.session")

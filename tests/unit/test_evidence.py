@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from runbook_lib import redact  # noqa: E402
 from runbook_lib.cli import main  # noqa: E402
 from runbook_lib.errors import EvidenceError, ParamsError  # noqa: E402
-from runbook_lib.evidence.ledger import (  # noqa: E402
+from runbook_lib.evidence import (  # noqa: E402
     MANIFEST_NAME,
     EvidenceLedger,
     list_runs,

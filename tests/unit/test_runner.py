@@ -17,14 +17,14 @@ import pytest
 from runbook_lib import redact
 from runbook_lib.cli import main
 from runbook_lib.errors import ParamsError, PhaseFailedError, ResumeRefusedError
-from runbook_lib.evidence.ledger import MANIFEST_NAME, verify_evidence
+from runbook_lib.evidence import MANIFEST_NAME, verify_evidence
 from runbook_lib.phases.headless import (
     Phase,
     code_fingerprint,
     discover_phases,
     exit_code_for_ename,
     parse_phase_spec,
-    run,
+    run_notebooks,
 )
 
 pytestmark = pytest.mark.unit
@@ -173,7 +173,7 @@ def _run(ws: dict[str, Path], **kwargs):
     kwargs.setdefault("outputs_dir", ws["outputs"])
     kwargs.setdefault("lib_dir", ws["lib"])
     kwargs.setdefault("repo_dir", ws["root"])
-    return run("sandbox", **kwargs)
+    return run_notebooks("sandbox", **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,95 @@
+"""``index.html``: the page an auditor opens first in a run folder — phases, statuses, plans, gates, links."""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+
+from runbook_lib.evidence.manifest import (
+    MANIFEST_NAME,
+    Manifest,
+)
+
+log = logging.getLogger("runbook_lib.evidence.index_html")
+
+# --------------------------------------------------------------------------------------------
+# index.html
+# --------------------------------------------------------------------------------------------
+_STATUS_COLOURS = {
+    "succeeded": "#1a7f37",
+    "failed": "#cf222e",
+    "running": "#9a6700",
+    "pending": "#57606a",
+    "skipped": "#8c959f",
+}
+
+
+def _link(relative: str | None, label: str | None = None) -> str:
+    if not relative:
+        return ""
+    return f'<a href="{html.escape(relative, quote=True)}">{html.escape(label or relative)}</a>'
+
+
+def render_index(manifest: Manifest) -> str:
+    """The human entry point of a run folder: parameters, phases with statuses, and links to every file."""
+    esc = html.escape
+    rows = []
+    for record in manifest.phases.values():
+        colour = _STATUS_COLOURS.get(record.status, "#000")
+        links = [
+            _link(record.notebook, "notebook"),
+            _link(record.html, "html"),
+            *(_link(t.file, f"table: {t.name} ({t.rows} rows)") for t in record.tables),
+            *(_link(c.file, f"chart: {c.name}") for c in record.charts),
+        ]
+        for number, attempt in enumerate(record.attempts, start=1):
+            links.append(
+                f"attempt {number} ({esc(str(attempt.get('status')))}): "
+                + " ".join(
+                    filter(None, [_link(attempt.get("notebook"), "notebook"), _link(attempt.get("html"), "html")])
+                )
+            )
+        gates = "<br>".join(
+            esc(
+                f"{g.get('gate', '?')}: {'approved' if g.get('approved') else g.get('decision', 'rejected')}"
+                f" by {g.get('decided_by', g.get('approver', '?'))}"
+            )
+            for g in record.gates
+        )
+        plans = "<br>".join(esc(f"{p.stack or ''} {p.sha256[:12]}") for p in record.plans)
+        rows.append(
+            "<tr>"
+            f"<td>{esc(record.name)}</td>"
+            f'<td style="color:{colour};font-weight:bold">{esc(record.status)}</td>'
+            f"<td>{esc(record.started_at or '')}</td><td>{esc(record.ended_at or '')}</td>"
+            f"<td>{plans}</td><td>{gates}</td>"
+            f"<td>{'<br>'.join(filter(None, links))}</td>"
+            f"<td>{esc(record.error or '')}</td>"
+            "</tr>"
+        )
+    charts = "".join(
+        f'<figure><img src="{esc(c.file, quote=True)}" alt="{esc(c.name)}" style="max-width:480px">'
+        f"<figcaption>{esc(r.name)}: {esc(c.name)}</figcaption></figure>"
+        for r in manifest.phases.values()
+        for c in r.charts
+    )
+    params = esc(json.dumps(manifest.params, indent=2, sort_keys=True))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Run {esc(manifest.run_id)}</title>
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #d0d7de;padding:4px 8px;vertical-align:top}}
+pre{{background:#f6f8fa;padding:1em}}</style>
+</head><body>
+<h1>Run {esc(manifest.run_id)}</h1>
+<p>env <b>{esc(str(manifest.env))}</b> · git <code>{esc(manifest.git_commit)}</code> ·
+params sha256 <code>{esc(str(manifest.params_hash))}</code> · created {esc(manifest.created_at)} ·
+updated {esc(manifest.updated_at)} · <a href="{MANIFEST_NAME}">manifest.json</a></p>
+<table><thead><tr><th>phase</th><th>status</th><th>started</th><th>ended</th><th>plans</th><th>gates</th>
+<th>evidence</th><th>error</th></tr></thead><tbody>
+{"".join(rows)}
+</tbody></table>
+<h2>Charts</h2>{charts or "<p>none</p>"}
+<h2>Parameters (redacted)</h2><pre>{params}</pre>
+</body></html>
+"""
