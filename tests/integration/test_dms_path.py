@@ -60,7 +60,7 @@ def test_dms_full_load_and_cdc_against_the_sandbox_moto(sandbox) -> None:
         timeout_s=30,
     )
     try:
-        state = migration.run()
+        state = migration.start_and_wait()
         assert state.status == "running" and state.percent == 100
         assert migration.table_statistics() is None
         assert migration.stop().status == "stopped"
@@ -206,7 +206,7 @@ def _fresh_target_migrator(sandbox: Any, tmp_path: Path) -> tuple[PostgresMigrat
 def test_postgres_through_dms_restores_pre_data_before_the_task_and_post_data_after(
     sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runbook_lib.migrate.at_scale import path_choice as at_scale
+    from runbook_lib.migrate import at_scale
 
     params = _dms_params(tmp_path, monkeypatch, cdc=True)  # CDC: moto's running task counts as a done full load
     migrator, client = _fresh_target_migrator(sandbox, tmp_path)
@@ -266,7 +266,7 @@ def test_a_full_load_that_never_finishes_leaves_post_data_for_the_re_run(
     sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from runbook_lib.errors import DmsTaskError
-    from runbook_lib.migrate.at_scale import path_choice as at_scale
+    from runbook_lib.migrate import at_scale
 
     params = _dms_params(tmp_path, monkeypatch, cdc=False)
     migrator, client = _fresh_target_migrator(sandbox, tmp_path)
@@ -301,7 +301,7 @@ def test_mongo_through_dms_builds_document_mode_endpoints_and_recreates_the_inde
     sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from runbook_lib.clients import mongo_client
-    from runbook_lib.migrate.at_scale import path_choice as at_scale
+    from runbook_lib.migrate import at_scale
     from runbook_lib.migrate.at_scale.dms import DOCUMENTDB_TASK_SETTINGS, collection_mappings
     from runbook_lib.migrate.mongo import MongoMigrator
     from runbook_lib.sandbox.seed import MONGO_DATABASE

@@ -146,7 +146,7 @@ def test_full_load_and_cdc_runs_as_far_as_moto_goes(caplog) -> None:
     client = boto3.client("dms", region_name="eu-west-1")
     clock, bars = _Clock(), []
     migration = _migration(client, clock, bars, migration_type="full-load-and-cdc", schemas=["sales", "ingest"])
-    state = migration.run()
+    state = migration.start_and_wait()
     assert state == TaskProgress("running", 100, 1, 0, 0, 0)  # moto's fixed statistics
     assert bars[-1].n == 100 and "running" in bars[-1].postfix
     task = client.describe_replication_tasks()["ReplicationTasks"][0]
@@ -158,7 +158,8 @@ def test_full_load_and_cdc_runs_as_far_as_moto_goes(caplog) -> None:
     assert migration.table_statistics() is None  # not implemented by moto
 
     again = _migration(client, clock, bars, migration_type="full-load-and-cdc", schemas=["sales", "ingest"])
-    again.run(test_connections=False)  # idempotent: finds everything by identifier (moto 5.2 crashes on a re-test)
+    # idempotent: finds everything by identifier (moto 5.2 crashes on a re-test)
+    again.start_and_wait(test_connections=False)
     assert len(client.describe_replication_tasks()["ReplicationTasks"]) == 1
     assert len(client.describe_endpoints()["Endpoints"]) == 2
     assert len(client.describe_replication_instances()["ReplicationInstances"]) == 1
@@ -172,7 +173,7 @@ def test_a_full_load_task_never_finishes_in_moto_and_times_out() -> None:
     clock = _Clock()
     migration = _migration(client, clock, [], migration_type="full-load")
     with pytest.raises(DmsTaskError) as caught:
-        migration.run()
+        migration.start_and_wait()
     assert caught.value.status == "running" and "not finished" in caught.value.last_failure_message
     assert clock.now > 60
 
@@ -372,7 +373,7 @@ def _mongo_migrator(stores: tuple[Any, Any], tmp_path: Path, **uris: Any) -> Any
 def test_run_dms_moves_mongo_with_document_mode_endpoints_then_creates_the_indexes(
     mongo_stores: tuple[Any, Any], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from runbook_lib.migrate.at_scale import path_choice as at_scale
+    from runbook_lib.migrate import at_scale
 
     caplog.set_level(logging.DEBUG, logger="runbook_lib")
     client = boto3.client("dms", region_name="eu-west-1")
@@ -415,7 +416,7 @@ def test_run_dms_moves_mongo_with_document_mode_endpoints_then_creates_the_index
 def test_run_dms_for_mongo_stops_before_anything_moves_when_a_parameter_is_missing(
     mongo_stores: tuple[Any, Any], tmp_path: Path
 ) -> None:
-    from runbook_lib.migrate.at_scale import path_choice as at_scale
+    from runbook_lib.migrate import at_scale
 
     client = boto3.client("dms", region_name="eu-west-1")
     runs: list[at_scale.AtScaleRun] = []
@@ -435,7 +436,7 @@ def test_run_dms_for_mongo_stops_before_anything_moves_when_a_parameter_is_missi
 def test_run_dms_for_mongo_in_the_sandbox_names_a_placeholder_for_mongomock(
     mongo_stores: tuple[Any, Any], tmp_path: Path
 ) -> None:
-    from runbook_lib.migrate.at_scale import path_choice as at_scale
+    from runbook_lib.migrate import at_scale
 
     client = boto3.client("dms", region_name="eu-west-1")
     migrator = _mongo_migrator(

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from bson import Decimal128, ObjectId
 
+import runbook_lib
 from runbook_lib.clients import mongo_client
-from runbook_lib.migrate import mongo as mongo_mod
 from runbook_lib.migrate.mongo import (
     DatabaseSpec,
     DocumentDbRules,
@@ -28,6 +28,7 @@ from runbook_lib.migrate.mongo import (
     resume_filter,
     type_bracket,
 )
+from runbook_lib.migrate.mongo import copy as mongo_copy
 
 pytestmark = pytest.mark.unit
 
@@ -51,7 +52,7 @@ def _quiet(**kwargs):
 
 
 def test_the_data_file_names_its_sources_and_the_known_gaps() -> None:
-    raw = json.loads((Path(mongo_mod.__file__).parent.parent / "data" / "documentdb_unsupported.json").read_text())
+    raw = json.loads((Path(runbook_lib.__file__).parent / "data" / "documentdb_unsupported.json").read_text())
     assert any("docs.aws.amazon.com/documentdb" in s for s in raw["sources"])
     assert {"$where", "$function", "$accumulator"} <= RULES.unsupported_operators
     assert "$graphLookup" in RULES.unsupported_stages
@@ -262,7 +263,7 @@ def test_verify_finds_a_changed_a_missing_and_an_extra_document_and_a_lost_index
 def test_a_copy_interrupted_mid_collection_resumes_without_duplicates(stores, monkeypatch) -> None:
     source_url, target_url, checkpoints = stores
     calls = {"n": 0}
-    real = mongo_mod.write_batch
+    real = mongo_copy.write_batch
 
     def failing(collection, batch):
         calls["n"] += 1
@@ -271,10 +272,10 @@ def test_a_copy_interrupted_mid_collection_resumes_without_duplicates(stores, mo
             raise RuntimeError("killed")
         return real(collection, batch)
 
-    monkeypatch.setattr(mongo_mod, "write_batch", failing)
+    monkeypatch.setattr(mongo_copy, "write_batch", failing)
     with pytest.raises(RuntimeError):
         _migrator(source_url, target_url, checkpoints).copy()
-    monkeypatch.setattr(mongo_mod, "write_batch", real)
+    monkeypatch.setattr(mongo_copy, "write_batch", real)
     state = json.loads(next(checkpoints.glob("mongo-*.json")).read_text())["collections"]["shop.people"]
     assert state["copied"] == 20 and not state["done"]
     migrator = _migrator(source_url, target_url, checkpoints)

@@ -48,8 +48,7 @@ SANDBOX_SOURCE_NOTE = (
     "implemented), so the MinIO source was registered as an S3 location"
 )
 SANDBOX_EXECUTION_NOTE = (
-    "sandbox: moto's DataSync executions move no data and always succeed; verify the target "
-    "with the S3 migrator"
+    "sandbox: moto's DataSync executions move no data and always succeed; verify the target with the S3 migrator"
 )
 
 
@@ -164,9 +163,7 @@ def create_locations(
         notes.append(SANDBOX_SOURCE_NOTE)
     else:
         if not source.agent_arns:
-            raise ParamsError(
-                "agent_arns", [], "at least one DataSync agent ARN that can reach the source store"
-            )
+            raise ParamsError("agent_arns", [], "at least one DataSync agent ARN that can reach the source store")
         kwargs: dict[str, Any] = {
             "ServerHostname": source.server_hostname,
             "ServerPort": source.server_port,
@@ -285,9 +282,7 @@ def run_task(
     run.seconds = clock() - started
     if run.status == ERROR:
         result = run.result
-        raise DataSyncError(
-            execution_arn, ERROR, str(result.get("ErrorCode", "")), str(result.get("ErrorDetail", ""))
-        )
+        raise DataSyncError(execution_arn, ERROR, str(result.get("ErrorCode", "")), str(result.get("ErrorDetail", "")))
     log.info(
         "DataSync %s: %s after %d polls, %d bytes",
         execution_arn,
