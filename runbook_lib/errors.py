@@ -3,14 +3,18 @@
 Every error the library raises derives from :class:`RunbookError` and carries
 fields, not only text, so a notebook, the CLI and the evidence ledger can show
 *what* went wrong (which key, which command, which object) without parsing a
-message. Each error also knows the one-line fix an operator should try, and the
-CLI maps error classes to distinct exit codes (see :data:`EXIT_CODES`).
+message. Each error also knows the one-line fix an operator should try, and its
+``exit_code``, which the CLI returns (:func:`exit_code_for`; a headless run finds an
+error raised inside a notebook here by its class name).
+
+Families, in the order below: parameters, readiness (tools, preflight), commands and
+Terraform, plans and gates, the sandbox, endpoints, data migration, evidence, phases.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 
 class RunbookError(Exception):
@@ -33,6 +37,14 @@ class RunbookError(Exception):
         return f"{self.message} — {self.hint}" if self.hint else self.message
 
 
+def exit_code_for(error: BaseException) -> int:
+    """The process exit code for an error (1 for anything not ours)."""
+    if isinstance(error, RunbookError):
+        return error.exit_code
+    return 1
+
+
+# -- Parameters ----------------------------------------------------------------------------------------------------
 class ParamsError(RunbookError):
     """A parameter is missing, unknown or has a value outside what is allowed."""
 
@@ -49,6 +61,27 @@ class ParamsError(RunbookError):
         )
 
 
+class ResumeRefusedError(ParamsError):
+    """``--resume`` was refused: the parameters or the code changed since the run started.
+
+    Evidence that mixes two parameter sets or two versions of the code proves nothing, so the
+    runner names what changed (dotted parameter keys, or files and the git commit) and stops.
+    """
+
+    def __init__(self, run_id: str, what: str, changed: Sequence[str]) -> None:
+        self.run_id = run_id
+        self.what = what
+        self.changed = list(changed)
+        shown = ", ".join(self.changed[:8]) + (" …" if len(self.changed) > 8 else "")
+        super().__init__(
+            "resume",
+            run_id,
+            f"a run started with the same {what}; start a new run (omit --resume) to use the new {what}",
+            message=f"cannot resume run {run_id}: {what} changed since it started: {shown}",
+        )
+
+
+# -- Readiness: tools and preflight --------------------------------------------------------------------------------
 class ToolMissingError(RunbookError):
     """A required executable or provider mirror is not installed or not found."""
 
@@ -59,6 +92,27 @@ class ToolMissingError(RunbookError):
         super().__init__(message, hint=hint)
 
 
+class FailedCheck(Protocol):
+    """What :class:`PreflightError` reads of a failed check (``runbook_lib.phases.preflight.PreflightCheck``)."""
+
+    name: str
+    detail: str
+
+
+class PreflightError(RunbookError):
+    """A blocking preflight check failed; ``failed`` lists them."""
+
+    exit_code = 4
+
+    def __init__(self, failed: Sequence[FailedCheck]) -> None:
+        self.failed = failed
+        super().__init__(
+            f"preflight failed: {'; '.join(f'{c.name}: {c.detail}' for c in failed)}",
+            hint="fix the checks marked NOT READY and run preflight again",
+        )
+
+
+# -- Commands and Terraform ----------------------------------------------------------------------------------------
 class CommandError(RunbookError):
     """A subprocess exited non-zero."""
 
@@ -89,6 +143,20 @@ class StateLockError(TerraformError):
         )
 
 
+class ApplyFailedError(TerraformError):
+    """``terraform apply`` of a reviewed plan failed part-way; ``result`` says which resources did what.
+
+    ``result`` is the ``runbook_lib.terraform.results.ApplyResult`` (per-resource status,
+    durations, diagnostics), kept so evidence can be written before the error
+    propagates.
+    """
+
+    def __init__(self, command: Sequence[str], returncode: int, stderr: str, result: Any) -> None:
+        self.result = result
+        super().__init__(command, returncode, stderr, hint="fix the errors above, then plan and review again")
+
+
+# -- Plans and gates -----------------------------------------------------------------------------------------------
 class PlanError(RunbookError):
     """A saved plan cannot be used: missing, stale, or not the reviewed one."""
 
@@ -131,6 +199,31 @@ class GateRejectedError(RunbookError):
         super().__init__(f"gate {gate!r} rejected by {decided_by}: {reason}")
 
 
+class PlanRejectedError(GateRejectedError):
+    """A gate rejected a Terraform plan; the plan's summary travels with the error.
+
+    ``summary`` counts changes per action and ``disallowed`` maps each address the
+    policy did not accept to its action, so a notebook or the CLI can show *why*
+    without re-reading the plan.
+    """
+
+    def __init__(
+        self,
+        gate: str,
+        reason: str,
+        *,
+        decided_by: str,
+        plan_sha256: str,
+        summary: dict[str, int],
+        disallowed: dict[str, str] | None = None,
+    ) -> None:
+        self.plan_sha256 = plan_sha256
+        self.summary = dict(summary)
+        self.disallowed = dict(disallowed or {})
+        super().__init__(gate, reason, decided_by=decided_by)
+
+
+# -- The sandbox and endpoints -------------------------------------------------------------------------------------
 class SandboxError(RunbookError):
     """The local sandbox cannot be started, is down, or a service is unhealthy."""
 
@@ -160,6 +253,7 @@ class EndpointError(RunbookError):
     """An AWS endpoint (RDS, MSK, DocumentDB …) cannot be resolved to an address."""
 
 
+# -- Data migration ------------------------------------------------------------------------------------------------
 class MigrationError(RunbookError):
     """A data migration step failed; the source is untouched and the run can resume."""
 
@@ -184,121 +278,6 @@ class MigrationVerificationError(MigrationError):
         super().__init__(f"{kind} {obj}: expected {expected!r}, found {actual!r}")
 
 
-class EvidenceError(RunbookError):
-    """The evidence folder is missing, incomplete, or a hash does not match."""
-
-
-class PhaseFailedError(RunbookError):
-    """A notebook phase failed during a headless run."""
-
-    exit_code = 1
-
-    def __init__(self, phase: str, notebook: str, cell_index: int | None, ename: str, evalue: str) -> None:
-        self.phase = phase
-        self.notebook = notebook
-        self.cell_index = cell_index
-        self.ename = ename
-        self.evalue = evalue
-        super().__init__(
-            f"phase {phase} failed in cell {cell_index}: {ename}: {evalue}",
-            hint=f"see the partly executed notebook {notebook}",
-        )
-
-
-#: CLI exit codes by error class, most specific first.
-EXIT_CODES: dict[type[RunbookError], int] = {
-    ParamsError: 2,
-    GateRejectedError: 3,
-    DestructiveChangeError: 3,
-    ToolMissingError: 4,
-    SandboxError: 5,
-    PhaseFailedError: 1,
-    RunbookError: 1,
-}
-
-
-def exit_code_for(error: BaseException) -> int:
-    """The process exit code for an error (1 for anything not ours)."""
-    if isinstance(error, RunbookError):
-        return error.exit_code
-    return 1
-
-
-class ResumeRefusedError(ParamsError):
-    """``--resume`` was refused: the parameters or the code changed since the run started.
-
-    Evidence that mixes two parameter sets or two versions of the code proves nothing, so the
-    runner names what changed (dotted parameter keys, or files and the git commit) and stops.
-    """
-
-    def __init__(self, run_id: str, what: str, changed: Sequence[str]) -> None:
-        self.run_id = run_id
-        self.what = what
-        self.changed = list(changed)
-        shown = ", ".join(self.changed[:8]) + (" …" if len(self.changed) > 8 else "")
-        super().__init__(
-            "resume",
-            run_id,
-            f"a run started with the same {what}; start a new run (omit --resume) to use the new {what}",
-            message=f"cannot resume run {run_id}: {what} changed since it started: {shown}",
-        )
-
-
-class PlanRejectedError(GateRejectedError):
-    """A gate rejected a Terraform plan; the plan's summary travels with the error.
-
-    ``summary`` counts changes per action and ``disallowed`` maps each address the
-    policy did not accept to its action, so a notebook or the CLI can show *why*
-    without re-reading the plan.
-    """
-
-    def __init__(
-        self,
-        gate: str,
-        reason: str,
-        *,
-        decided_by: str,
-        plan_sha256: str,
-        summary: dict[str, int],
-        disallowed: dict[str, str] | None = None,
-    ) -> None:
-        self.plan_sha256 = plan_sha256
-        self.summary = dict(summary)
-        self.disallowed = dict(disallowed or {})
-        super().__init__(gate, reason, decided_by=decided_by)
-
-
-class ApplyFailedError(TerraformError):
-    """``terraform apply`` of a reviewed plan failed part-way; ``result`` says which resources did what.
-
-    ``result`` is the ``runbook_lib.terraform.runner.ApplyResult`` (per-resource status,
-    durations, diagnostics), kept so evidence can be written before the error
-    propagates.
-    """
-
-    def __init__(self, command: Sequence[str], returncode: int, stderr: str, result: Any) -> None:
-        self.result = result
-        super().__init__(command, returncode, stderr, hint="fix the errors above, then plan and review again")
-
-
-class DataSyncError(MigrationError):
-    """An AWS DataSync task execution ended in ERROR (or did not finish in time).
-
-    ``error_code``/``error_detail`` are DataSync's own ``Result.ErrorCode``/``ErrorDetail``, so the
-    operator can look them up in the DataSync console without parsing the message.
-    """
-
-    def __init__(self, execution_arn: str, status: str, error_code: str = "", error_detail: str = "",
-                 *, hint: str | None = None) -> None:
-        self.execution_arn = execution_arn
-        self.status = status
-        self.error_code = error_code
-        self.error_detail = error_detail
-        detail = f": {error_code} {error_detail}".rstrip() if (error_code or error_detail) else ""
-        super().__init__(f"DataSync execution {execution_arn} ended {status}{detail}",
-                         hint=hint or "see the execution in the DataSync console / its CloudWatch log group")
-
-
 class CopyFailedError(MigrationError):
     """Some items could not be copied; the others were copied and checkpointed: a resume retries only these.
 
@@ -317,6 +296,33 @@ class CopyFailedError(MigrationError):
         )
 
 
+class DataSyncError(MigrationError):
+    """An AWS DataSync task execution ended in ERROR (or did not finish in time).
+
+    ``error_code``/``error_detail`` are DataSync's own ``Result.ErrorCode``/``ErrorDetail``, so the
+    operator can look them up in the DataSync console without parsing the message.
+    """
+
+    def __init__(
+        self,
+        execution_arn: str,
+        status: str,
+        error_code: str = "",
+        error_detail: str = "",
+        *,
+        hint: str | None = None,
+    ) -> None:
+        self.execution_arn = execution_arn
+        self.status = status
+        self.error_code = error_code
+        self.error_detail = error_detail
+        detail = f": {error_code} {error_detail}".rstrip() if (error_code or error_detail) else ""
+        super().__init__(
+            f"DataSync execution {execution_arn} ended {status}{detail}",
+            hint=hint or "see the execution in the DataSync console / its CloudWatch log group",
+        )
+
+
 class DmsTaskError(MigrationError):
     """An AWS DMS replication task failed, stopped for a reason other than finishing, or did not finish in time.
 
@@ -324,15 +330,24 @@ class DmsTaskError(MigrationError):
     operator can find the task in the DMS console (and its CloudWatch log) without parsing the message.
     """
 
-    def __init__(self, task_arn: str, status: str, stop_reason: str = "", last_failure_message: str = "",
-                 *, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        task_arn: str,
+        status: str,
+        stop_reason: str = "",
+        last_failure_message: str = "",
+        *,
+        hint: str | None = None,
+    ) -> None:
         self.task_arn = task_arn
         self.status = status
         self.stop_reason = stop_reason
         self.last_failure_message = last_failure_message
         detail = "; ".join(x for x in (stop_reason, last_failure_message) if x)
-        super().__init__(f"DMS task {task_arn} is {status}" + (f": {detail}" if detail else ""),
-                         hint=hint or "see the task's CloudWatch log (Logging.EnableLogging) and table statistics")
+        super().__init__(
+            f"DMS task {task_arn} is {status}" + (f": {detail}" if detail else ""),
+            hint=hint or "see the task's CloudWatch log (Logging.EnableLogging) and table statistics",
+        )
 
 
 class AtScalePathUnavailableError(MigrationError):
@@ -350,4 +365,26 @@ class AtScalePathUnavailableError(MigrationError):
             f"{kind}: the at-scale path is AWS {path.upper()}, which the runbook cannot drive yet: "
             f"missing {'; '.join(self.missing)}",
             hint=hint,
+        )
+
+
+# -- Evidence and phases -------------------------------------------------------------------------------------------
+class EvidenceError(RunbookError):
+    """The evidence folder is missing, incomplete, or a hash does not match."""
+
+
+class PhaseFailedError(RunbookError):
+    """A notebook phase failed during a headless run."""
+
+    exit_code = 1
+
+    def __init__(self, phase: str, notebook: str, cell_index: int | None, ename: str, evalue: str) -> None:
+        self.phase = phase
+        self.notebook = notebook
+        self.cell_index = cell_index
+        self.ename = ename
+        self.evalue = evalue
+        super().__init__(
+            f"phase {phase} failed in cell {cell_index}: {ename}: {evalue}",
+            hint=f"see the partly executed notebook {notebook}",
         )

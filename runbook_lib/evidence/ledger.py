@@ -52,6 +52,7 @@ from runbook_lib.evidence.manifest import (
     jsonable,
     slug,
 )
+from runbook_lib.params import params_hash, redacted_dict
 from runbook_lib.util import atomic_write_bytes, atomic_write_text, sha256_file, utc_now
 
 log = logging.getLogger("runbook_lib.evidence.ledger")
@@ -104,8 +105,6 @@ class EvidenceLedger:
         if manifest_path.exists():
             self._manifest = self._read()
             if params is not None:
-                from runbook_lib.params import params_hash
-
                 if self._manifest.params_hash not in (None, params_hash(params)):
                     raise EvidenceError(
                         f"run {run_id} already exists with other parameters (hash {self._manifest.params_hash[:12]})",
@@ -115,8 +114,6 @@ class EvidenceLedger:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         manifest = Manifest(run_id=run_id, created_at=utc_now(), git_commit=git_commit(repo_dir))
         if params is not None:
-            from runbook_lib.params import params_hash, redacted_dict
-
             manifest.env = params.env
             manifest.params_hash = params_hash(params)
             manifest.params = redacted_dict(params)

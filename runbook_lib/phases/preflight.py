@@ -15,22 +15,9 @@ from typing import Any
 
 from runbook_lib.clients import aws_client
 from runbook_lib.endpoints import aws_endpoint_url
-from runbook_lib.errors import RunbookError
+from runbook_lib.errors import PreflightError, RunbookError
 
 log = logging.getLogger("runbook_lib.phases.preflight")
-
-
-class PreflightError(RunbookError):
-    """A blocking preflight check failed; ``failed`` lists them."""
-
-    exit_code = 4
-
-    def __init__(self, failed: list[PreflightCheck]) -> None:
-        self.failed = failed
-        super().__init__(
-            f"preflight failed: {'; '.join(f'{c.name}: {c.detail}' for c in failed)}",
-            hint="fix the checks marked NOT READY and run preflight again",
-        )
 
 
 @dataclass

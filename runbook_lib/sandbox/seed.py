@@ -20,6 +20,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from runbook_lib.errors import SandboxError
+
 if TYPE_CHECKING:
     from runbook_lib.sandbox import SandboxState
 
@@ -219,8 +221,6 @@ def seed_kafka(bootstrap: str, factor: int, rng: random.Random) -> int:
                 producer.poll(0)
     remaining = producer.flush(30)
     if remaining:
-        from runbook_lib.errors import SandboxError
-
         raise SandboxError(f"{remaining} Kafka messages were not delivered while seeding", hint="see the broker log")
     return count
 

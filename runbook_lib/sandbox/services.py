@@ -30,7 +30,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runbook_lib.errors import PortInUseError, SandboxError, ToolMissingError
+from runbook_lib.errors import ParamsError, PortInUseError, SandboxError, ToolMissingError
 from runbook_lib.process import run_command
 from runbook_lib.tools import postgres_bindir, tansu_binary
 
@@ -85,8 +85,6 @@ def claim_port(service: str, wanted: int | None) -> int:
     if wanted is None:
         return free_port()
     if not 1024 <= wanted <= 65535:
-        from runbook_lib.errors import ParamsError
-
         raise ParamsError("--base-port", wanted, "1024..65535 (minus the number of services)")
     if not port_is_free(wanted):
         raise PortInUseError(wanted, service)
