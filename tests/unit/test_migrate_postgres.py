@@ -368,3 +368,68 @@ def test_a_passfile_left_by_a_killed_process_is_removed(tmp_path: Path, monkeypa
     with passfile_env(PgEndpoint.from_dsn("host=h user=u password=x"), application_name="t"):
         pass
     assert not stale.exists() and alive.exists()
+
+
+# ----------------------------------------------------------------------------- restore steps (no server)
+
+
+class _Move:
+    """A stand-in for the migrator as the step modules see it (``PgMove``): records commands and saves."""
+
+    kind = "postgres"
+
+    def __init__(self) -> None:
+        from runbook_lib.migrate.postgres import PgTools
+
+        self.tools = PgTools("/usr/bin/pg_dump", "/usr/bin/pg_restore", 15)
+        self.jobs = 3
+        self.no_tablespaces = True
+        self.target = PgEndpoint.from_dsn("host=rds.example.com port=5432 user=admin")
+        self.target_database = "platform"
+        self.commands: list[list[str]] = []
+        self.saved: list[tuple[str, str]] = []
+
+    def run_tool(self, command: list[str], env: object) -> None:
+        self.commands.append(command)
+
+    def save_checkpoint(self, checkpoint: PgCheckpoint) -> None:
+        self.saved.append((checkpoint.pre_data, checkpoint.post_data))
+
+
+def test_a_section_restore_is_marked_and_an_interrupted_post_data_is_cleaned_first() -> None:
+    from runbook_lib.migrate.postgres.restore import restore_section
+
+    move = _Move()
+    checkpoint = PgCheckpoint(source="a:1/db", target="b:2/db", dump_dir="/dumps/d1", post_data="started")
+    restore_section(move, checkpoint, "pre-data", {})  # type: ignore[arg-type]
+    restore_section(move, checkpoint, "post-data", {})  # type: ignore[arg-type]
+    pre, post = move.commands
+    dbname = f"--dbname={move.target.conninfo('platform')}"
+    common = ["--no-owner", "--no-acl", "--exit-on-error", "--no-tablespaces"]
+    assert pre == ["/usr/bin/pg_restore", "--section=pre-data", *common, dbname, "/dumps/d1"]
+    assert post == [
+        "/usr/bin/pg_restore",
+        "--section=post-data",
+        "--jobs=3",
+        *common,
+        "--clean",
+        "--if-exists",
+        dbname,
+        "/dumps/d1",
+    ]
+    assert move.saved == [("started", "started"), ("done", "started"), ("done", "started"), ("done", "done")]
+
+
+def test_a_dump_is_reused_only_while_intact(tmp_path: Path) -> None:
+    from runbook_lib.migrate.postgres.dump import dump_intact
+
+    folder = tmp_path / "dump-x"
+    folder.mkdir()
+    (folder / "toc.dat").write_bytes(b"toc")
+    checkpoint = PgCheckpoint(source="a", target="b", dump_dir=str(folder), dump_done=True)
+    checkpoint.dump_sha256 = dump_checksum(folder)
+    assert dump_intact(checkpoint)
+    (folder / "toc.dat").write_bytes(b"changed")
+    assert not dump_intact(checkpoint)
+    (folder / "toc.dat").unlink()
+    assert not dump_intact(checkpoint)
