@@ -97,7 +97,7 @@ def test_whole_runbook_headless_then_iac_check_and_destroy(sandbox, tmp_path: Pa
         work_dir=tmp_path / "iac-check",
         progress=lambda message: print(f"[iac-check {time.monotonic() - started:6.0f}s] {message}"),
     )
-    report = check.run()
+    report = check.check_all()
     duration = time.monotonic() - started
     summary = {
         "duration_s": round(duration),

@@ -16,6 +16,7 @@ from runbook_lib.infra.iac_check import (
     ModuleMap,
     StackRun,
     Unit,
+    ValidateResult,
     discover_units,
     explain_missing,
     find_leftovers,
@@ -28,6 +29,7 @@ from runbook_lib.infra.iac_check import (
     strip_instance_keys,
     unit_of_file,
 )
+from runbook_lib.infra.iac_check.assemble import PartResults, assemble_report
 from runbook_lib.infra.verify import ResourceVerdict, StackVerification
 from runbook_lib.terraform.tfvars import read_tfvars
 
@@ -152,6 +154,40 @@ def test_units_snapshot_and_module_attribution(tmp_path: Path) -> None:
     )
     assert modules.unit_for("04_processing", "aws_caller.x") == "stack:04_processing"
     assert modules.unit_for("04_processing", "module.unknown.aws_x.y") == "stack:04_processing"
+
+
+def test_assembly_counts_resources_per_stack_and_declaring_module(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    units = discover_units(root)
+    run = StackRun("04_processing", planned_sandbox=2)
+    bucket_address = "module.glue[0].module.scripts_bucket.aws_s3_bucket.this[0]"
+    run.state_addresses = (bucket_address,)
+    run.prod_planned = ((bucket_address, "aws_s3_bucket"), ("module.glue[0].aws_glue_job.x", "aws_glue_job"))
+    run.verification = _verified("04_processing", {bucket_address: "ok"})
+    report = IacCheckReport("sandbox", apply=True, destroy=False)
+    validations = {
+        "module:bucket": ValidateResult("module:bucket", True, 0, 0),
+        "module:glue": ValidateResult("module:glue", False, 2, 0, ("error: x",)),
+    }
+    fmt = {"module:glue": ["modules/glue/main.tf"]}
+    parts = PartResults(units, fmt, validations, None, {"04_processing": run})
+    assemble_report(report, parts, root, static=True, measured=True)
+    rows = {(r["kind"], r["name"]): r for r in report.units}
+    bucket, glue, stack = rows["module", "bucket"], rows["module", "glue"], rows["stack", "04_processing"]
+    assert (bucket["fmt"], bucket["validate"], bucket["checkov"]) == ("ok", "ok", "-")
+    assert (glue["fmt"], glue["validate"]) == ("1 unformatted", "2 errors")
+    assert (bucket["prod_planned"], bucket["applied"], bucket["verified_ok"]) == (1, 1, 1)
+    assert (glue["prod_planned"], glue["applied"]) == (1, 0)
+    assert "planned_sandbox" not in bucket
+    assert (stack["prod_planned"], stack["planned_sandbox"], stack["applied"], stack["verified_ok"]) == (2, 2, 1, 1)
+    assert stack["prod_plan"] == "ok" and stack["errors"] == []
+    assert rows["stack", "00_state"]["applied"] == 0 and "prod_plan" not in rows["stack", "00_state"]
+    assert report.fmt_unformatted == ["modules/glue/main.tf"]
+    assert report.validate_errors == [{"unit": "module:glue", "diagnostics": ["error: x"]}]
+
+    unmeasured = IacCheckReport("prod", apply=False, destroy=False)
+    assemble_report(unmeasured, PartResults(units, {}, {}, None, {}), root, static=False, measured=False)
+    assert all(r["applied"] is None and r["fmt"] == "-" for r in unmeasured.units)
 
 
 # ------------------------------------------------------------------------------------- reasons, coverage
@@ -295,6 +331,77 @@ def test_leftovers_find_project_resources_and_ignore_others(monkeypatch) -> None
         assert ("logs", "log group", "/aws/vpc/dmig-sandbox/flow-logs") in listed
         assert any(x.service == "ec2" and x.name.startswith("vpc ") for x in found)
         assert not any(x.name in ("someone-else", gone) for x in found)
+
+
+def test_every_leftover_listing_reads_its_names_and_skips_what_is_not_ours_or_gone(monkeypatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with mock_aws():
+
+        def client(service: str):
+            return boto3.client(service, region_name="eu-west-1")
+
+        client("sns").create_topic(Name="dmig-sandbox-alerts")
+        client("sns").create_topic(Name="other-alerts")
+        client("sqs").create_queue(QueueName="dmig-sandbox-dlq")
+        sm = client("secretsmanager")
+        sm.create_secret(Name="dmig-sandbox/db", SecretString="x")
+        sm.create_secret(Name="dmig-sandbox/old", SecretString="x")
+        sm.delete_secret(SecretId="dmig-sandbox/old", RecoveryWindowInDays=7)
+        client("ssm").put_parameter(Name="/dmig-sandbox/endpoint", Value="x", Type="String")
+        kms = client("kms")
+        key = kms.create_key()["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName="alias/dmig-sandbox-lake", TargetKeyId=key)
+        client("dynamodb").create_table(
+            TableName="dmig-sandbox-locks",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        client("glue").create_database(DatabaseInput={"Name": "dmig_sandbox_raw"})
+        client("iam").create_policy(
+            PolicyName="dmig-sandbox-read",
+            PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+            ),
+        )
+
+        found = find_leftovers(client, ["dmig-sandbox"], {})
+        assert not [x for x in found if x.kind == "unlisted"]
+        listed = {(x.service, x.kind, x.name) for x in found}
+        assert {
+            ("sqs", "queue"),
+            ("secretsmanager", "secret"),
+            ("ssm", "parameter"),
+            ("kms", "alias"),
+            ("dynamodb", "table"),
+            ("glue", "database"),
+            ("iam", "policy"),
+            ("sns", "topic"),
+        } == {(s, k) for s, k, _ in listed}
+        names = {n for _, _, n in listed}
+        assert {"dmig-sandbox/db", "/dmig-sandbox/endpoint", "alias/dmig-sandbox-lake"} <= names
+        assert {"dmig-sandbox-locks", "dmig_sandbox_raw", "dmig-sandbox-read"} <= names
+        assert any(n.endswith(":dmig-sandbox-alerts") for n in names)
+        assert any(n.endswith("/dmig-sandbox-dlq") for n in names)
+        assert not any(n.endswith("other-alerts") or n == "dmig-sandbox/old" for n in names)
+
+
+def test_a_listing_that_fails_is_reported_unlisted_not_assumed_empty(monkeypatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with mock_aws():
+
+        def client(service: str):
+            if service == "rds":
+                raise RuntimeError("no rds here")
+            return boto3.client(service, region_name="eu-west-1")
+
+        found = find_leftovers(client, ["dmig-sandbox"], {"Project": "data-migration"})
+        unlisted = [(x.service, x.name) for x in found if x.kind == "unlisted"]
+        assert unlisted == [
+            ("rds", "db instance: RuntimeError: no rds here"),
+            ("rds", "db subnet group: RuntimeError: no rds here"),
+            ("rds", "db parameter group: RuntimeError: no rds here"),
+        ]
 
 
 def test_a_deleted_ecs_cluster_is_not_a_leftover_but_an_active_one_is(monkeypatch) -> None:
