@@ -11,13 +11,13 @@ import logging
 import shutil
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from runbook_lib.migrate.postgres.checkpoint import DataEntry, PgCheckpoint, dump_checksum
 from runbook_lib.migrate.postgres.move import PgMove
 from runbook_lib.migrate.postgres.toc import parse_toc
+from runbook_lib.util import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,6 @@ def _discard(move: PgMove, prefix: str) -> None:
 def _record(move: PgMove, checkpoint: PgCheckpoint, folder: Path) -> None:
     """Mark the dump in ``folder`` done, with its sha256 and time, and save the checkpoint."""
     checkpoint.dump_dir, checkpoint.dump_sha256 = str(folder), dump_checksum(folder)
-    checkpoint.dumped_at = datetime.now(UTC).isoformat(timespec="seconds")
+    checkpoint.dumped_at = utc_now()
     checkpoint.dump_done = True
     move.save_checkpoint(checkpoint)
