@@ -25,10 +25,10 @@ from typing import Any
 import pytest
 import yaml
 
-from runbook_lib.migrate.journal import Journal
 from runbook_lib.migrate.objects import (
     PROBE_PREFIX,
-    BucketMapping,
+    BucketPair,
+    Journal,
     S3Migrator,
     TargetCapabilities,
     multipart_etag,
@@ -123,9 +123,7 @@ def test_seeded_buckets_move_and_verify(
             checksum_api=True, validates_checksums=False, probed=True, etag_is_md5=True
         )
         assert m.verify_mode_for(name) == "listing"
-        assert {e.verified_by for e in m.journal_entries(BucketMapping(source_bucket, name)).values()} == {
-            "s3-etag-md5"
-        }
+        assert {e.verified_by for e in m.journal_entries(BucketPair(source_bucket, name)).values()} == {"s3-etag-md5"}
         assert not listing(target, name, PROBE_PREFIX)  # the probe cleaned up after itself
     verify = m.verify()
     assert verify.ok, verify.problems
@@ -143,7 +141,7 @@ def test_seeded_buckets_move_and_verify(
         )
     snapshot = source.get_object(Bucket="curated", Key="exports/snapshot-00.bin")["Body"].read()
     head = target.head_object(Bucket=buckets["curated"], Key="exports/snapshot-00.bin")
-    entry = m.journal_entries(BucketMapping("curated", buckets["curated"]))["exports/snapshot-00.bin"]
+    entry = m.journal_entries(BucketPair("curated", buckets["curated"]))["exports/snapshot-00.bin"]
     assert entry.checksum.value == composite(snapshot, 8 * MiB) and entry.checksum.parts == 2  # 12 MiB, 8 MiB parts
     part_md5s = [hashlib.md5(snapshot[i : i + 8 * MiB]).digest() for i in range(0, len(snapshot), 8 * MiB)]
     assert head["ETag"].strip('"') == entry.target_etag == multipart_etag(part_md5s)  # moto's MD5s of what it got
@@ -262,7 +260,7 @@ def test_sigkill_mid_copy_then_resume_copies_each_object_once(
     target_bucket = f"it-kill-dst-{uuid.uuid4().hex[:8]}"
     target.create_bucket(Bucket=target_bucket)
     try:
-        mapping = BucketMapping(source_bucket, target_bucket)
+        mapping = BucketPair(source_bucket, target_bucket)
         config = {
             "source": sandbox.url("s3-source"),
             "target": sandbox.url("aws"),

@@ -22,11 +22,11 @@ import pytest
 from moto import mock_aws
 
 from runbook_lib.errors import CopyFailedError, ParamsError
-from runbook_lib.migrate.journal import Journal
 from runbook_lib.migrate.objects import (
     MAX_PARTS,
     META_SHA256,
-    BucketMapping,
+    BucketPair,
+    Journal,
     MiB,
     ObjectChecksum,
     S3Migrator,
@@ -154,7 +154,7 @@ def test_copy_moves_every_object_with_checksums_and_content_headers(aws: Any, tm
     assert big["ChecksumSHA256"].split("-")[0] == composite_of(BIG, PART)  # S3's COMPOSITE over our 3 parts
     assert big["Metadata"] == {"kind": "snapshot"} and META_SHA256 not in big["Metadata"]
     assert aws.get_object(Bucket="dst", Key=BIG_KEY)["Body"].read() == BIG
-    entries = m.journal_entries(BucketMapping("src", "dst"))
+    entries = m.journal_entries(BucketPair("src", "dst"))
     assert entries[BIG_KEY].checksum == ObjectChecksum(composite_of(BIG, PART), parts=3, part_size=PART)
     assert (
         entries[AWKWARD_KEYS[0]].sha256
@@ -297,7 +297,7 @@ def test_without_a_checksum_api_the_sha256_goes_into_metadata(aws: Any, tmp_path
     assert head["Metadata"] == {"kind": "snapshot", META_SHA256: hashlib.sha256(BIG).hexdigest()}
     small = aws.get_object(Bucket="dst", Key=AWKWARD_KEYS[4])
     assert small["Metadata"][META_SHA256] == hashlib.sha256(small["Body"].read()).hexdigest()
-    assert m.journal_entries(BucketMapping("src", "dst"))[BIG_KEY].verified_by == "written"
+    assert m.journal_entries(BucketPair("src", "dst"))[BIG_KEY].verified_by == "written"
     assert m.verify().ok  # our metadata key is not a difference
 
 
@@ -323,7 +323,7 @@ def test_a_failed_object_is_reported_and_only_it_is_retried(aws: Any, tmp_path: 
 def test_a_killed_runs_torn_journal_and_open_upload_are_cleaned_up(aws: Any, tmp_path: Path) -> None:
     m = migrator(aws, tmp_path)
     upload = aws.create_multipart_upload(Bucket="dst", Key=BIG_KEY)["UploadId"]
-    path = m.journal_path(BucketMapping("src", "dst"))
+    path = m.journal_path(BucketPair("src", "dst"))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"op": "mpu-start", "key": BIG_KEY, "upload_id": upload}) + "\n" + '{"op": "done", "ke')
     report = m.copy()
@@ -472,7 +472,7 @@ def test_md5_etags_prove_each_write_and_listing_verify_reads_nothing(aws: Any, t
     assert {op for op, _ in sent} == {"PutObject", "UploadPart", "CreateMultipartUpload"}
     for _, headers in sent:
         assert not [h for h in headers if h.startswith(("x-amz-checksum", "x-amz-sdk-checksum"))]
-    entries = m.journal_entries(BucketMapping("src", "dst"))
+    entries = m.journal_entries(BucketPair("src", "dst"))
     assert {e.verified_by for e in entries.values()} == {"s3-etag-md5"}
     assert entries[BIG_KEY].checksum.value == composite_of(BIG, PART) and entries[BIG_KEY].checksum.parts == 3
     assert entries[BIG_KEY].target_etag.endswith("-3")
@@ -493,7 +493,7 @@ def test_listing_verify_rereads_an_object_rewritten_since_and_finds_the_corrupti
     key = AWKWARD_KEYS[4]
     original = aws.get_object(Bucket="dst", Key=key)
     body = original["Body"].read()
-    expected = m.journal_entries(BucketMapping("src", "dst"))[key].checksum.value
+    expected = m.journal_entries(BucketPair("src", "dst"))[key].checksum.value
     aws.put_object(  # same size, same headers, and the right checksum declared for the wrong bytes
         Bucket="dst",
         Key=key,
@@ -535,7 +535,7 @@ def test_an_etag_that_is_not_our_md5_means_copy_again_declared_and_reread(
     aws.meta.events.register(f"after-call.s3.{operation}", other_etag)
     m.copy()
     assert told == [operation]
-    entries = m.journal_entries(BucketMapping("src", "dst"))
+    entries = m.journal_entries(BucketPair("src", "dst"))
     assert entries[victim].verified_by == "echo"
     assert {e.verified_by for k, e in entries.items() if k != victim} == {"s3-etag-md5"}
     assert [key for _, key in calls].count(victim) == 2  # copied twice: once by ETag, once declared
@@ -555,8 +555,8 @@ def test_registered_as_s3_and_built_from_sandbox_params(tmp_path: Path) -> None:
     )
     m = S3Migrator.from_params(params, state, checkpoint_dir=tmp_path)
     assert m.mappings == [
-        BucketMapping("raw", "platform-raw-test"),
-        BucketMapping("curated", "platform-curated-test"),
+        BucketPair("raw", "platform-raw-test"),
+        BucketPair("curated", "platform-curated-test"),
     ]
     assert m.workers == params.migration.workers == 2
     assert (

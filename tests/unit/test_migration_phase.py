@@ -19,11 +19,11 @@ import yaml
 from moto import mock_aws
 
 from runbook_lib.errors import AtScalePathUnavailableError, DataSyncError, DmsTaskError, ParamsError
+from runbook_lib.migrate import at_scale
 from runbook_lib.migrate._group import MigratorGroup
 from runbook_lib.migrate.at_scale import datasync as ds
-from runbook_lib.migrate.at_scale import path_choice as at_scale
 from runbook_lib.migrate.base import CheckReport, CopyReport, Migrator, VerifyReport
-from runbook_lib.migrate.objects import BucketMapping
+from runbook_lib.migrate.objects import BucketPair
 from runbook_lib.migrate.postgres import PgEndpoint, SchemaStep
 from runbook_lib.params import RunbookParams, parse_params
 from runbook_lib.phases.migration import MigrationStep
@@ -101,7 +101,7 @@ class FakeMigrator(Migrator):
         self.kind = kind  # type: ignore[misc]
         self.size = size
         self.copies = 0
-        self.mappings = [BucketMapping("raw", "platform-raw-test"), BucketMapping("curated", "platform-curated-test")]
+        self.mappings = [BucketPair("raw", "platform-raw-test"), BucketPair("curated", "platform-curated-test")]
         self.database = self.target_database = "platform"
         self.source = PgEndpoint.from_dsn("postgresql://mig:src-pass-123@10.0.0.5:5432/platform")
         self.target = PgEndpoint.from_dsn("postgresql://admin:tgt-pass-456@db.example.internal:5432/platform")
