@@ -370,3 +370,28 @@ def abort_stale_uploads(target: Any, pair: BucketPair, state: JournalState, jour
                 raise
         journal.append({"op": "mpu-abort", "key": key, "upload_id": upload_id})
     return aborted
+
+
+def abort_unjournaled_uploads(target: Any, pair: BucketPair, keys: set[str], journal: Journal) -> int:
+    """Abort open multipart uploads to keys this copy is about to write again, that no journal line names.
+
+    Why: a kill between ``CreateMultipartUpload`` and the durable ``mpu-start`` line leaves an upload the
+    journal cannot know about. Only keys in ``keys`` (objects about to be re-copied from the source) are
+    touched: whatever an upload to such a key held would be overwritten by this copy anyway.
+    """
+    from botocore.exceptions import ClientError  # botocore is slow to import: loaded when a copy runs
+
+    aborted = 0
+    paginator = target.get_paginator("list_multipart_uploads")
+    for page in paginator.paginate(Bucket=pair.target_bucket, Prefix=pair.prefix):
+        for upload in page.get("Uploads", []):
+            if upload["Key"] not in keys:
+                continue
+            try:
+                target.abort_multipart_upload(Bucket=pair.target_bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+                aborted += 1
+            except ClientError as error:
+                if error_code(error) not in ("NoSuchUpload", "404"):
+                    raise
+            journal.append({"op": "mpu-abort", "key": upload["Key"], "upload_id": upload["UploadId"]})
+    return aborted

@@ -32,7 +32,7 @@ from runbook_lib.migrate.base import (
 from runbook_lib.migrate.objects.checks import check_bucket, flag_objects, note_target_settings, path_advice
 from runbook_lib.migrate.objects.checksums import TargetCapabilities, probe_capabilities
 from runbook_lib.migrate.objects.client import bulk_clients
-from runbook_lib.migrate.objects.copy_run import CopyRun, abort_stale_uploads
+from runbook_lib.migrate.objects.copy_run import CopyRun, abort_stale_uploads, abort_unjournaled_uploads
 from runbook_lib.migrate.objects.journal import Journal, JournalEntry, JournalState
 from runbook_lib.migrate.objects.listing import BucketPair, ListedObject, list_both, list_objects
 from runbook_lib.migrate.objects.sizes import DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE, MIN_PART_SIZE
@@ -242,6 +242,8 @@ class S3Migrator(Migrator):
                     skipped += 1
                 else:
                     todo.append(obj)
+            if resume and todo:
+                aborted += abort_unjournaled_uploads(self.target, pair, {o.key for o in todo}, journal)
             # Large objects first: they bound the total time, small ones fill the gaps.
             todo.sort(key=lambda o: -o.size)
             run = CopyRun(
