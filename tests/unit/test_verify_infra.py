@@ -20,6 +20,7 @@ from runbook_lib.infra.verify import (
     FAILED,
     NOT_VERIFIED,
     OK,
+    VERIFIERS,
     WAIVED,
     Outcome,
     StackVerification,
@@ -369,6 +370,41 @@ def test_rds_instance_controls(aws) -> None:
     assert set(good.values()) == {OK}
     assert weak["rds.storage_encrypted"] == weak["rds.not_public"] == weak["rds.backup_retention"] == FAILED
     assert weak["rds.force_ssl"] == FAILED
+
+
+# ------------------------------------------------------------------- table rows (one shape, many types)
+def test_table_rows_compare_what_aws_holds_with_the_state(aws) -> None:
+    kms, ec2, sm = aws("kms"), aws("ec2"), aws("secretsmanager")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/data", TargetKeyId=key)
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.1.0/24")["Subnet"]["SubnetId"]
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    aws("rds").create_db_subnet_group(DBSubnetGroupName="db", DBSubnetGroupDescription="x", SubnetIds=[subnet])
+    secret = sm.create_secret(Name="s", SecretString="v")
+    report = _verify(
+        aws,
+        _res("aws_kms_alias", "right", name="alias/data", target_key_id=key),
+        _res("aws_kms_alias", "wrong", name="alias/data", target_key_id="another-key"),
+        _res("aws_route_table", "rt", id=table, vpc_id=vpc),
+        _res("aws_db_subnet_group", "db", name="db", subnet_ids=[subnet]),
+        _res("aws_secretsmanager_secret_version", "v", secret_id=secret["ARN"], version_id=secret["VersionId"]),
+        _res("aws_secretsmanager_secret_version", "gone", secret_id=secret["ARN"], version_id="no-such-version"),
+    )
+    assert {r.address: (r.check, r.status) for r in report.results} == {
+        "aws_kms_alias.right": ("matches state: target key", OK),
+        "aws_kms_alias.wrong": ("matches state: target key", FAILED),
+        "aws_route_table.rt": ("matches state: vpc", OK),
+        "aws_db_subnet_group.db": ("matches state: subnets", OK),
+        "aws_secretsmanager_secret_version.v": ("exists", OK),
+        "aws_secretsmanager_secret_version.gone": ("exists", FAILED),
+    }
+
+
+def test_registry_lists_a_callable_verifier_per_type() -> None:
+    assert all(callable(v) for v in VERIFIERS.values())
+    assert verifier_for("aws_s3_bucket") is VERIFIERS["aws_s3_bucket"]
+    assert VERIFIERS["aws_vpc_security_group_ingress_rule"] is VERIFIERS["aws_vpc_security_group_egress_rule"]
 
 
 # ------------------------------------------------------------------------------ engine behaviour
