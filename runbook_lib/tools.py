@@ -1,15 +1,15 @@
-"""Find the tools the runbook drives and make Terraform work offline.
+"""Find the tools the runbook drives, and report which are ready (``runbook tools status``).
 
-Why: here, as on many locked-down operator machines, the Terraform registry is
-out of reach, but the AWS provider is laid out as a *provider filesystem
-mirror*. ``install_cli_config`` writes a Terraform CLI configuration that takes
-what the mirror holds from the mirror and everything else ``direct``, so the
-same configuration works offline here and unchanged on a machine with network.
+Terraform/OpenTofu, the AWS provider's filesystem mirror, PostgreSQL's server binaries, the
+Tansu broker, Java and moto: each is *found* here (from PATH, the environment, or a bounded search
+of the usual install roots; no one machine's path is written into the code) and reported in one
+:class:`ToolsReport`. Writing Terraform's CLI configuration for the mirror belongs to Terraform:
+:mod:`runbook_lib.terraform.cli_config`.
 
-The mirror is found from an explicit setting first, then the environment
-(``RUNBOOK_PROVIDER_MIRROR``), then Terraform's own implied local mirror
-directories, then a bounded search of the usual install roots; no one
-machine's path is written into the code.
+Why the mirror is searched for: here, as on many locked-down operator machines, the Terraform
+registry is out of reach, but the AWS provider is laid out as a *provider filesystem mirror*. It is
+found from an explicit setting first, then the environment (``RUNBOOK_PROVIDER_MIRROR``), then
+Terraform's own implied local mirror directories, then a bounded search of the usual install roots.
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from runbook_lib.errors import ToolMissingError
+from runbook_lib.errors import ParamsError, ToolMissingError
 from runbook_lib.process import run_command
 
 log = logging.getLogger("runbook_lib.tools")
 
 MIRROR_ENV = "RUNBOOK_PROVIDER_MIRROR"
 TERRAFORM_BINARY_ENV = "RUNBOOK_TERRAFORM_BINARY"
-CLI_CONFIG_MARKER = "# Managed by `runbook tools install`."
 AWS_PROVIDER = "registry.terraform.io/hashicorp/aws"
 #: Roots searched (to a bounded depth) when no mirror is configured or implied.
 SEARCH_ROOTS = ("/opt", "/usr/local/share", "/usr/share", "/usr/local/lib", "/srv", "~")
@@ -140,69 +139,12 @@ def find_provider_mirror(explicit: str | Path | None = None) -> ProviderMirror:
 
 
 def cli_config_path() -> Path:
-    """Where Terraform reads its CLI configuration: ``$TF_CLI_CONFIG_FILE`` or ``~/.terraformrc``."""
-    return Path(os.environ.get("TF_CLI_CONFIG_FILE") or Path.home() / ".terraformrc").expanduser()
+    """Where Terraform reads its CLI configuration: ``$TF_CLI_CONFIG_FILE`` or ``~/.terraformrc``.
 
-
-def render_cli_config(mirror: ProviderMirror) -> str:
-    """A CLI config: what the mirror holds comes from the mirror, the rest ``direct``."""
-    providers = sorted(mirror.providers)
-    listed = ", ".join(f'"{p}"' for p in providers)
-    return (
-        f"{CLI_CONFIG_MARKER} Mirror found by {mirror.found_by}.\n"
-        "provider_installation {\n"
-        "  filesystem_mirror {\n"
-        f'    path    = "{mirror.path}"\n'
-        f"    include = [{listed}]\n"
-        "  }\n"
-        "  direct {\n"
-        f"    exclude = [{listed}]\n"
-        "  }\n"
-        "}\n"
-    )
-
-
-@dataclass(frozen=True)
-class InstallResult:
-    """What ``install_cli_config`` did."""
-
-    path: Path
-    action: str  # "written", "unchanged", "refused", "replaced"
-    message: str
-    mirror: Path | None = None
-
-
-def install_cli_config(mirror_path: str | Path | None = None, *, force: bool = False) -> InstallResult:
-    """Write the Terraform CLI configuration for the found mirror.
-
-    A user's own configuration (one without our marker line) is never
-    overwritten unless ``force``; then it is kept as ``<file>.bak``. A second
-    run with the same mirror changes nothing and says so.
+    Here, next to the mirror finder, because the status report checks that this file uses the
+    mirror; :mod:`runbook_lib.terraform.cli_config` writes it.
     """
-    mirror = find_provider_mirror(mirror_path)
-    path = cli_config_path()
-    text = render_cli_config(mirror)
-    if path.exists():
-        current = path.read_text()
-        if current == text:
-            return InstallResult(
-                path, "unchanged", f"{path} already points at {mirror.path}; nothing changed", mirror.path
-            )
-        if not current.startswith(CLI_CONFIG_MARKER) and not force:
-            return InstallResult(
-                path,
-                "refused",
-                f"{path} is your own CLI configuration; not overwritten. Add this block to it, or re-run with --force "
-                f"(keeps a .bak):\n{text}",
-                mirror.path,
-            )
-        if not current.startswith(CLI_CONFIG_MARKER):
-            shutil.copy2(path, path.with_suffix(path.suffix + ".bak"))
-        path.write_text(text)
-        return InstallResult(path, "replaced", f"updated {path} to use the mirror {mirror.path}", mirror.path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return InstallResult(path, "written", f"wrote {path}: providers from {mirror.path}, the rest direct", mirror.path)
+    return Path(os.environ.get("TF_CLI_CONFIG_FILE") or Path.home() / ".terraformrc").expanduser()
 
 
 @dataclass
@@ -226,8 +168,6 @@ def find_terraform_binary(prefer: str = "auto") -> tuple[str, str]:
     prefer = os.environ.get(TERRAFORM_BINARY_ENV, prefer) if prefer == "auto" else prefer
     order = {"auto": ["terraform", "tofu"], "terraform": ["terraform"], "tofu": ["tofu"]}.get(prefer)
     if order is None:
-        from runbook_lib.errors import ParamsError
-
         raise ParamsError("terraform.binary", prefer, ["auto", "terraform", "tofu"])
     for name in order:
         found = shutil.which(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 from typing import Any
@@ -32,3 +33,8 @@ def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
     print("  ".join(c.upper().ljust(widths[c]) for c in columns))
     for r in rows:
         print("  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns))
+
+
+def add_switch(parser: argparse.ArgumentParser, flag: str, *, default: bool, help: str) -> None:
+    """An on/off option spelled both ways (``--resume`` / ``--no-resume``); say the default in ``help``."""
+    parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=help)

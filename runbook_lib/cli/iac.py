@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
-from runbook_lib.cli._common import print_json, print_table
+from runbook_lib.cli._common import add_switch, print_json, print_table
+
+if TYPE_CHECKING:
+    from runbook_lib.infra.iac_check import IacCheckReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,12 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     check = isub.add_parser("check", help="run every check of terraform_infra/ and print the module table")
     check.add_argument("--env", default="sandbox", help="environment: params/<env>.yaml (default: sandbox)")
     check.add_argument("--json", action="store_true", help="print the whole report as JSON")
-    check.add_argument(
-        "--apply",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="apply stacks 00->06 in the sandbox (headless gate) before verifying (default: no)",
-    )
+    apply_help = "apply stacks 00->06 in the sandbox (headless gate) before verifying (default: no)"
+    add_switch(check, "--apply", default=False, help=apply_help)
     check.add_argument(
         "--destroy",
         action="store_true",
@@ -60,6 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    # Imported here: the check pulls in pandas (verify, the runner); other commands should not pay for it.
     from runbook_lib.infra.iac_check import IacCheck
     from runbook_lib.params import load_params
 
@@ -74,7 +74,7 @@ def _check(args: argparse.Namespace) -> int:
         stacks=args.stacks,
         progress=progress,
     )
-    report = check.run()
+    report = check.check_all()
     ok = report.ok(args.min_coverage)
     if args.json:
         print_json({**report.to_dict(), "ok": ok, "min_coverage": args.min_coverage})
@@ -84,7 +84,7 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def _print_report(report: Any) -> None:
+def _print_report(report: IacCheckReport) -> None:
     columns = [
         "name",
         "fmt",

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from runbook_lib.cli._common import print_json, print_table, to_jsonable
+from runbook_lib.cli._common import add_switch, print_json, print_table, to_jsonable
 from runbook_lib.errors import CompatibilityError, CopyFailedError, MigrationVerificationError
 
 #: Shown in --help; the registry is the authority (an unknown kind lists the known ones).
@@ -27,12 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("kind", metavar="{" + ",".join(DOCUMENTED_KINDS) + "}", help="what to migrate")
     parser.add_argument("--env", required=True, help="the params file to use: params/<ENV>.yaml")
     parser.add_argument("--verify-only", action="store_true", help="compare target with source; copy nothing")
-    parser.add_argument(
-        "--resume",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="skip what the checkpoint says is already verified (default: on)",
-    )
+    add_switch(parser, "--resume", default=True, help="skip what the checkpoint says is already verified (default: on)")
     parser.add_argument(
         "--checkpoint-dir",
         type=Path,

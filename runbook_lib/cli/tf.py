@@ -15,62 +15,96 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from runbook_lib.cli._common import print_json, print_table
 from runbook_lib.errors import ApplyFailedError, GateRejectedError, PlanError, StalePlanError
-from runbook_lib.terraform.approval import GateDecision, headless_gate, terminal_gate
-from runbook_lib.terraform.destroy_guard import check_destructive
-from runbook_lib.terraform.runner import PlanReview, TerraformRunner, file_sha256, read_review_metadata
+from runbook_lib.infra.terraform_setup import runner_from_params
+from runbook_lib.params import load_params
+from runbook_lib.terraform import (
+    GateDecision,
+    PlanReview,
+    TerraformRunner,
+    check_destructive,
+    file_sha256,
+    headless_gate,
+    read_review_metadata,
+    terminal_gate,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("tf", help="plan, apply, check drift of, or destroy a Terraform stack")
     tsub = parser.add_subparsers(dest="tf_command", required=True, metavar="ACTION")
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--stack", required=True, help="stack directory, or a name under terraform.stacks_dir")
-        p.add_argument("--env", required=True, help="environment: params/<env>.yaml")
-        p.add_argument("--json", action="store_true", help="print JSON (summary + result) instead of tables")
-
-    plan = tsub.add_parser("plan", help="plan to a file and record its review (sha256, summary)")
-    common(plan)
-    plan.add_argument("--plan-file", help="where to write the plan (default: the stack's runbook.tfplan)")
-    plan.add_argument("--destroy", action="store_true", help="plan the destruction of the stack")
-    plan.add_argument("--no-init", action="store_true", help="skip `terraform init`")
-    plan.set_defaults(func=_plan)
-
-    apply = tsub.add_parser("apply", help="apply a plan file made by `runbook tf plan`, after guard and gate")
-    common(apply)
-    apply.add_argument("--plan-file", help="the plan to apply (default: the stack's runbook.tfplan)")
-    apply.add_argument(
-        "--auto-approve-policy", action="store_true", help="let gates.auto_approve_actions decide (no prompt)"
+    plan = _action(
+        tsub,
+        "plan",
+        "plan to a file and record its review (sha256, summary)",
+        _plan,
+        plan_file="where to write the plan (default: the stack's runbook.tfplan)",
     )
-    apply.set_defaults(func=_apply)
+    plan.add_argument("--destroy", action="store_true", help="plan the destruction of the stack")
+    _add_no_init(plan)
 
-    drift = tsub.add_parser("drift", help="compare real infrastructure with the state")
-    common(drift)
+    _action(
+        tsub,
+        "apply",
+        "apply a plan file made by `runbook tf plan`, after guard and gate",
+        _apply,
+        plan_file="the plan to apply (default: the stack's runbook.tfplan)",
+        auto_approve=True,
+    )
+
+    drift = _action(tsub, "drift", "compare real infrastructure with the state", _drift)
     drift.add_argument("--mode", choices=["refresh-only", "plan"], default="refresh-only")
     drift.add_argument("--fail-on-drift", action="store_true", help="exit 1 when drift is found")
-    drift.add_argument("--no-init", action="store_true", help="skip `terraform init`")
-    drift.set_defaults(func=_drift)
+    _add_no_init(drift)
 
-    destroy = tsub.add_parser("destroy", help="plan -destroy, then guard, gate and apply of that plan")
-    common(destroy)
-    destroy.add_argument("--plan-file", help="where to write the destroy plan")
-    destroy.add_argument(
-        "--auto-approve-policy", action="store_true", help="let gates.auto_approve_actions decide (no prompt)"
+    destroy = _action(
+        tsub,
+        "destroy",
+        "plan -destroy, then guard, gate and apply of that plan",
+        _destroy,
+        plan_file="where to write the destroy plan",
+        auto_approve=True,
     )
-    destroy.add_argument("--no-init", action="store_true", help="skip `terraform init`")
-    destroy.set_defaults(func=_destroy)
+    _add_no_init(destroy)
+
+
+def _action(
+    tsub: argparse._SubParsersAction,
+    name: str,
+    help: str,
+    func: Callable[[argparse.Namespace], int],
+    *,
+    plan_file: str | None = None,
+    auto_approve: bool = False,
+) -> argparse.ArgumentParser:
+    """One ``runbook tf ACTION`` parser with the options every action shares (and, if asked, a plan file)."""
+    parser = tsub.add_parser(name, help=help)
+    parser.add_argument("--stack", required=True, help="stack directory, or a name under terraform.stacks_dir")
+    parser.add_argument("--env", required=True, help="environment: params/<env>.yaml")
+    parser.add_argument("--json", action="store_true", help="print JSON (summary + result) instead of tables")
+    if plan_file is not None:
+        parser.add_argument("--plan-file", help=plan_file)
+    if auto_approve:
+        parser.add_argument(
+            "--auto-approve-policy", action="store_true", help="let gates.auto_approve_actions decide (no prompt)"
+        )
+    parser.set_defaults(func=func)
+    return parser
+
+
+def _add_no_init(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-init", action="store_true", help="skip `terraform init`")
 
 
 # ----------------------------------------------------------------------------------------------
 def _load(args: argparse.Namespace) -> tuple[Any, TerraformRunner]:
-    from runbook_lib.params import load_params
-
     params = load_params(args.env)
-    return params, TerraformRunner.from_params(params, args.stack)
+    return params, runner_from_params(params, args.stack)
 
 
 def _print_review(review: PlanReview) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from runbook_lib.cli._common import print_json, print_table
-from runbook_lib.tools import install_cli_config, tools_status
+from runbook_lib.terraform.cli_config import install_cli_config
+from runbook_lib.tools import tools_status
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -13,9 +13,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from runbook_lib.infra.terraform_setup import runner_from_params
 from runbook_lib.phases.session import PhaseSession
+from runbook_lib.terraform import ApplyResult, OutputValue, PlanReview, TerraformRunner
 from runbook_lib.terraform.approval import DECISIONS, GateDecision, PendingGate, headless_gate, interactive_gate
-from runbook_lib.terraform.runner import ApplyResult, OutputValue, PlanReview, TerraformRunner
 
 log = logging.getLogger("runbook_lib.phases.stack")
 
@@ -35,7 +36,7 @@ class StackPhase:
     @classmethod
     def open(cls, session: PhaseSession, stack: str) -> StackPhase:
         """Build the runner from the parameters and ``init`` the stack (backend, providers)."""
-        runner = TerraformRunner.from_params(session.params, stack)
+        runner = runner_from_params(session.params, stack)
         runner.init()
         return cls(session=session, stack=stack, runner=runner)
 

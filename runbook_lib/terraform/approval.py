@@ -1,4 +1,6 @@
-"""Approval gates: nothing is applied until a person or a written policy has approved *this* plan file.
+"""The gate asks a person or a policy to approve a plan; the guard (``destroy_guard``) refuses destructive ones.
+
+Nothing is applied until a person or a written policy has approved *this* plan file.
 
 Why a decision is tied to a sha256: a gate approves what was reviewed. A
 decision names the plan file's sha256, and ``TerraformRunner.apply`` refuses a
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from runbook_lib.errors import PlanError, PlanRejectedError
+from runbook_lib.terraform.destroy_guard import destructive_findings
 from runbook_lib.util import utc_now
 
 if TYPE_CHECKING:
@@ -45,7 +48,7 @@ ALWAYS_ALLOWED = frozenset({"no-op"})
 
 
 class ReviewLike(Protocol):
-    """What a gate needs of a plan review (``runbook_lib.terraform.runner.PlanReview``)."""
+    """What a gate needs of a plan review (``runbook_lib.terraform.review.PlanReview``)."""
 
     @property
     def plan(self) -> Plan: ...
@@ -336,8 +339,6 @@ def interactive_gate(
         import pandas as pd
         from IPython.display import HTML
         from IPython.display import display as show
-
-        from runbook_lib.terraform.destroy_guard import destructive_findings
 
         plan = review.plan
         show(

@@ -1,4 +1,6 @@
-"""The destructive-change guard: no plan deletes or replaces a resource holding data unless params say so.
+"""The guard refuses destructive plans, whoever approves them; the gate (``approval``) asks who approves a plan.
+
+No apply deletes or replaces a resource holding data unless ``terraform.allow_destroy`` lists it.
 
 Why a separate, boring check: approval gates are about *whether* a person or a
 policy accepts a plan; this guard is about a class of change that must never

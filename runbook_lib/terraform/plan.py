@@ -186,9 +186,10 @@ def _mask_equal(value: Any, secrets: frozenset[str]) -> Any:
     hidden everywhere in the plan. Containers are copied only where something changes;
     leaves are handled inline because this walks every value of the plan.
     """
-    if value.__class__ is dict:
-        out = None
-        for key, item in value.items():
+    container = value.__class__
+    if container is dict or container is list:
+        out: Any = None
+        for key, item in value.items() if container is dict else enumerate(value):
             cls = item.__class__
             if cls is str:
                 if item not in secrets:
@@ -201,28 +202,10 @@ def _mask_equal(value: Any, secrets: frozenset[str]) -> Any:
             else:
                 continue
             if out is None:
-                out = dict(value)
+                out = container(value)  # a shallow copy: dict(value) or list(value)
             out[key] = new
         return value if out is None else out
-    if value.__class__ is list:
-        out_list = None
-        for index, item in enumerate(value):
-            cls = item.__class__
-            if cls is str:
-                if item not in secrets:
-                    continue
-                new = SENSITIVE
-            elif cls is dict or cls is list:
-                new = _mask_equal(item, secrets)
-                if new is item:
-                    continue
-            else:
-                continue
-            if out_list is None:
-                out_list = list(value)
-            out_list[index] = new
-        return value if out_list is None else out_list
-    if value.__class__ is str and value in secrets:
+    if container is str and value in secrets:
         return SENSITIVE
     return value
 

@@ -6,9 +6,11 @@ output until the process ends (no progress), parses nothing as JSON, still
 passes ``destroy -force`` (removed in Terraform 0.15), and re-reads a local
 ``terraform.tfstate`` after every command. See ``docs/decisions.md``.
 
-The flow every phase uses::
+The flow every phase uses (the runner built from the params by
+:func:`runbook_lib.infra.terraform_setup.runner_from_params`, which also decides what the
+runner points at: this module never looks the sandbox up)::
 
-    runner = TerraformRunner.from_params(params, "phase2_data")
+    runner = runner_from_params(params, "phase2_data")
     runner.init()
     review = runner.plan()                  # plan -out=FILE, show -json FILE, sha256 of FILE
     gate = headless_gate(review, ...)       # or interactive_gate(review) in JupyterLab
@@ -33,12 +35,9 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import pandas as pd
+from typing import Any
 
 from runbook_lib import redact
 from runbook_lib.errors import (
@@ -48,12 +47,12 @@ from runbook_lib.errors import (
     StalePlanError,
     StateLockError,
     TerraformError,
-    ToolMissingError,
 )
-from runbook_lib.paths import project_root
 from runbook_lib.process import CommandResult, run_command
+from runbook_lib.terraform import override as tf_override
 from runbook_lib.terraform.approval import GateDecision, PendingGate, require_approval
-from runbook_lib.terraform.destroy_guard import DestructiveFinding, check_destructive, destructive_findings
+from runbook_lib.terraform.backend import render_backend_config, resolve_binary
+from runbook_lib.terraform.destroy_guard import check_destructive, destructive_findings
 from runbook_lib.terraform.messages import (
     ApplyStream,
     Diagnostic,
@@ -61,238 +60,19 @@ from runbook_lib.terraform.messages import (
     diagnostics_of,
     find_lock_conflict,
     parse_json_line,
-    statuses_frame,
 )
 from runbook_lib.terraform.plan import SENSITIVE, Plan, collect_strings, parse_plan
-from runbook_lib.util import sha256_file, utc_now
-
-if TYPE_CHECKING:
-    from runbook_lib.params import RunbookParams
-    from runbook_lib.terraform.state import TfState
+from runbook_lib.terraform.results import ApplyResult, DriftReport, OutputValue
+from runbook_lib.terraform.review import PlanReview, file_sha256
+from runbook_lib.terraform.state import TfState, parse_state
 
 log = logging.getLogger("runbook_lib.terraform.runner")
 VALUES_LOGGER = "runbook_lib.terraform.runner.values"
 # stdout of `show -json` / `output -json` holds sensitive values in clear: never log it line by line.
 logging.getLogger(VALUES_LOGGER).setLevel(logging.INFO)
 
-REVIEW_SUFFIX = ".review.json"
-REVIEW_SCHEMA = 1
 #: Apply hooks per derived action: a replace deletes and creates.
 _HOOKS_PER_ACTION = {"create": 1, "update": 1, "delete": 1, "replace": 2, "read": 1, "no-op": 0, "forget": 0}
-
-
-def file_sha256(path: str | Path) -> str:
-    """sha256 of a saved plan file; a missing one is a :class:`PlanError` that says to plan first."""
-    try:
-        return sha256_file(path)
-    except FileNotFoundError:
-        raise PlanError(f"plan file {path} does not exist", hint="run plan first") from None
-
-
-
-# ----------------------------------------------------------------------------------------------
-# Results
-# ----------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class PlanReview:
-    """A saved plan file, its parsed content and its sha256: the unit a gate approves.
-
-    The review's metadata (no attribute values) is written next to the plan as
-    ``<plan>.review.json`` so that a later process (``runbook tf apply``) can
-    check that the file it is about to apply is the one that was reviewed.
-    """
-
-    plan: Plan
-    plan_path: Path
-    plan_sha256: str
-    stack_dir: Path
-    destroy: bool = False
-    created_at: str = field(default_factory=utc_now)
-    env: str | None = None
-    destructive: tuple[DestructiveFinding, ...] = ()
-    warnings: tuple[Diagnostic, ...] = ()
-
-    @property
-    def review_path(self) -> Path:
-        return review_path_for(self.plan_path)
-
-    @property
-    def refused(self) -> list[str]:
-        """Destructive changes the guard will refuse at apply time."""
-        return [f.address for f in self.destructive if not f.allowed]
-
-    def summary(self) -> pd.DataFrame:
-        return self.plan.summary_by_action()
-
-    def to_dict(self) -> dict[str, Any]:
-        """The review's metadata, JSON-ready; holds no attribute values."""
-        return {
-            "schema": REVIEW_SCHEMA,
-            "plan_path": str(self.plan_path),
-            "plan_sha256": self.plan_sha256,
-            "stack_dir": str(self.stack_dir),
-            "destroy": self.destroy,
-            "created_at": self.created_at,
-            "env": self.env,
-            "terraform_version": self.plan.terraform_version,
-            "summary": self.plan.summary_dict(),
-            "destructive": [asdict(f) for f in self.destructive],
-            "warnings": [d.one_line() for d in self.warnings],
-        }
-
-    def save(self) -> Path:
-        path = self.review_path
-        path.write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
-        return path
-
-
-def review_path_for(plan_path: str | Path) -> Path:
-    plan_path = Path(plan_path)
-    return plan_path.with_name(plan_path.name + REVIEW_SUFFIX)
-
-
-def read_review_metadata(plan_path: str | Path) -> dict[str, Any]:
-    """The ``<plan>.review.json`` written by :meth:`TerraformRunner.plan`.
-
-    Raises:
-        PlanError: no review next to the plan (the plan was not made by ``runbook tf plan``).
-    """
-    path = review_path_for(plan_path)
-    if not path.exists():
-        raise PlanError(
-            f"no review record {path} for plan {plan_path}",
-            hint="make the plan with `runbook tf plan` (or TerraformRunner.plan) so it can be reviewed",
-        )
-    data = json.loads(path.read_text())
-    if data.get("schema") != REVIEW_SCHEMA or "plan_sha256" not in data:
-        raise PlanError(f"{path} is not a review record this version understands", hint="plan again")
-    return data
-
-
-@dataclass(frozen=True)
-class OutputValue:
-    """One root module output; a sensitive value is :data:`~runbook_lib.terraform.plan.SENSITIVE` unless revealed."""
-
-    name: str
-    value: Any
-    type: Any
-    sensitive: bool
-
-
-@dataclass(frozen=True)
-class ApplyResult:
-    """What an apply did: per-resource status and durations, diagnostics, Terraform's change summary."""
-
-    plan_sha256: str
-    returncode: int
-    started_at: str
-    finished_at: str
-    duration_s: float
-    resources: tuple[ResourceApplyStatus, ...]
-    diagnostics: tuple[Diagnostic, ...]
-    change_summary: dict[str, Any]
-    outputs: dict[str, OutputValue]
-    gate: GateDecision | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.returncode == 0 and not self.errors
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "error"]
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per resource action: address, action, status, elapsed_s, id, error."""
-        return statuses_frame(self.resources)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["ok"] = self.ok
-        return data
-
-
-@dataclass(frozen=True)
-class DriftItem:
-    """A resource changed outside Terraform (``drift``) or one a plan would change (``planned``)."""
-
-    address: str
-    type: str
-    module: str
-    action: str
-    changed: tuple[str, ...]
-    source: str
-
-
-@dataclass(frozen=True)
-class DriftReport:
-    """The outcome of :meth:`TerraformRunner.drift`."""
-
-    mode: str  # "refresh-only" | "plan"
-    has_drift: bool
-    exit_code: int
-    items: tuple[DriftItem, ...]
-    checked_at: str
-    plan_sha256: str | None = None
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per drifted resource: address, type, module, action, changed (attribute paths), source."""
-        return pd.DataFrame(
-            {
-                "address": [i.address for i in self.items],
-                "type": [i.type for i in self.items],
-                "module": [i.module for i in self.items],
-                "action": [i.action for i in self.items],
-                "changed": [", ".join(i.changed) for i in self.items],
-                "source": [i.source for i in self.items],
-            }
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_plan(cls, plan: Plan, exit_code: int, mode: str) -> DriftReport:
-        items = [_drift_item(rc, "drift") for rc in plan.resource_drift.values() if rc.action != "no-op"]
-        if mode == "plan":
-            items += [_drift_item(rc, "planned") for rc in plan.changes.values()]
-        return cls(mode, exit_code == 2, exit_code, tuple(items), utc_now(), plan.raw_sha256)
-
-
-def _drift_item(rc: Any, source: str) -> DriftItem:
-    changed = tuple(c.path for c in rc.attribute_changes()) if rc.action == "update" else ()
-    return DriftItem(rc.key, rc.type, rc.module_address or "(root)", rc.action, changed, source)
-
-
-# ----------------------------------------------------------------------------------------------
-# Binary
-# ----------------------------------------------------------------------------------------------
-def resolve_binary(binary: str = "auto") -> str:
-    """The executable for ``auto``, ``terraform``, ``tofu``, or an explicit path.
-
-    Raises:
-        ToolMissingError: not found, naming what to install.
-    """
-    if os.sep in binary:
-        if os.path.isfile(binary) and os.access(binary, os.X_OK):
-            return binary
-        raise ToolMissingError(
-            binary, f"{binary} is not an executable file", hint="set terraform.binary to auto"
-        )
-    from runbook_lib.tools import find_terraform_binary
-
-    _, path = find_terraform_binary(binary)
-    return path
-
-
-def _hcl_value(value: Any) -> str:
-    """A backend-config value in HCL: JSON literals (strings, numbers, bools, objects) are valid HCL."""
-    return json.dumps(value)
-
-
-def render_backend_config(config: Mapping[str, Any]) -> str:
-    """A ``.tfbackend`` file body: one ``key = value`` per line (maps such as ``endpoints`` allowed)."""
-    return "".join(f"{key} = {_hcl_value(value)}\n" for key, value in config.items())
 
 
 # ----------------------------------------------------------------------------------------------
@@ -357,71 +137,6 @@ class TerraformRunner:
         self.lock_timeout = lock_timeout
         self._prepared = False
 
-    # -- construction from params -------------------------------------------------------------
-    @classmethod
-    def from_params(cls, params: RunbookParams, stack: str | Path, **overrides: Any) -> TerraformRunner:
-        """A runner for ``stack`` (a path, or a name under ``terraform.stacks_dir``) configured by the params.
-
-        Sets: binary, var files (``terraform.var_files`` plus ``<env_dir>/<stack>.tfvars`` if it exists),
-        the endpoint override, ``allow_destroy``, timeouts, a per-environment ``TF_DATA_DIR``
-        (``<stack>/.terraform/envs/<env>``) and, for a stack with an ``s3`` backend,
-        ``<env_dir>/backend.hcl`` (if present) plus :func:`backend_config_from_params`.
-
-        A stack with a ``local`` backend (stack 00, which creates the state bucket) keeps its state in
-        ``<data dir>/terraform.tfstate``; against the sandbox, in the sandbox folder, so that it goes away
-        with the sandbox it describes. Against a stand-in, ``AWS_ENDPOINT_URL_S3``/``_DYNAMODB`` and dummy
-        credentials are set too, so ``terraform_remote_state`` reads earlier stacks from the stand-in.
-        """
-        from runbook_lib.endpoints import aws_endpoint_url
-
-        root = project_root()
-        stack_dir = _resolve_stack(stack, params, root)
-        tf = params.terraform
-        endpoint = aws_endpoint_url(params.aws)
-        env: dict[str, str] = {"AWS_REGION": params.aws.region}
-        if endpoint:
-            env.update(AWS_ENDPOINT_URL_S3=endpoint, AWS_ENDPOINT_URL_DYNAMODB=endpoint, AWS_ENDPOINT_URL_STS=endpoint,
-                       AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
-        if params.aws.profile:
-            env["AWS_PROFILE"] = params.aws.profile
-        var_files = [_absolute(v, root) for v in tf.var_files]
-        if tf.env_dir is not None:
-            per_stack = _absolute(tf.env_dir, root) / f"{stack_dir.name}.tfvars"
-            if per_stack.exists() and per_stack not in var_files:
-                var_files.append(per_stack)
-        backend_files: list[Path] = []
-        backend: dict[str, Any] = {}
-        backend_type = detect_backend_type(stack_dir)
-        if backend_type == "s3" or (backend_type is None and tf.backend is not None):
-            if tf.env_dir is not None and (_absolute(tf.env_dir, root) / "backend.hcl").exists():
-                backend_files.append(_absolute(tf.env_dir, root) / "backend.hcl")
-            backend = backend_config_from_params(params, stack_dir.name, endpoint)
-        data_dir = stack_dir / ".terraform" / "envs" / params.env
-        if backend_type == "local":
-            if endpoint:
-                from runbook_lib.paths import sandbox_dir
-
-                backend = {"path": str((sandbox_dir() / "terraform" / f"{stack_dir.name}.tfstate").resolve())}
-            else:
-                backend = {"path": str(data_dir / "terraform.tfstate")}
-            Path(backend["path"]).parent.mkdir(parents=True, exist_ok=True)
-        kwargs: dict[str, Any] = {
-            "binary": tf.binary,
-            "env": env,
-            "var_files": var_files,
-            "backend_config": backend,
-            "backend_config_files": backend_files,
-            "allow_destroy": list(tf.allow_destroy),
-            "endpoint_url": endpoint,
-            "region": params.aws.region,
-            "data_dir": data_dir,
-            "env_name": params.env,
-            "plan_timeout_s": tf.plan_timeout_s,
-            "apply_timeout_s": tf.apply_timeout_s,
-        }
-        kwargs.update(overrides)
-        return cls(stack_dir, **kwargs)
-
     # -- plumbing -----------------------------------------------------------------------------
     @property
     def work_dir(self) -> Path:
@@ -466,20 +181,13 @@ class TerraformRunner:
         return TerraformError(result.command, result.returncode, text)
 
     def _prepare(self) -> None:
-        """Write (or remove) the sandbox endpoint override before Terraform reads the configuration."""
+        """Write (or remove) the endpoint override file before Terraform reads the configuration."""
         if self._prepared:
             return
         if self.endpoint_url:
-            from runbook_lib.terraform.override import write_override
-
-            write_override(self.stack_dir, self.endpoint_url, self.region)
-        else:
-            from runbook_lib.terraform.override import remove_override
-
-            if remove_override(self.stack_dir):
-                log.warning(
-                    "removed a sandbox endpoint override from %s: this run targets real AWS", self.stack_dir
-                )
+            tf_override.write_override(self.stack_dir, self.endpoint_url, self.region)
+        elif tf_override.remove_override(self.stack_dir):
+            log.warning("removed a sandbox endpoint override from %s: this run targets real AWS", self.stack_dir)
         self._prepared = True
 
     # -- commands -----------------------------------------------------------------------------
@@ -741,8 +449,6 @@ class TerraformRunner:
         attributes are masked in the result and registered with the redactor. A stack never
         applied gives an empty state, not an error. Needs ``init`` first (the backend).
         """
-        from runbook_lib.terraform.state import parse_state
-
         self._prepare()
         result = self._run(["show", "-json", "-no-color"], timeout=self.plan_timeout_s, values_in_stdout=True)
         if not result.ok:
@@ -821,98 +527,6 @@ def _register_secrets(values: Iterable[str]) -> None:
 def _progress_bar(total: int, desc: str, *, enabled: bool) -> Any:
     if not enabled:
         return None
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # picks the notebook widget or the terminal bar at call time
 
     return tqdm(total=max(total, 1), desc=desc, unit="res", leave=True)
-
-
-
-def _absolute(path: str | Path, root: Path) -> Path:
-    path = Path(path)
-    return path if path.is_absolute() else (root / path)
-
-
-def _resolve_stack(stack: str | Path, params: RunbookParams, root: Path) -> Path:
-    candidate = Path(stack)
-    if candidate.is_dir():
-        return candidate.resolve()
-    under = _absolute(params.terraform.stacks_dir, root) / str(stack)
-    if under.is_dir():
-        return under.resolve()
-    raise ParamsError(
-        "stack",
-        str(stack),
-        f"a stack directory or a name under terraform.stacks_dir ({under.parent})",
-        message=f"no stack {stack!r}: neither {candidate} nor {under} is a directory",
-    )
-
-
-def detect_backend_type(stack_dir: Path) -> str | None:
-    """The backend a stack declares (``s3``, ``local`` …), read with python-hcl2; None if none found."""
-    try:
-        import hcl2
-    except ImportError:  # pragma: no cover - installed with the sandbox tooling
-        log.debug("python-hcl2 is not installed; backend type of %s unknown", stack_dir)
-        return None
-    for tf in sorted(Path(stack_dir).glob("*.tf")):
-        if tf.name.endswith("_override.tf"):
-            continue
-        try:
-            with tf.open() as handle:
-                parsed = hcl2.load(handle)
-        except Exception as error:  # noqa: BLE001 - a parse problem is Terraform's to report, not ours
-            log.debug("cannot parse %s: %s", tf, error)
-            continue
-        for block in parsed.get("terraform", []):
-            for backend in block.get("backend", []):
-                for name in backend:
-                    return str(name).strip('"')
-    return None
-
-
-def backend_config_from_params(
-    params: RunbookParams, stack_name: str, endpoint_url: str | None
-) -> dict[str, Any]:
-    """``-backend-config`` values for a stack's S3 backend.
-
-    With ``terraform.backend`` set: bucket, region, lock (the DynamoDB ``lock_table`` when given,
-    else S3 lock files, Terraform >= 1.10) and key ``<key_prefix>/<stack>.tfstate``. Without it only
-    the key ``<env>/<stack>.tfstate`` (the rest comes from ``envs/<env>/backend.hcl``). Against a
-    stand-in the backend gets the endpoint and dummy credentials the provider override uses. No
-    ``encrypt``: the state bucket's default encryption (SSE-KMS) applies.
-    """
-    backend = params.terraform.backend
-    config: dict[str, Any] = {}
-    if backend is not None:
-        config.update(
-            bucket=backend.bucket,
-            key=f"{backend.key_prefix.rstrip('/')}/{stack_name}.tfstate",
-            region=backend.region or params.aws.region,
-        )
-        if backend.lock_table:
-            config["dynamodb_table"] = backend.lock_table
-        else:
-            config["use_lockfile"] = True
-    else:
-        config["key"] = f"{params.env}/{stack_name}.tfstate"
-    if endpoint_url:
-        config.update(
-            {
-                "endpoints": {
-                    "s3": endpoint_url,
-                    "dynamodb": endpoint_url,
-                    "sts": endpoint_url,
-                    "iam": endpoint_url,
-                },
-                "use_path_style": True,
-                "skip_credentials_validation": True,
-                "skip_requesting_account_id": True,
-                "skip_metadata_api_check": True,
-                "skip_region_validation": True,
-                "access_key": "test",
-                "secret_key": "test",
-            }
-        )
-    elif params.aws.profile:
-        config["profile"] = params.aws.profile
-    return config

@@ -5,7 +5,7 @@ what the AWS stand-in cannot create, and the comment next to each flag is the re
 verification and ``runbook iac check`` quote that reason when they report what was not applied
 or which security check the sandbox waives, so the reason is written once, in the tfvars.
 
-Values come from python-hcl2 (the same parser :mod:`runbook_lib.terraform.runner` uses for backends).
+Values come from python-hcl2 (the same parser :mod:`runbook_lib.terraform.backend` uses for backends).
 HCL keeps no comments in any machine-readable form, so comments are taken from the source
 lines: the ``#`` text after a ``name = value`` on the same line, else the block of ``#`` lines
 directly above it.

@@ -23,7 +23,7 @@ SHOW_GATE = f"""\
 from pathlib import Path
 from runbook_lib.terraform.approval import interactive_gate
 from runbook_lib.terraform.plan import load_plan_json
-from runbook_lib.terraform.runner import PlanReview, file_sha256
+from runbook_lib.terraform.review import PlanReview, file_sha256
 
 plan_path = Path({str(PLAN_FIXTURE)!r})
 sha = file_sha256(plan_path)

@@ -20,8 +20,10 @@ from runbook_lib.clients import aws_client
 from runbook_lib.errors import DestructiveChangeError, PlanError, StalePlanError, StateLockError
 from runbook_lib.params import RunbookParams
 from runbook_lib.terraform.approval import DecisionLog, headless_gate
-from runbook_lib.terraform.runner import TerraformRunner, backend_config_from_params
-from runbook_lib.tools import find_provider_mirror, render_cli_config
+from runbook_lib.terraform.backend import backend_config_from_params
+from runbook_lib.terraform.cli_config import render_cli_config
+from runbook_lib.terraform.runner import TerraformRunner
+from runbook_lib.tools import find_provider_mirror
 
 pytestmark = pytest.mark.integration
 

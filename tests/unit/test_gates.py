@@ -19,7 +19,7 @@ from runbook_lib.terraform.approval import (
     terminal_gate,
 )
 from runbook_lib.terraform.plan import load_plan_json
-from runbook_lib.terraform.runner import PlanReview
+from runbook_lib.terraform.review import PlanReview
 
 pytestmark = pytest.mark.unit
 

@@ -20,15 +20,12 @@ from runbook_lib.errors import (
     StateLockError,
     ToolMissingError,
 )
+from runbook_lib.infra.terraform_setup import runner_from_params
 from runbook_lib.terraform.approval import DecisionLog, PendingGate, headless_gate
+from runbook_lib.terraform.backend import render_backend_config, resolve_binary
 from runbook_lib.terraform.plan import SENSITIVE
-from runbook_lib.terraform.runner import (
-    TerraformRunner,
-    read_review_metadata,
-    render_backend_config,
-    resolve_binary,
-    review_path_for,
-)
+from runbook_lib.terraform.review import read_review_metadata, review_path_for
+from runbook_lib.terraform.runner import TerraformRunner
 
 pytestmark = pytest.mark.unit
 
@@ -349,11 +346,11 @@ def _s3_stack(tmp_path: Path, name: str = "01_network") -> Path:
     return stack
 
 
-def test_from_params_wires_env_dir_backend_and_endpoint(fake, tmp_path, monkeypatch):
+def test_runner_from_params_wires_env_dir_backend_and_endpoint(fake, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(fake.bin_dir) + os.pathsep + os.environ.get("PATH", ""))
     monkeypatch.delenv("RUNBOOK_TERRAFORM_BINARY", raising=False)
     stack = _s3_stack(tmp_path)
-    runner = TerraformRunner.from_params(_params(tmp_path, allow_destroy=["aws_s3_bucket.raw"]), "01_network")
+    runner = runner_from_params(_params(tmp_path, allow_destroy=["aws_s3_bucket.raw"]), "01_network")
     env_dir = tmp_path / "envs" / "staging"
     assert runner.stack_dir == stack.resolve()
     assert runner.var_files == [(env_dir / "01_network.tfvars").resolve()]
@@ -366,11 +363,11 @@ def test_from_params_wires_env_dir_backend_and_endpoint(fake, tmp_path, monkeypa
     assert runner.env["AWS_REGION"] == "eu-west-1"
 
 
-def test_from_params_backend_section_sets_bucket_key_and_lock(fake, tmp_path, monkeypatch):
+def test_runner_from_params_backend_section_sets_bucket_key_and_lock(fake, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(fake.bin_dir) + os.pathsep + os.environ.get("PATH", ""))
     _s3_stack(tmp_path)
     backend = {"bucket": "state-bucket", "lock_table": "locks", "key_prefix": "runbook/staging"}
-    runner = TerraformRunner.from_params(_params(tmp_path, backend=backend), "01_network")
+    runner = runner_from_params(_params(tmp_path, backend=backend), "01_network")
     config = runner.backend_config
     assert (config["bucket"], config["dynamodb_table"]) == ("state-bucket", "locks")
     assert config["key"] == "runbook/staging/01_network.tfstate"
@@ -382,5 +379,5 @@ def test_unknown_stack_is_a_params_error(fake, tmp_path, monkeypatch):
 
     monkeypatch.setenv("PATH", str(fake.bin_dir) + os.pathsep + os.environ.get("PATH", ""))
     with pytest.raises(ParamsError) as caught:
-        TerraformRunner.from_params(_params(tmp_path), "no_such_stack")
+        runner_from_params(_params(tmp_path), "no_such_stack")
     assert caught.value.key == "stack"

@@ -1,4 +1,4 @@
-"""Provider mirror discovery and the offline Terraform CLI configuration."""
+"""Provider mirror discovery (``tools``) and the offline Terraform CLI configuration (``terraform.cli_config``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from runbook_lib import tools
 from runbook_lib.errors import ParamsError, ToolMissingError
+from runbook_lib.terraform.cli_config import install_cli_config
 
 pytestmark = pytest.mark.unit
 
@@ -69,13 +70,13 @@ def test_no_mirror_anywhere_names_the_fix(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_install_writes_then_changes_nothing(tmp_path: Path, cli_config: Path) -> None:
     mirror = make_mirror(tmp_path / "m")
-    first = tools.install_cli_config(mirror)
+    first = install_cli_config(mirror)
     assert first.action == "written"
     text = cli_config.read_text()
     assert f'path    = "{mirror}"' in text
     assert 'include = ["registry.terraform.io/hashicorp/aws"]' in text
     assert 'exclude = ["registry.terraform.io/hashicorp/aws"]' in text  # the rest comes direct
-    second = tools.install_cli_config(mirror)
+    second = install_cli_config(mirror)
     assert second.action == "unchanged" and "nothing changed" in second.message
     assert cli_config.read_text() == text
 
@@ -84,10 +85,10 @@ def test_install_never_overwrites_a_users_own_config(tmp_path: Path, cli_config:
     mirror = make_mirror(tmp_path / "m")
     cli_config.parent.mkdir(parents=True)
     cli_config.write_text('plugin_cache_dir = "/somewhere"\n')
-    refused = tools.install_cli_config(mirror)
+    refused = install_cli_config(mirror)
     assert refused.action == "refused"
     assert cli_config.read_text() == 'plugin_cache_dir = "/somewhere"\n'
-    forced = tools.install_cli_config(mirror, force=True)
+    forced = install_cli_config(mirror, force=True)
     assert forced.action == "replaced"
     assert cli_config.with_suffix(".tfrc.bak").read_text() == 'plugin_cache_dir = "/somewhere"\n'
 
