@@ -47,10 +47,10 @@ from runbook_lib.params import (
     diff_keys,
     load_params,
     params_hash,
-    project_root,
     redacted_dict,
     resolve_outputs_dir,
 )
+from runbook_lib.paths import project_root
 
 log = logging.getLogger("runbook_lib.phases.headless")
 

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from runbook_lib.errors import CompatibilityError
-from runbook_lib.migrate.at_scale import path_choice as at_scale
+from runbook_lib.migrate import at_scale
 from runbook_lib.migrate.base import (
     CheckReport,
     CopyReport,
