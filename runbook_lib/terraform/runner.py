@@ -65,6 +65,7 @@ from runbook_lib.terraform.plan import SENSITIVE, Plan, collect_strings, parse_p
 from runbook_lib.terraform.results import ApplyResult, DriftReport, OutputValue
 from runbook_lib.terraform.review import PlanReview, file_sha256
 from runbook_lib.terraform.state import TfState, parse_state
+from runbook_lib.util import format_utc
 
 log = logging.getLogger("runbook_lib.terraform.runner")
 VALUES_LOGGER = "runbook_lib.terraform.runner.values"
@@ -391,8 +392,8 @@ class TerraformRunner:
         apply_result = ApplyResult(
             plan_sha256=review.plan_sha256,
             returncode=result.returncode,
-            started_at=started.isoformat(timespec="seconds"),
-            finished_at=finished.isoformat(timespec="seconds"),
+            started_at=format_utc(started),
+            finished_at=format_utc(finished),
             duration_s=(finished - started).total_seconds(),
             resources=stream.statuses(),
             diagnostics=tuple(stream.diagnostics),

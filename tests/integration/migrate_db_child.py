@@ -11,11 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-
-def _quiet(**kwargs):
-    from tqdm import tqdm
-
-    return tqdm(disable=True, **kwargs)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared fakes
+from fakes import quiet_progress  # noqa: E402
 
 
 def main(config_path: str) -> int:
@@ -30,7 +27,7 @@ def main(config_path: str) -> int:
             config["jobs"],
             target_database=config["target_database"],
             checkpoint_dir=Path(config["checkpoints"]),
-            progress=_quiet,
+            progress=quiet_progress,
         )
     else:
         from runbook_lib.clients import mongo_client
@@ -42,7 +39,7 @@ def main(config_path: str) -> int:
             [DatabaseSpec(config["database"], config["target_database"])],
             config["batch_size"],
             checkpoint_dir=Path(config["checkpoints"]),
-            progress=_quiet,
+            progress=quiet_progress,
         )
     migrator.copy(resume=True)
     return 0

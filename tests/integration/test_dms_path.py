@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import quiet_progress
 
 from runbook_lib.clients import aws_client
 from runbook_lib.migrate.at_scale.dms import DmsEndpoint, DmsMigration, choose_path
@@ -25,10 +26,6 @@ from runbook_lib.sandbox.seed import SOURCE_DATABASE
 pytestmark = pytest.mark.integration
 
 
-def _quiet(**kwargs):
-    from tqdm import tqdm
-
-    return tqdm(disable=True, **kwargs)
 
 
 def test_dms_full_load_and_cdc_against_the_sandbox_moto(sandbox) -> None:
@@ -55,7 +52,7 @@ def test_dms_full_load_and_cdc_against_the_sandbox_moto(sandbox) -> None:
         target=target,
         migration_type="full-load-and-cdc",
         schemas=["sales", "ingest", "ref"],
-        progress=_quiet,
+        progress=quiet_progress,
         poll_s=0.2,
         timeout_s=30,
     )
@@ -78,7 +75,7 @@ def test_the_seeded_platform_database_takes_the_native_path(sandbox, tmp_path: P
         sandbox.url("postgres-target", with_secret=True),
         SOURCE_DATABASE,
         checkpoint_dir=tmp_path,
-        progress=_quiet,
+        progress=quiet_progress,
     )
     size = migrator.source_size_bytes()
     choice = choose_path(size, threshold)
@@ -198,7 +195,7 @@ def _fresh_target_migrator(sandbox: Any, tmp_path: Path) -> tuple[PostgresMigrat
         SOURCE_DATABASE,
         target_database=f"platform_dms_{uuid.uuid4().hex[:6]}",
         checkpoint_dir=tmp_path / "checkpoints",
-        progress=_quiet,
+        progress=quiet_progress,
     )
     return migrator, aws_client("dms", endpoint_url=sandbox.url("aws"), region="eu-west-1", max_attempts=1)
 
@@ -224,7 +221,7 @@ def test_postgres_through_dms_restores_pre_data_before_the_task_and_post_data_af
     spy = _SpyDms(client, on_start)
     name = "runbook-sandbox-platform"
     try:
-        runs = at_scale.run_dms(params, "postgres", migrator, [], clients=lambda s: spy, progress=_quiet)
+        runs = at_scale.run_dms(params, "postgres", migrator, [], clients=lambda s: spy, progress=quiet_progress)
         (run,) = runs
         assert run.unit == SOURCE_DATABASE and run.status == "running" and spy.starts == 1
         # pre-data was restored before the task: tables, sequences and defaults, but no keys, no indexes, no rows
@@ -252,7 +249,7 @@ def test_postgres_through_dms_restores_pre_data_before_the_task_and_post_data_af
         assert report.ok, report.problems
         assert any(r.unit.startswith("sequence sales.orders_id_seq") and r.mismatched == 0 for r in report.rows)
         # a re-run finds every step done and restarts nothing
-        (again,) = at_scale.run_dms(params, "postgres", migrator, [], clients=lambda s: spy, progress=_quiet)
+        (again,) = at_scale.run_dms(params, "postgres", migrator, [], clients=lambda s: spy, progress=quiet_progress)
         assert again.status == "loaded earlier" and spy.starts == 1
         assert "pre-data restored in an earlier run (checkpoint)" in again.notes
         # and the compatibility check knows the non-empty target is this migrator's own
@@ -281,7 +278,7 @@ def test_a_full_load_that_never_finishes_leaves_post_data_for_the_re_run(
                 migrator,
                 runs,
                 clients=lambda s: client,
-                progress=_quiet,
+                progress=quiet_progress,
                 sleep=lambda s: now.__setitem__(0, now[0] + s),
                 clock=lambda: now[0],
             )
@@ -309,14 +306,14 @@ def test_mongo_through_dms_builds_document_mode_endpoints_and_recreates_the_inde
     mongo_target = f"{MONGO_DATABASE}_dms_{uuid.uuid4().hex[:6]}"
     params = _dms_params(tmp_path, monkeypatch, cdc=True, mongo_target=mongo_target)
     migrator = MongoMigrator.from_params(
-        params, sandbox, checkpoint_dir=tmp_path / "checkpoints", progress=_quiet, docdb_endpoint=DOCDB_REPORTED
+        params, sandbox, checkpoint_dir=tmp_path / "checkpoints", progress=quiet_progress, docdb_endpoint=DOCDB_REPORTED
     )
     assert isinstance(migrator, MongoMigrator)
     assert migrator.dms_uris == (sandbox.url("mongo-source"), f"mongodb://{DOCDB_REPORTED}/")
     client = aws_client("dms", endpoint_url=sandbox.url("aws"), region="eu-west-1", max_attempts=1)
     name = f"runbook-sandbox-mongo-{MONGO_DATABASE}"
     try:
-        (run,) = at_scale.run_dms(params, "mongo", migrator, [], clients=lambda s: client, progress=_quiet)
+        (run,) = at_scale.run_dms(params, "mongo", migrator, [], clients=lambda s: client, progress=quiet_progress)
         assert run.unit == f"{MONGO_DATABASE}->{mongo_target}" and run.status == "running"
         assert (
             at_scale.SANDBOX_MONGO_NOTE in run.notes and "4 secondary indexes created after the full load" in run.notes

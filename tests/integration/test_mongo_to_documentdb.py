@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from fakes import quiet_progress
 
 from runbook_lib.clients import mongo_client
 from runbook_lib.migrate.mongo import DatabaseSpec, MongoMigrator
@@ -28,10 +29,6 @@ CHILD = Path(__file__).with_name("migrate_db_child.py")
 SEED = 20261126
 
 
-def _quiet(**kwargs):
-    from tqdm import tqdm
-
-    return tqdm(disable=True, **kwargs)
 
 
 @pytest.fixture()
@@ -53,7 +50,7 @@ def _migrator(urls, target_db: str, tmp_path: Path, batch_size: int = 500) -> Mo
         [DatabaseSpec(MONGO_DATABASE, target_db)],
         batch_size,
         checkpoint_dir=tmp_path / "checkpoints",
-        progress=_quiet,
+        progress=quiet_progress,
     )
 
 

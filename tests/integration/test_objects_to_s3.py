@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
+from fakes import empty_bucket
 
 from runbook_lib.migrate.objects import (
     PROBE_PREFIX,
@@ -67,12 +68,7 @@ def target(sandbox: Any) -> Any:
 
 
 def empty_and_delete(client: Any, bucket: str) -> None:
-    for upload in client.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
-        client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-        if keys:
-            client.delete_objects(Bucket=bucket, Delete={"Objects": keys})
+    empty_bucket(client, bucket)
     client.delete_bucket(Bucket=bucket)
 
 

@@ -20,6 +20,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from fakes import quiet_progress
 
 from runbook_lib.errors import CompatibilityError
 from runbook_lib.migrate.postgres import PgCheckpoint, PgEndpoint, PostgresMigrator, quote_ident
@@ -31,10 +32,6 @@ CHILD = Path(__file__).with_name("migrate_db_child.py")
 SEED = 20261126
 
 
-def _quiet(**kwargs):
-    from tqdm import tqdm
-
-    return tqdm(disable=True, **kwargs)
 
 
 class _Dsns(tuple):
@@ -77,7 +74,7 @@ def _migrator(dsns, target: str, tmp_path: Path, database: str = SOURCE_DATABASE
         kwargs.pop("jobs", 2),
         target_database=target,
         checkpoint_dir=tmp_path / "checkpoints",
-        progress=_quiet,
+        progress=quiet_progress,
         **kwargs,
     )
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import run_cli
+from fakes import empty_bucket
 
 from runbook_lib.infra.iac_check import IacCheck
 from runbook_lib.params import load_params
@@ -50,13 +51,7 @@ def _empty_buckets(endpoint: str, buckets: list[str]) -> int:
     from runbook_lib.migrate.objects import s3_client
 
     s3 = s3_client(endpoint, access_key="test", secret_key="test")
-    deleted = 0
-    for bucket in buckets:
-        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-            for version in page.get("Versions", []) + page.get("DeleteMarkers", []):
-                s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
-                deleted += 1
-    return deleted
+    return sum(empty_bucket(s3, bucket, versions=True) for bucket in buckets)
 
 
 @pytest.mark.timeout(5400)

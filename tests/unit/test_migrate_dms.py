@@ -16,6 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
+from fakes import StubBar
 from moto import mock_aws
 
 from runbook_lib.errors import DmsTaskError, MigrationError, ParamsError
@@ -37,18 +38,6 @@ pytestmark = pytest.mark.unit
 GiB = 1024**3
 
 
-class _Bar:
-    def __init__(self, **kwargs: Any) -> None:
-        self.total, self.n, self.postfix = kwargs.get("total"), 0, ""
-
-    def update(self, n: int) -> None:
-        self.n += n
-
-    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
-        self.postfix = text
-
-    def close(self) -> None:
-        pass
 
 
 class _Clock:
@@ -81,11 +70,11 @@ def _endpoints() -> tuple[DmsEndpoint, DmsEndpoint]:
     return source, target
 
 
-def _migration(client: Any, clock: _Clock, bars: list[_Bar], **kwargs: Any) -> DmsMigration:
+def _migration(client: Any, clock: _Clock, bars: list[StubBar], **kwargs: Any) -> DmsMigration:
     source, target = _endpoints()
 
-    def bar(**kw: Any) -> _Bar:
-        bars.append(_Bar(**kw))
+    def bar(**kw: Any) -> StubBar:
+        bars.append(StubBar(**kw))
         return bars[-1]
 
     return DmsMigration(
@@ -364,7 +353,7 @@ def _mongo_migrator(stores: tuple[Any, Any], tmp_path: Path, **uris: Any) -> Any
         stores[1],
         [DatabaseSpec("events", "events_v2")],
         checkpoint_dir=tmp_path / "cp",
-        progress=lambda **kw: _Bar(**kw),
+        progress=lambda **kw: StubBar(**kw),
         **uris,
     )
 
@@ -380,7 +369,7 @@ def test_run_dms_moves_mongo_with_document_mode_endpoints_then_creates_the_index
     migrator = _mongo_migrator(mongo_stores, tmp_path, source_uri=SOURCE_URI, target_uri=DOCDB_URI)
     runs: list[at_scale.AtScaleRun] = []
     at_scale.run_dms(
-        _mongo_params(cdc=True), "mongo", migrator, runs, clients=lambda s: client, progress=lambda **kw: _Bar(**kw)
+        _mongo_params(cdc=True), "mongo", migrator, runs, clients=lambda s: client, progress=lambda **kw: StubBar(**kw)
     )
     (run,) = runs
     assert run.unit == "events->events_v2" and run.status == "running" and run.statuses == ["running (100 % loaded)"]
@@ -451,7 +440,7 @@ def test_run_dms_for_mongo_in_the_sandbox_names_a_placeholder_for_mongomock(
             migrator,
             runs,
             clients=lambda s: client,
-            progress=lambda **kw: _Bar(**kw),
+            progress=lambda **kw: StubBar(**kw),
             sleep=lambda s: now.__setitem__(0, now[0] + s),
             clock=lambda: now[0],
         )

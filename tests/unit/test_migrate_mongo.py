@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from bson import Decimal128, ObjectId
+from fakes import quiet_progress
 
 import runbook_lib
 from runbook_lib.clients import mongo_client
@@ -42,10 +43,6 @@ def _objects(findings) -> dict[str, list]:
     return out
 
 
-def _quiet(**kwargs):
-    from tqdm import tqdm
-
-    return tqdm(disable=True, **kwargs)
 
 
 # ----------------------------------------------------------------------------- rules
@@ -223,7 +220,7 @@ def _migrator(source_url: str, target_url: str, checkpoints: Path, **kwargs) -> 
         ["shop"],
         kwargs.pop("batch_size", 10),
         checkpoint_dir=checkpoints,
-        progress=_quiet,
+        progress=quiet_progress,
         **kwargs,
     )
 
@@ -308,7 +305,7 @@ def test_renamed_database_and_collection_subset(stores) -> None:
         [DatabaseSpec("shop", "shop_v2", ("sessions",))],
         7,
         checkpoint_dir=checkpoints,
-        progress=_quiet,
+        progress=quiet_progress,
     )
     result = migrator.run()
     assert result.ok and [r.unit for r in result.verify.rows] == ["shop.sessions->shop_v2.sessions"]

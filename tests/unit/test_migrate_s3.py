@@ -19,6 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from fakes import RecordingBars
 from moto import mock_aws
 
 from runbook_lib.errors import CopyFailedError, ParamsError
@@ -45,24 +46,6 @@ BIG_KEY = "exports/big snapshot+1.bin"
 BIG = random.Random(7).randbytes(2 * PART + 12345)  # 3 parts at PART
 
 
-class Bars:
-    """A tqdm stand-in that records what was reported."""
-
-    def __init__(self) -> None:
-        self.bars: list[dict[str, Any]] = []
-
-    def __call__(self, **kwargs: Any) -> Any:
-        record = {"kwargs": kwargs, "n": 0, "closed": False}
-        self.bars.append(record)
-
-        class Bar:
-            def update(self, n: int) -> None:
-                record["n"] += n
-
-            def close(self) -> None:
-                record["closed"] = True
-
-        return Bar()
 
 
 @pytest.fixture()
@@ -100,7 +83,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 def migrator(client: Any, tmp_path: Path, **kwargs: Any) -> S3Migrator:
-    kwargs.setdefault("progress", Bars())
+    kwargs.setdefault("progress", RecordingBars())
     return S3Migrator(
         client,
         client,
@@ -177,10 +160,10 @@ def test_copy_moves_every_object_with_checksums_and_content_headers(aws: Any, tm
 
 
 def test_progress_reports_every_byte(aws: Any, tmp_path: Path) -> None:
-    bars = Bars()
+    bars = RecordingBars()
     report = migrator(aws, tmp_path, progress=bars).copy()
     copy_bar = bars.bars[0]
-    assert copy_bar["kwargs"]["total"] == report.bytes_copied == copy_bar["n"] and copy_bar["closed"]
+    assert copy_bar.kwargs["total"] == report.bytes_copied == copy_bar.n and copy_bar.closed
 
 
 def test_resume_skips_what_the_journal_verified(aws: Any, tmp_path: Path) -> None:
@@ -283,7 +266,7 @@ def test_missing_extra_and_size_mismatch_are_counted(aws: Any, tmp_path: Path) -
 
 def test_verify_without_a_journal_hashes_both_sides(aws: Any, tmp_path: Path) -> None:
     migrator(aws, tmp_path).copy()
-    other = S3Migrator(aws, aws, [("src", "dst", "")], checkpoint_dir=tmp_path / "elsewhere", progress=Bars())
+    other = S3Migrator(aws, aws, [("src", "dst", "")], checkpoint_dir=tmp_path / "elsewhere", progress=RecordingBars())
     verify = other.verify()
     assert verify.ok and verify.rows[0].matched == verify.rows[0].source_count
 
@@ -345,12 +328,12 @@ def test_the_source_is_only_read(aws: Any, tmp_path: Path) -> None:
         [("src", "dst", "")],
         checkpoint_dir=tmp_path,
         part_size=PART,
-        progress=Bars(),
+        progress=RecordingBars(),
         verify_mode="deep",
     )
     m.check()
     m.copy()
-    S3Migrator(source, aws, [("src", "dst", "")], checkpoint_dir=tmp_path / "other", progress=Bars()).verify()
+    S3Migrator(source, aws, [("src", "dst", "")], checkpoint_dir=tmp_path / "other", progress=RecordingBars()).verify()
     assert operations and operations <= {"HeadBucket", "ListObjectsV2", "GetObject", "HeadObject"}
 
 
@@ -362,7 +345,7 @@ def test_check_reports_size_settings_and_missing_target(aws: Any, tmp_path: Path
         aws,
         [("src", "dst", ""), ("src", "absent-bucket", "events/")],
         checkpoint_dir=tmp_path,
-        progress=Bars(),
+        progress=RecordingBars(),
         at_scale_threshold_bytes=1024,
     )
     report = m.check()
@@ -421,7 +404,7 @@ def test_probe_classifies_a_validating_store(tmp_path: Path) -> None:
     stub.add_response("delete_object", {}, {"Bucket": "t", "Key": ANY})
     stub.add_client_error("put_object", service_error_code="BadDigest", http_status_code=400)
     with stub:
-        m = S3Migrator(client, client, [("s", "t")], checkpoint_dir=tmp_path, progress=Bars())
+        m = S3Migrator(client, client, [("s", "t")], checkpoint_dir=tmp_path, progress=RecordingBars())
         assert m.capabilities("t") == TargetCapabilities(checksum_api=True, validates_checksums=True, probed=True)
         assert m.verify_mode_for("t") == "listing"
     stub.assert_no_pending_responses()
@@ -455,7 +438,7 @@ def test_probe_classifies_a_store_with_md5_etags_that_does_not_validate(tmp_path
     stub.add_response("put_object", {"ChecksumSHA256": "d3Jvbmc="})  # a wrong value: stored too (no check)
     stub.add_response("delete_object", {}, {"Bucket": "t", "Key": ANY})
     with stub:
-        m = S3Migrator(client, client, [("s", "t")], checkpoint_dir=tmp_path, progress=Bars())
+        m = S3Migrator(client, client, [("s", "t")], checkpoint_dir=tmp_path, progress=RecordingBars())
         assert m.capabilities("t") == TargetCapabilities(
             checksum_api=True, validates_checksums=False, probed=True, etag_is_md5=True
         )

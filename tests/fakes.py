@@ -1,0 +1,68 @@
+"""Stand-ins shared by the test tiers: progress bars that draw nothing, and emptying buckets between tests.
+
+Imported as ``from fakes import ...`` (pytest puts ``tests/`` on the path through ``tests/conftest.py``;
+the subprocess scripts under ``tests/integration`` add it themselves).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def quiet_progress(**kwargs: Any) -> Any:
+    """A real tqdm bar that draws nothing: the migrators' progress calls run, the test output stays clean."""
+    from tqdm import tqdm
+
+    return tqdm(disable=True, **kwargs)
+
+
+class StubBar:
+    """A tqdm-like bar that keeps what it was told (total, count, postfix) for assertions."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+        self.total, self.n, self.postfix, self.closed = kwargs.get("total"), 0, "", False
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        self.postfix = text
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class RecordingBars:
+    """A progress factory that records every bar it made (``bars``), for tests that count what was reported."""
+
+    def __init__(self) -> None:
+        self.bars: list[StubBar] = []
+
+    def __call__(self, **kwargs: Any) -> StubBar:
+        bar = StubBar(**kwargs)
+        self.bars.append(bar)
+        return bar
+
+
+def empty_bucket(client: Any, bucket: str, *, versions: bool = False) -> int:
+    """Abort open uploads and delete every object (every version and delete marker with ``versions``).
+
+    Object by object (DeleteObject), not DeleteObjects: moto answered the batch call with HTTP 500 on
+    migrated buckets during teardown. Returns how many objects or versions were deleted.
+    """
+    deleted = 0
+    for upload in client.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
+        client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+    if versions:
+        for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            for version in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                client.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
+                deleted += 1
+        return deleted
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if keys:
+            client.delete_objects(Bucket=bucket, Delete={"Objects": keys})
+            deleted += len(keys)
+    return deleted
