@@ -21,13 +21,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
+from runbook_lib.errors import CompatibilityError, MigrationError, MigrationVerificationError
 from runbook_lib.paths import outputs_dir as default_outputs_dir
-
-if TYPE_CHECKING:
-    from runbook_lib.errors import MigrationVerificationError
-
 
 log = logging.getLogger("runbook_lib.migrate")
 
@@ -155,8 +152,6 @@ class Migrator(abc.ABC):
             checkpoint_dir: where checkpoints go; :func:`default_checkpoint_dir` when None.
             progress: tqdm-like factory; tqdm.auto when None.
         """
-        from runbook_lib.errors import MigrationError
-
         raise MigrationError(f"the {cls.kind} migrator cannot be built from params yet",
                              hint=f"construct {cls.__name__} directly")
 
@@ -174,8 +169,6 @@ class Migrator(abc.ABC):
 
     def run(self, *, verify_only: bool = False, resume: bool = True, fail_on_blockers: bool = True) -> MigrationResult:
         """check -> copy -> verify. Blockers stop before any copy."""
-        from runbook_lib.errors import CompatibilityError
-
         check = self.check()
         if fail_on_blockers and not check.ok:
             raise CompatibilityError(self.kind, [f"{f.object}: {f.message}" for f in check.blockers])
@@ -221,8 +214,6 @@ def default_checkpoint_dir(env: str, kind: str, outputs_dir: Path | None = None)
 
 def verification_error(kind: str, verify: VerifyReport) -> MigrationVerificationError:
     """The error for a failed verification, naming the first unit that differs (and keeping all problems)."""
-    from runbook_lib.errors import MigrationVerificationError
-
     bad = next((r for r in verify.rows if not r.ok), verify.rows[0] if verify.rows else None)
     if bad is None:
         error = MigrationVerificationError(kind, "(nothing)", "at least one unit", verify.problems)

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from runbook_lib import errors, paths
+from runbook_lib import errors, paths, redact
 from runbook_lib.errors import (
     ParamsError,
     PhaseFailedError,
@@ -543,7 +543,6 @@ def _execute_phase(
             listener("end", phase.name, outcome)
         return outcome
     cell_index, ename, evalue = failure
-    from runbook_lib import redact
 
     evalue = redact.redact_text(evalue or "")
     ledger.finish_phase("failed", error=f"{ename}: {evalue} (cell {cell_index})", phase=phase.name)

@@ -57,6 +57,7 @@ from runbook_lib.migrate.base import (
 )
 from runbook_lib.migrate.registry import get_migrator
 from runbook_lib.phases.session import PhaseSession
+from runbook_lib.sandbox import require_running
 
 log = logging.getLogger("runbook_lib.phases.migration")
 
@@ -85,8 +86,6 @@ class MigrationStep:
         params = session.params
         sandbox_state = None
         if params.is_sandbox:
-            from runbook_lib.sandbox import require_running
-
             sandbox_state = require_running(f"the {kind} migration")
         checkpoints = cls.checkpoint_dir_for(session, kind)
         migrator = get_migrator(kind).from_params(params, sandbox_state, checkpoint_dir=checkpoints)
@@ -158,8 +157,6 @@ class MigrationStep:
         import time
 
         import pandas as pd
-
-        from runbook_lib.migrate.base import CopyReport
 
         params = self.session.params
         runs = self.at_scale_runs = []

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from runbook_lib import sandbox, tools
 from runbook_lib.clients import aws_client
 from runbook_lib.endpoints import aws_endpoint_url
 from runbook_lib.errors import PreflightError, RunbookError
@@ -62,9 +63,7 @@ class PreflightReport:
 
 
 def check_tools(terraform_binary: str = "auto") -> list[PreflightCheck]:
-    from runbook_lib.tools import tools_status
-
-    report = tools_status(terraform_binary=terraform_binary)
+    report = tools.tools_status(terraform_binary=terraform_binary)
     # Java (Spark) is only needed by phase 4; it does not block preflight.
     return [PreflightCheck("tools", t.name, t.ready, f"{t.version or '-'} {t.path or ''} {t.detail}".strip(),
                         blocking=t.name != "java") for t in report.tools]
@@ -110,8 +109,6 @@ def check_region(params: Any, report: PreflightReport) -> PreflightCheck:
 
 
 def check_sandbox() -> list[PreflightCheck]:
-    from runbook_lib import sandbox
-
     try:
         services = sandbox.status()
     except RunbookError as error:

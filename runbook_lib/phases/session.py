@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from runbook_lib import redact
 from runbook_lib.evidence import EvidenceLedger
 from runbook_lib.params import RunbookParams, load_params, load_params_file, resolve_outputs_dir
+from runbook_lib.phases.headless import new_run_id
 
 log = logging.getLogger("runbook_lib.phases.session")
 
@@ -71,8 +73,6 @@ def open_phase(
         run_id: the run id (injected by ``runbook run``).
         evidence_dir: the run folder (injected by ``runbook run``).
     """
-    from runbook_lib import redact
-
     params = load_params_file(params_file, env=env) if params_file else load_params(env)
     redact.install_log_filter()
     redact.add_patterns(params.evidence.redact_patterns)
@@ -80,8 +80,6 @@ def open_phase(
         ledger = EvidenceLedger.open(evidence_dir)
         owns = ledger.phase(phase).status != "running" if phase in ledger.manifest.phases else True
     else:
-        from runbook_lib.phases.headless import new_run_id
-
         # Resolved as `runbook run` resolves it, so the run folder (and the checkpoints beside it) land where
         # a headless run of the same params would put them.
         params_dir = Path(params_file).resolve().parent if params_file else None

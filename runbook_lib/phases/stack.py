@@ -13,10 +13,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from runbook_lib.errors import RunbookError
+from runbook_lib.infra import verify as infra_verify
 from runbook_lib.infra.terraform_setup import runner_from_params
+from runbook_lib.params import resolve_path
 from runbook_lib.phases.session import PhaseSession
 from runbook_lib.terraform import ApplyResult, OutputValue, PlanReview, TerraformRunner
 from runbook_lib.terraform.approval import DECISIONS, GateDecision, PendingGate, headless_gate, interactive_gate
+from runbook_lib.terraform.tfvars import read_tfvars
 
 log = logging.getLogger("runbook_lib.phases.stack")
 
@@ -100,16 +104,12 @@ class StackPhase:
         Checks waived by the environment's tfvars (what the sandbox switches off, with the reason) are
         shown as waived, never as passed.
         """
-        from runbook_lib.errors import RunbookError
-        from runbook_lib.infra.verify import verify_stack, waivers_from_tfvars
-        from runbook_lib.params import resolve_path
-        from runbook_lib.terraform.tfvars import read_tfvars
-
         tf = self.session.params.terraform
         tfvars_path = resolve_path(tf.env_dir) / f"{self.stack}.tfvars" if tf.env_dir else None
         tfvars = read_tfvars(tfvars_path) if tfvars_path and tfvars_path.is_file() else None
-        verification = verify_stack(self.runner, self.session.params.aws, waivers=waivers_from_tfvars(tfvars),
-                                    stack=self.stack)
+        waivers = infra_verify.waivers_from_tfvars(tfvars)
+        aws = self.session.params.aws
+        verification = infra_verify.verify_stack(self.runner, aws, waivers=waivers, stack=self.stack)
         frame = verification.to_frame()
         self.session.table(f"{self.stack}_verification", frame)
         if not verification.ok:

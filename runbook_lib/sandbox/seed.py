@@ -20,6 +20,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from runbook_lib.clients import mongo_client
 from runbook_lib.errors import SandboxError
 
 if TYPE_CHECKING:
@@ -176,8 +177,6 @@ def seed_postgres(dsn_admin: str, dsn_platform: str, factor: int, rng: random.Ra
 
 def seed_mongo(url: str, factor: int, rng: random.Random) -> int:
     """``events.devices`` (nested documents) and ``events.sessions`` (unique, compound and TTL indexes)."""
-    from runbook_lib.clients import mongo_client
-
     client = mongo_client(url)
     db = client[MONGO_DATABASE]
     devices = [{"_id": f"dev-{i:06d}", "model": rng.choice(("t1", "t2", "x9")), "firmware": {"major": rng.randint(1, 4),
