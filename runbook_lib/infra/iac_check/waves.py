@@ -12,7 +12,7 @@ from pathlib import Path
 
 _REMOTE_STATE_RE = re.compile(r'data\s+"terraform_remote_state"\s+"([A-Za-z0-9_-]+)"')
 #: ``stacks = ["01_network_iam", ...]`` of a ``modules/stack_outputs`` call: the earlier states it reads.
-_UPSTREAM_LIST_RE = re.compile(r"\bstacks\s*=\s*\[([^\]]*)\]")
+_UPSTREAM_LIST_RE = re.compile(r"\b(?:upstream_)?stacks\s*=\s*\[([^\]]*)\]")
 
 
 def stack_dependencies(stacks_dir: Path, stacks: Sequence[str]) -> dict[str, set[str]]:

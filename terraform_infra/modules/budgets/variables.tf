@@ -1,19 +1,3 @@
-variable "create" {
-  description = "Master switch: false creates no budget."
-  type        = bool
-  default     = true
-}
-
-variable "name_prefix" {
-  description = "Prefix of the budget names, e.g. \"dmig-prod\"."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-32 characters of lower-case letters, digits and hyphens, starting with a letter."
-  }
-}
-
 variable "monthly_limit_usd" {
   description = "Monthly cost budget for the whole platform in USD."
   type        = number
@@ -80,10 +64,4 @@ variable "subscriber_sns_topic_arns" {
   description = "SNS topics notified (the topic policy must allow budgets.amazonaws.com to publish)."
   type        = list(string)
   default     = []
-}
-
-variable "tags" {
-  description = "Tags for the budgets (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
 }

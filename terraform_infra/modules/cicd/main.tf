@@ -1,9 +1,4 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-
 locals {
-  account_id        = data.aws_caller_identity.current.account_id
-  partition         = data.aws_partition.current.partition
   oidc_host         = "token.actions.githubusercontent.com"
   oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.this[0].arn : var.oidc_provider_arn
   repository_name   = coalesce(var.ecr_repository_name, "${var.name_prefix}/runbook")

@@ -17,8 +17,3 @@ output "ecr_repository_url" {
   description = "ECR repository URL for docker push."
   value       = aws_ecr_repository.this.repository_url
 }
-
-output "ecr_repository_arn" {
-  description = "ECR repository ARN."
-  value       = aws_ecr_repository.this.arn
-}

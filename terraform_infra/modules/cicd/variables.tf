@@ -1,13 +1,3 @@
-variable "name_prefix" {
-  description = "Prefix for every name this module creates, e.g. \"dmig-prod\"."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-32 characters of lower-case letters, digits and hyphens, starting with a letter."
-  }
-}
-
 variable "create_oidc_provider" {
   description = "Create the account's GitHub OIDC provider. An account has at most one per URL: set false and pass oidc_provider_arn where it already exists."
   type        = bool
@@ -125,10 +115,4 @@ variable "ecr_force_delete" {
   description = "Let terraform delete the repository with images in it (sandbox/dev only)."
   type        = bool
   default     = false
-}
-
-variable "tags" {
-  description = "Tags for every resource (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
 }

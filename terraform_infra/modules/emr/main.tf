@@ -1,18 +1,15 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
-
 locals {
   create         = var.create
   create_cluster = var.create && var.create_cluster
-  account_id     = data.aws_caller_identity.current.account_id
-  partition      = data.aws_partition.current.partition
-  region         = data.aws_region.current.name
   log_bucket     = "${var.name_prefix}-emr-logs-${local.account_id}"
-  create_roles   = local.create && var.create_roles
-  service_role   = local.create_roles ? try(aws_iam_role.service[0].arn, null) : var.service_role_arn
-  instance_prof  = local.create_roles ? try(aws_iam_instance_profile.instance[0].arn, null) : var.instance_profile_name
-  instance_role  = local.create_roles ? try(aws_iam_role.instance[0].id, null) : var.instance_role_name
+
+  # The log bucket (artifact_bucket.tf).
+  artifact_bucket_name   = local.log_bucket
+  create_artifact_bucket = local.create
+  create_roles           = local.create && var.create_roles
+  service_role           = local.create_roles ? try(aws_iam_role.service[0].arn, null) : var.service_role_arn
+  instance_prof          = local.create_roles ? try(aws_iam_instance_profile.instance[0].arn, null) : var.instance_profile_name
+  instance_role          = local.create_roles ? try(aws_iam_role.instance[0].id, null) : var.instance_role_name
   # The AWS-managed EMR v2 service policy only acts on resources carrying this tag.
   emr_managed_tag = { "for-use-with-amazon-emr-managed-policies" = "true" }
 
@@ -53,19 +50,6 @@ locals {
 }
 
 # ---------------------------------------------------------------- logs
-
-module "log_bucket" {
-  source = "../secure_bucket"
-
-  create            = local.create
-  bucket_name       = local.log_bucket
-  kms_key_arn       = var.kms_key_arn
-  force_destroy     = var.force_destroy
-  access_log_bucket = var.access_log_bucket
-  tags              = var.tags
-
-  enable_tls_only_policy = var.enable_tls_only_policy
-}
 
 # ---------------------------------------------------------------- encryption
 
@@ -159,48 +143,33 @@ resource "aws_vpc_security_group_egress_rule" "nodes_vpc" {
 
 # ---------------------------------------------------------------- roles
 
-data "aws_iam_policy_document" "service_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
+module "service_trust" {
+  source = "../trust_policy"
 
-    principals {
-      type        = "Service"
-      identifiers = ["elasticmapreduce.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
+  services = ["elasticmapreduce.amazonaws.com"]
 }
 
 resource "aws_iam_role" "service" {
   count = local.create_roles ? 1 : 0
 
   name               = "${var.name_prefix}-emr-svc"
-  assume_role_policy = data.aws_iam_policy_document.service_trust.json
+  assume_role_policy = module.service_trust.json
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-emr-svc" })
 }
 
 resource "aws_iam_role_policy_attachment" "service" {
-  for_each = local.create_roles ? toset(var.service_policy_arns) : toset([])
+  for_each = local.create_roles ? toset(coalesce(var.service_policy_arns, ["arn:${local.partition}:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2"])) : toset([])
 
   role       = aws_iam_role.service[0].name
   policy_arn = each.value
 }
 
-data "aws_iam_policy_document" "ec2_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
+module "node_trust" {
+  source = "../trust_policy"
 
-    principals {
-      type        = "Service"
-      identifiers = ["ec2.amazonaws.com"]
-    }
-  }
+  services                 = ["ec2.amazonaws.com"]
+  source_account_condition = false
 }
 
 data "aws_iam_policy_document" "instance" {
@@ -251,7 +220,7 @@ resource "aws_iam_role" "instance" {
   count = local.create_roles ? 1 : 0
 
   name               = "${var.name_prefix}-emr-node"
-  assume_role_policy = data.aws_iam_policy_document.ec2_trust.json
+  assume_role_policy = module.node_trust.json
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-emr-node" })
 }
@@ -284,7 +253,7 @@ resource "aws_emr_cluster" "this" {
   applications                      = var.applications
   service_role                      = local.service_role
   security_configuration            = aws_emr_security_configuration.this[0].name
-  log_uri                           = "s3://${module.log_bucket.bucket_id}/logs/"
+  log_uri                           = "s3://${module.artifact_bucket.bucket_name}/logs/"
   log_encryption_kms_key_id         = var.kms_key_arn
   termination_protection            = var.termination_protection
   keep_job_flow_alive_when_no_steps = true
@@ -357,4 +326,10 @@ resource "aws_emr_instance_group" "task" {
     type                 = "gp3"
     volumes_per_instance = 1
   }
+}
+
+# The log bucket moved to the shared artifact_bucket.tf: the same bucket, a new address.
+moved {
+  from = module.log_bucket
+  to   = module.artifact_bucket
 }

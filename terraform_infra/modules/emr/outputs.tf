@@ -3,24 +3,14 @@ output "cluster_id" {
   value       = try(aws_emr_cluster.this[0].id, null)
 }
 
-output "cluster_master_public_dns" {
-  description = "DNS name of the primary node (private in a private subnet; null without cluster)."
-  value       = try(aws_emr_cluster.this[0].master_public_dns, null)
-}
-
 output "security_configuration_name" {
   description = "EMR security configuration (at-rest and in-transit encryption) for clusters started outside terraform too."
   value       = try(aws_emr_security_configuration.this[0].name, null)
 }
 
-output "log_bucket_name" {
-  description = "Bucket receiving cluster logs."
-  value       = module.log_bucket.bucket_id
-}
-
 output "log_uri" {
   description = "log_uri to give clusters started outside terraform."
-  value       = try("s3://${module.log_bucket.bucket_id}/logs/", null)
+  value       = try("s3://${module.artifact_bucket.bucket_name}/logs/", null)
 }
 
 output "service_role_arn" {

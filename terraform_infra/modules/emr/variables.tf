@@ -1,23 +1,7 @@
-variable "create" {
-  description = "Master switch: false creates nothing of this module (no roles, buckets, security groups or cluster)."
-  type        = bool
-  default     = true
-}
-
 variable "create_cluster" {
   description = "Create the EMR cluster itself. The supporting parts (log bucket, security configuration, roles, security groups) are created whenever create = true, so a cluster can be started later, or by a pipeline, without another apply of this stack."
   type        = bool
   default     = true
-}
-
-variable "name_prefix" {
-  description = "Prefix for every name this module creates, e.g. \"dmig-prod\"."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-32 characters of lower-case letters, digits and hyphens, starting with a letter."
-  }
 }
 
 variable "vpc_id" {
@@ -129,34 +113,10 @@ variable "in_transit_certificate_s3_uri" {
   }
 }
 
-variable "data_bucket_arns" {
-  description = "Data lake bucket ARNs the cluster nodes may read and write through EMRFS."
-  type        = list(string)
-  default     = []
-}
-
 variable "service_policy_arns" {
-  description = "Managed policies for the EMR service role. The AWS-managed v2 policy is scoped by the for-use-with-amazon-emr-managed-policies tag, which this module sets on its security groups."
+  description = "Managed policies for the EMR service role. Null attaches the AWS-managed AmazonEMRServicePolicy_v2 (of the partition in use), which is scoped by the for-use-with-amazon-emr-managed-policies tag this module sets on its security groups."
   type        = list(string)
-  default     = ["arn:aws:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2"]
-}
-
-variable "force_destroy" {
-  description = "Let terraform delete the log bucket with objects in it. True only in sandbox/dev."
-  type        = bool
-  default     = false
-}
-
-variable "access_log_bucket" {
-  description = "Central access-log bucket for the log bucket; null disables S3 access logging."
-  type        = string
   default     = null
-}
-
-variable "tags" {
-  description = "Tags for every resource (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
 }
 
 variable "create_roles" {
@@ -181,10 +141,4 @@ variable "instance_role_name" {
   description = "Role inside instance_profile_name; the module adds an inline policy for its log bucket and certificates to it. Null adds nothing."
   type        = string
   default     = null
-}
-
-variable "enable_tls_only_policy" {
-  description = "Bucket policy denying non-TLS requests on this module's bucket. Only the sandbox turns it off (moto ignores the aws:SecureTransport condition and would deny everything)."
-  type        = bool
-  default     = true
 }

@@ -1,17 +1,14 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
-
 locals {
-  account_id    = data.aws_caller_identity.current.account_id
-  partition     = data.aws_partition.current.partition
-  region        = data.aws_region.current.name
   database_name = coalesce(var.database_name, "${replace(var.name_prefix, "-", "_")}_curated")
 
   scripts_bucket = coalesce(var.scripts_bucket_name, "${var.name_prefix}-glue-scripts-${local.account_id}")
-  sample_key     = "jobs/curate_events.py"
-  role_arn       = var.create_role ? aws_iam_role.glue[0].arn : var.role_arn
-  role_name      = "${var.name_prefix}-glue-jobs"
+
+  # The scripts bucket (artifact_bucket.tf).
+  artifact_bucket_name   = local.scripts_bucket
+  create_artifact_bucket = var.create_scripts_bucket
+  sample_key             = "jobs/curate_events.py"
+  role_arn               = var.create_role ? aws_iam_role.glue[0].arn : var.role_arn
+  role_name              = "${var.name_prefix}-glue-jobs"
   # An external role (e.g. from the iam module) gets this module's policy as an extra inline policy,
   # so it can read the scripts bucket and write the log group that only this module knows about.
   policy_role    = var.create_role ? try(aws_iam_role.glue[0].id, null) : (var.role_arn == null ? null : element(split("/", var.role_arn), length(split("/", var.role_arn)) - 1))
@@ -65,23 +62,10 @@ resource "aws_glue_data_catalog_encryption_settings" "this" {
 
 # ---------------------------------------------------------------- scripts
 
-module "scripts_bucket" {
-  source = "../secure_bucket"
-
-  create            = var.create_scripts_bucket
-  bucket_name       = local.scripts_bucket
-  kms_key_arn       = var.kms_key_arn
-  force_destroy     = var.force_destroy
-  access_log_bucket = var.access_log_bucket
-  tags              = var.tags
-
-  enable_tls_only_policy = var.enable_tls_only_policy
-}
-
 resource "aws_s3_object" "sample_script" {
   count = var.upload_sample_script ? 1 : 0
 
-  bucket       = var.create_scripts_bucket ? module.scripts_bucket.bucket_id : local.scripts_bucket
+  bucket       = var.create_scripts_bucket ? module.artifact_bucket.bucket_name : local.scripts_bucket
   key          = local.sample_key
   source       = "${path.module}/scripts/curate_events.py"
   content_type = "text/x-python"
@@ -134,21 +118,10 @@ resource "aws_cloudwatch_log_group" "jobs" {
 
 # ---------------------------------------------------------------- role
 
-data "aws_iam_policy_document" "glue_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
+module "trust" {
+  source = "../trust_policy"
 
-    principals {
-      type        = "Service"
-      identifiers = ["glue.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
+  services = ["glue.amazonaws.com"]
 }
 
 data "aws_iam_policy_document" "glue" {
@@ -227,7 +200,7 @@ resource "aws_iam_role" "glue" {
   count = var.create_role ? 1 : 0
 
   name               = local.role_name
-  assume_role_policy = data.aws_iam_policy_document.glue_trust.json
+  assume_role_policy = module.trust.json
 
   tags = merge(var.tags, { Name = local.role_name })
 }
@@ -303,4 +276,10 @@ resource "aws_glue_crawler" "curated" {
   }
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-curated" })
+}
+
+# The scripts bucket moved to the shared artifact_bucket.tf: the same bucket, a new address.
+moved {
+  from = module.scripts_bucket
+  to   = module.artifact_bucket
 }

@@ -3,11 +3,6 @@ output "database_name" {
   value       = aws_glue_catalog_database.this.name
 }
 
-output "database_arn" {
-  description = "ARN of the catalog database."
-  value       = aws_glue_catalog_database.this.arn
-}
-
 output "job_names" {
   description = "Glue job names by job key."
   value       = { for k, j in aws_glue_job.jobs : k => j.name }
@@ -30,17 +25,7 @@ output "security_configuration_name" {
 
 output "scripts_bucket_name" {
   description = "Bucket holding job scripts."
-  value       = var.create_scripts_bucket ? module.scripts_bucket.bucket_id : local.scripts_bucket
-}
-
-output "scripts_bucket_arn" {
-  description = "ARN of the scripts bucket (null when an existing bucket is used)."
-  value       = module.scripts_bucket.bucket_arn
-}
-
-output "sample_script_s3_uri" {
-  description = "S3 URI of the uploaded sample job script (null when not uploaded)."
-  value       = try("s3://${aws_s3_object.sample_script[0].bucket}/${aws_s3_object.sample_script[0].key}", null)
+  value       = var.create_scripts_bucket ? module.artifact_bucket.bucket_name : local.scripts_bucket
 }
 
 output "role_arn" {

@@ -1,13 +1,3 @@
-variable "name_prefix" {
-  description = "Prefix for every name this module creates, e.g. \"dmig-prod\". Lower case, digits and hyphens."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-32 characters of lower-case letters, digits and hyphens, starting with a letter."
-  }
-}
-
 variable "kms_key_arn" {
   description = "KMS key ARN used by the Glue security configuration (S3, CloudWatch logs, job bookmarks), the scripts bucket and the job log group. Null only in throw-away sandboxes."
   type        = string
@@ -42,18 +32,6 @@ variable "upload_sample_script" {
   default     = true
 }
 
-variable "force_destroy" {
-  description = "Let terraform delete the scripts bucket with objects in it. True only in sandbox/dev."
-  type        = bool
-  default     = false
-}
-
-variable "access_log_bucket" {
-  description = "Central access-log bucket for the scripts bucket; null disables S3 access logging."
-  type        = string
-  default     = null
-}
-
 variable "create_security_configuration" {
   description = "Create the Glue security configuration (SSE-KMS for S3 output, KMS for CloudWatch logs, CSE-KMS for job bookmarks) and attach it to every job and the crawler."
   type        = bool
@@ -70,12 +48,6 @@ variable "role_arn" {
   description = "Existing IAM role ARN for jobs and crawler, used when create_role = false (e.g. a role from the iam module)."
   type        = string
   default     = null
-}
-
-variable "data_bucket_arns" {
-  description = "ARNs of the data lake buckets (raw, curated, analytics) the jobs and crawler may read and write."
-  type        = list(string)
-  default     = []
 }
 
 variable "jobs" {
@@ -147,33 +119,4 @@ variable "enable_catalog_encryption" {
   description = "Encrypt the account's Data Catalog (metadata and connection passwords) with kms_key_arn. Account-wide setting: enable it in one stack only."
   type        = bool
   default     = false
-}
-
-variable "log_retention_days" {
-  description = "Retention of the job log group in days."
-  type        = number
-  default     = 365
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
-  }
-}
-
-variable "tags" {
-  description = "Tags for every resource (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
-}
-
-variable "logs_kms_key_arn" {
-  description = "KMS key for CloudWatch log groups, if logs use a key of their own (its policy must admit logs.<region>.amazonaws.com). Null uses kms_key_arn."
-  type        = string
-  default     = null
-}
-
-variable "enable_tls_only_policy" {
-  description = "Bucket policy denying non-TLS requests on this module's bucket. Only the sandbox turns it off (moto ignores the aws:SecureTransport condition and would deny everything)."
-  type        = bool
-  default     = true
 }

@@ -1,12 +1,4 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
-
 locals {
-  account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.name
-
   msk_cluster_name      = coalesce(var.msk_cluster_name, "${var.name_prefix}-msk")
   mwaa_environment_name = coalesce(var.mwaa_environment_name, "${var.name_prefix}-airflow")
   glue_database_prefix  = coalesce(var.glue_database_prefix, replace(var.name_prefix, "-", "_"))
@@ -77,29 +69,14 @@ locals {
 
 # --- Trust policies: each role trusts only its own service, and only on behalf of this account ---------
 
-data "aws_iam_policy_document" "assume" {
+module "trust" {
+  source   = "../trust_policy"
   for_each = local.roles
 
-  statement {
-    sid     = "TrustOwnService"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = each.value.services
-    }
-
-    # EC2 and Lambda do not send aws:SourceAccount; the other services do (confused-deputy protection).
-    dynamic "condition" {
-      for_each = contains(["ingest_lambda", "emr_ec2"], each.key) ? [] : [1]
-
-      content {
-        test     = "StringEquals"
-        variable = "aws:SourceAccount"
-        values   = [local.account_id]
-      }
-    }
-  }
+  sid      = "TrustOwnService"
+  services = each.value.services
+  # EC2 and Lambda do not send aws:SourceAccount; the other services do (confused-deputy protection).
+  source_account_condition = !contains(["ingest_lambda", "emr_ec2"], each.key)
 }
 
 resource "aws_iam_role" "this" {
@@ -107,7 +84,7 @@ resource "aws_iam_role" "this" {
 
   name                 = local.role_names[each.key]
   description          = each.value.description
-  assume_role_policy   = data.aws_iam_policy_document.assume[each.key].json
+  assume_role_policy   = module.trust[each.key].json
   max_session_duration = 3600
 
   tags = merge(var.tags, { Name = local.role_names[each.key], Service = each.key })
@@ -128,6 +105,42 @@ resource "aws_iam_instance_profile" "emr_ec2" {
   role = aws_iam_role.this["emr_ec2"].name
 
   tags = merge(var.tags, { Name = local.role_names.emr_ec2 })
+}
+
+# --- Data lake access shared by several roles (their policies start with these statements) -----------
+
+data "aws_iam_policy_document" "read_data_lake" {
+  statement {
+    sid       = "ListDataLake"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = local.read_bucket_arns
+  }
+
+  statement {
+    sid       = "ReadDataLake"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = [for a in local.read_bucket_arns : "${a}/*"]
+  }
+}
+
+# The ETL engines read the whole lake and write curated, analytics and their own artifacts path.
+data "aws_iam_policy_document" "transform_data_lake" {
+  for_each = {
+    glue    = { sid = "WriteCuratedAndAnalytics", artifacts_path = "glue/tmp/*" }
+    emr_ec2 = { sid = "WriteCuratedAnalyticsAndLogs", artifacts_path = "emr/*" }
+  }
+
+  source_policy_documents = [data.aws_iam_policy_document.read_data_lake.json]
+
+  statement {
+    sid     = each.value.sid
+    actions = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+    resources = compact([
+      "${local.curated_arn}/*",
+      "${local.analytics_arn}/*",
+      local.artifacts_arn == null ? null : "${local.artifacts_arn}/${each.value.artifacts_path}",
+    ])
+  }
 }
 
 # --- Ingest Lambda ----------------------------------------------------------------------------------
@@ -202,27 +215,7 @@ data "aws_iam_policy_document" "ingest_lambda" {
 data "aws_iam_policy_document" "glue" {
   count = var.create_glue_role ? 1 : 0
 
-  statement {
-    sid       = "ListDataLake"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = local.read_bucket_arns
-  }
-
-  statement {
-    sid       = "ReadDataLake"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
-    resources = [for a in local.read_bucket_arns : "${a}/*"]
-  }
-
-  statement {
-    sid     = "WriteCuratedAndAnalytics"
-    actions = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
-    resources = compact([
-      "${local.curated_arn}/*",
-      "${local.analytics_arn}/*",
-      local.artifacts_arn == null ? null : "${local.artifacts_arn}/glue/tmp/*",
-    ])
-  }
+  source_policy_documents = [data.aws_iam_policy_document.transform_data_lake["glue"].json]
 
   statement {
     sid = "DataCatalog"
@@ -371,27 +364,7 @@ data "aws_iam_policy_document" "emr_service" {
 data "aws_iam_policy_document" "emr_ec2" {
   count = var.create_emr_roles ? 1 : 0
 
-  statement {
-    sid       = "ListDataLake"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = local.read_bucket_arns
-  }
-
-  statement {
-    sid       = "ReadDataLake"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
-    resources = [for a in local.read_bucket_arns : "${a}/*"]
-  }
-
-  statement {
-    sid     = "WriteCuratedAnalyticsAndLogs"
-    actions = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
-    resources = compact([
-      "${local.curated_arn}/*",
-      "${local.analytics_arn}/*",
-      local.artifacts_arn == null ? null : "${local.artifacts_arn}/emr/*",
-    ])
-  }
+  source_policy_documents = [data.aws_iam_policy_document.transform_data_lake["emr_ec2"].json]
 
   statement {
     sid       = "DataCatalog"
@@ -530,17 +503,7 @@ data "aws_iam_policy_document" "grafana" {
 data "aws_iam_policy_document" "ecs_task" {
   count = var.create_ecs_roles ? 1 : 0
 
-  statement {
-    sid       = "ListDataLake"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = local.read_bucket_arns
-  }
-
-  statement {
-    sid       = "ReadDataLake"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
-    resources = [for a in local.read_bucket_arns : "${a}/*"]
-  }
+  source_policy_documents = [data.aws_iam_policy_document.read_data_lake.json]
 
   statement {
     sid       = "LandMigratedData"

@@ -8,11 +8,6 @@ output "role_names" {
   value       = { for k, r in aws_iam_role.this : k => r.name }
 }
 
-output "emr_instance_profile_arn" {
-  description = "Instance profile of the EMR cluster nodes."
-  value       = try(aws_iam_instance_profile.emr_ec2[0].arn, null)
-}
-
 output "emr_instance_profile_name" {
   description = "Instance profile name, as aws_emr_cluster ec2_attributes.instance_profile expects it."
   value       = try(aws_iam_instance_profile.emr_ec2[0].name, null)

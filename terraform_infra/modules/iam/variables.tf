@@ -1,13 +1,3 @@
-variable "name_prefix" {
-  description = "Prefix for every name this module creates and for the resource names the policies are scoped to, e.g. \"dmig-prod\"."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-32 characters of lower-case letters, digits and hyphens, starting with a letter."
-  }
-}
-
 variable "data_lake_bucket_arns" {
   description = "Data lake bucket ARN per zone. Keys raw, curated and analytics are required; artifacts (scripts, DAGs, logs, temp) is optional. The buckets may not exist yet: stack 01 computes the ARNs from the naming contract."
   type        = map(string)
@@ -86,10 +76,4 @@ variable "create_ecs_roles" {
   description = "Create the ECS task role and task execution role of the migration worker tasks."
   type        = bool
   default     = true
-}
-
-variable "tags" {
-  description = "Tags for every resource (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
 }

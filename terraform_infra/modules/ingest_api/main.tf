@@ -1,12 +1,6 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
-
 locals {
   function_name = var.name
   image_uri     = coalesce(var.image_uri, "${aws_ecr_repository.this.repository_url}:${var.image_tag}")
-  role_arn      = var.create_role ? aws_iam_role.this[0].arn : var.role_arn
-  raw_arn       = "arn:${data.aws_partition.current.partition}:s3:::${var.raw_bucket_name}"
 }
 
 # --- Image repository -------------------------------------------------------------------------------
@@ -62,86 +56,11 @@ resource "aws_sqs_queue" "dlq" {
   tags = merge(var.tags, { Name = "${var.name}-dlq" })
 }
 
-data "aws_iam_policy_document" "assume" {
-  count = var.create_role ? 1 : 0
-
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "this" {
-  count = var.create_role ? 1 : 0
-
-  name               = "${var.name}-lambda"
-  assume_role_policy = data.aws_iam_policy_document.assume[0].json
-
-  tags = merge(var.tags, { Name = "${var.name}-lambda" })
-}
-
-data "aws_iam_policy_document" "this" {
-  count = var.create_role ? 1 : 0
-
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = [aws_cloudwatch_log_group.function.arn, "${aws_cloudwatch_log_group.function.arn}:*"]
-  }
-
-  statement {
-    sid       = "LandRawEvents"
-    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
-    resources = ["${local.raw_arn}/ingest/*"]
-  }
-
-  statement {
-    sid       = "DeadLetterQueue"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.dlq.arn]
-  }
-
-  statement {
-    sid       = "UseKey"
-    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-    resources = [var.kms_key_arn]
-  }
-
-  statement {
-    sid     = "ManageVpcInterfaces"
-    actions = ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
-    resources = [
-      "arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:network-interface/*",
-      "arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:subnet/*",
-      "arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:security-group/*",
-    ]
-  }
-
-  # No resource-level permissions exist for these actions.
-  statement {
-    sid       = "DescribeAndTrace"
-    actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
-}
-
-resource "aws_iam_role_policy" "this" {
-  count = var.create_role ? 1 : 0
-
-  name   = "ingest-least-privilege"
-  role   = aws_iam_role.this[0].id
-  policy = data.aws_iam_policy_document.this[0].json
-}
-
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_272:Code signing applies to zip packages only; container images are verified by ECR scanning and immutable tags.
   function_name = local.function_name
   description   = "Receives events from the ingest API and lands them in the raw zone"
-  role          = local.role_arn
+  role          = var.role_arn
   package_type  = var.package_type
 
   image_uri        = var.package_type == "Image" ? local.image_uri : null
@@ -204,14 +123,7 @@ resource "aws_lambda_function" "this" {
 
   tags = merge(var.tags, { Name = local.function_name })
 
-  depends_on = [aws_iam_role_policy.this]
-
   lifecycle {
-    precondition {
-      condition     = var.create_role || var.role_arn != null
-      error_message = "Set role_arn when create_role = false."
-    }
-
     precondition {
       condition     = var.package_type == "Image" || var.filename != null
       error_message = "package_type = \"Zip\" needs filename (a zip of src/handler.py)."

@@ -55,16 +55,9 @@ variable "enable_json_logging" {
   default     = true
 }
 
-variable "create_role" {
-  description = "Create a least-privilege execution role here. False requires role_arn (e.g. the iam module's ingest_lambda role)."
-  type        = bool
-  default     = false
-}
-
 variable "role_arn" {
-  description = "Existing execution role ARN, used when create_role = false."
+  description = "Execution role of the function: the iam module's ingest_lambda role (its policy is scoped to \"<name_prefix>-ingest*\", the raw zone's ingest/ prefix and the MSK cluster)."
   type        = string
-  default     = null
 }
 
 variable "raw_bucket_name" {
@@ -127,31 +120,10 @@ variable "security_group_ids" {
   type        = list(string)
 }
 
-variable "kms_key_arn" {
-  description = "KMS key for the ECR repository, the function's environment and the dead-letter queue."
-  type        = string
-
-  validation {
-    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN."
-  }
-}
-
 variable "log_kms_key_arn" {
   description = "KMS key of the log groups (needs the logs service principal in its key policy). Null uses no CMK."
   type        = string
   default     = null
-}
-
-variable "log_retention_days" {
-  description = "Retention of the function and access log groups in days."
-  type        = number
-  default     = 365
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be a retention CloudWatch Logs accepts."
-  }
 }
 
 variable "route_key" {
@@ -204,10 +176,4 @@ variable "image_retention_count" {
   description = "Images kept in the repository; older ones expire."
   type        = number
   default     = 20
-}
-
-variable "tags" {
-  description = "Tags for every resource (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
 }

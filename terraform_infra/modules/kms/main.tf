@@ -1,12 +1,5 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
-
 locals {
-  account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.name
-  root_arn   = "arn:${local.partition}:iam::${local.account_id}:root"
+  root_arn = "arn:${local.partition}:iam::${local.account_id}:root"
 
   admin_arns = length(var.key_administrator_arns) > 0 ? var.key_administrator_arns : [local.root_arn]
 

@@ -1,13 +1,3 @@
-variable "name_prefix" {
-  description = "Prefix for every alias this module creates, e.g. \"dmig-prod\". Lower case, digits and hyphens."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-32 characters of lower-case letters, digits and hyphens, starting with a letter."
-  }
-}
-
 variable "keys" {
   description = <<-EOT
     One customer-managed key per purpose, keyed by purpose (e.g. "s3", "rds", "logs").
@@ -56,10 +46,4 @@ variable "key_user_arns" {
   description = "IAM principals (role ARNs) allowed to use every key directly, besides the via_services path. Keep empty unless a workload calls KMS itself."
   type        = list(string)
   default     = []
-}
-
-variable "tags" {
-  description = "Tags for every resource (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
 }

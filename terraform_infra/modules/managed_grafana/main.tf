@@ -1,13 +1,6 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
-
 locals {
   create           = var.create
   create_workspace = var.create && var.create_workspace
-  account_id       = data.aws_caller_identity.current.account_id
-  partition        = data.aws_partition.current.partition
-  region           = data.aws_region.current.name
   name             = "${var.name_prefix}-grafana"
   role_name        = "${var.name_prefix}-grafana-workspace"
   create_role      = local.create && var.role_arn == null
@@ -15,21 +8,10 @@ locals {
   policy_role      = local.create_role ? try(aws_iam_role.this[0].id, null) : (var.role_arn == null ? null : element(split("/", var.role_arn), length(split("/", var.role_arn)) - 1))
 }
 
-data "aws_iam_policy_document" "trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
+module "trust" {
+  source = "../trust_policy"
 
-    principals {
-      type        = "Service"
-      identifiers = ["grafana.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
+  services = ["grafana.amazonaws.com"]
 }
 
 # Read-only access to exactly the data sources enabled; written inline instead of
@@ -96,7 +78,7 @@ resource "aws_iam_role" "this" {
   count = local.create_role ? 1 : 0
 
   name               = local.role_name
-  assume_role_policy = data.aws_iam_policy_document.trust.json
+  assume_role_policy = module.trust.json
 
   tags = merge(var.tags, { Name = local.role_name })
 }

@@ -1,8 +1,3 @@
-output "workspace_id" {
-  description = "Grafana workspace id (null when not created)."
-  value       = try(aws_grafana_workspace.this[0].id, null)
-}
-
 output "workspace_endpoint" {
   description = "Grafana workspace URL host (null when not created)."
   value       = try(aws_grafana_workspace.this[0].endpoint, null)

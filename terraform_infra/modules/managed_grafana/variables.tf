@@ -1,23 +1,7 @@
-variable "create" {
-  description = "Master switch: false creates nothing of this module."
-  type        = bool
-  default     = true
-}
-
 variable "create_workspace" {
   description = "Create the Grafana workspace. The IAM role it reads data with is created whenever create = true."
   type        = bool
   default     = true
-}
-
-variable "name_prefix" {
-  description = "Prefix for every name this module creates, e.g. \"dmig-prod\"."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-32 characters of lower-case letters, digits and hyphens, starting with a letter."
-  }
 }
 
 variable "authentication_providers" {
@@ -61,12 +45,6 @@ variable "vpc_configuration" {
     security_group_ids = list(string)
   })
   default = null
-}
-
-variable "tags" {
-  description = "Tags for every resource (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
 }
 
 variable "role_arn" {

@@ -1,9 +1,3 @@
-variable "create" {
-  description = "Master switch: false creates nothing of this module."
-  type        = bool
-  default     = true
-}
-
 variable "enable_cluster" {
   description = "Create the cluster configuration and the cluster. False keeps only the broker log group (useful where MSK is unavailable, e.g. the moto sandbox, whose clusters never leave CREATING and which has no configuration API)."
   type        = bool
@@ -69,31 +63,10 @@ variable "security_group_ids" {
   type        = list(string)
 }
 
-variable "kms_key_arn" {
-  description = "KMS key for encryption at rest of the broker volumes and of the broker log group."
-  type        = string
-
-  validation {
-    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN."
-  }
-}
-
 variable "log_kms_key_arn" {
   description = "KMS key of the broker log group (needs the logs service principal in its policy). Null uses no CMK."
   type        = string
   default     = null
-}
-
-variable "log_retention_days" {
-  description = "Retention of the broker log group in days."
-  type        = number
-  default     = 365
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be a retention CloudWatch Logs accepts."
-  }
 }
 
 variable "server_properties" {
@@ -117,10 +90,4 @@ variable "enhanced_monitoring" {
     condition     = contains(["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"], var.enhanced_monitoring)
     error_message = "enhanced_monitoring must be DEFAULT, PER_BROKER, PER_TOPIC_PER_BROKER or PER_TOPIC_PER_PARTITION."
   }
-}
-
-variable "tags" {
-  description = "Tags for every resource (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
 }

@@ -1,56 +1,29 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
-
 locals {
   create             = var.create
   create_environment = var.create && var.create_environment
-  account_id         = data.aws_caller_identity.current.account_id
-  partition          = data.aws_partition.current.partition
-  region             = data.aws_region.current.name
   env_name           = "${var.name_prefix}-airflow"
   # MWAA only accepts source buckets whose name starts with "airflow-".
-  dag_bucket  = "airflow-${var.name_prefix}-dags-${local.account_id}"
-  env_arn     = "arn:${local.partition}:airflow:${local.region}:${local.account_id}:environment/${local.env_name}"
-  create_role = local.create && var.execution_role_arn == null
-  create_sg   = local.create && var.security_group_id == null
-  sg_id       = local.create_sg ? try(aws_security_group.this[0].id, null) : var.security_group_id
-  role_arn    = local.create_role ? try(aws_iam_role.execution[0].arn, null) : var.execution_role_arn
-  policy_role = local.create_role ? try(aws_iam_role.execution[0].id, null) : (var.execution_role_arn == null ? null : element(split("/", var.execution_role_arn), length(split("/", var.execution_role_arn)) - 1))
-}
+  dag_bucket = "airflow-${var.name_prefix}-dags-${local.account_id}"
 
-module "dag_bucket" {
-  source = "../secure_bucket"
-
-  create            = local.create
-  bucket_name       = local.dag_bucket
-  kms_key_arn       = var.kms_key_arn
-  force_destroy     = var.force_destroy
-  access_log_bucket = var.access_log_bucket
-  tags              = var.tags
-
-  enable_tls_only_policy = var.enable_tls_only_policy
+  # The DAG bucket (artifact_bucket.tf).
+  artifact_bucket_name   = local.dag_bucket
+  create_artifact_bucket = local.create
+  env_arn                = "arn:${local.partition}:airflow:${local.region}:${local.account_id}:environment/${local.env_name}"
+  create_role            = local.create && var.execution_role_arn == null
+  create_sg              = local.create && var.security_group_id == null
+  sg_id                  = local.create_sg ? try(aws_security_group.this[0].id, null) : var.security_group_id
+  role_arn               = local.create_role ? try(aws_iam_role.execution[0].arn, null) : var.execution_role_arn
+  policy_role            = local.create_role ? try(aws_iam_role.execution[0].id, null) : (var.execution_role_arn == null ? null : element(split("/", var.execution_role_arn), length(split("/", var.execution_role_arn)) - 1))
 }
 
 # ---------------------------------------------------------------- execution role
 # Follows the MWAA execution-role template, narrowed to this environment's name,
 # bucket, log groups and Celery queues, plus the Glue jobs the DAGs drive.
 
-data "aws_iam_policy_document" "trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
+module "trust" {
+  source = "../trust_policy"
 
-    principals {
-      type        = "Service"
-      identifiers = ["airflow.amazonaws.com", "airflow-env.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
+  services = ["airflow.amazonaws.com", "airflow-env.amazonaws.com"]
 }
 
 data "aws_iam_policy_document" "execution" {
@@ -134,7 +107,7 @@ resource "aws_iam_role" "execution" {
   count = local.create_role ? 1 : 0
 
   name               = "${var.name_prefix}-mwaa-execution"
-  assume_role_policy = data.aws_iam_policy_document.trust.json
+  assume_role_policy = module.trust.json
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-mwaa-execution" })
 }
@@ -206,7 +179,7 @@ resource "aws_mwaa_environment" "this" {
   environment_class               = var.environment_class
   execution_role_arn              = local.role_arn
   kms_key                         = var.kms_key_arn
-  source_bucket_arn               = module.dag_bucket.bucket_arn
+  source_bucket_arn               = module.artifact_bucket.bucket_arn
   dag_s3_path                     = "dags/"
   webserver_access_mode           = var.webserver_access_mode
   min_workers                     = var.min_workers
@@ -257,4 +230,10 @@ resource "aws_mwaa_environment" "this" {
   }
 
   depends_on = [aws_iam_role_policy.execution]
+}
+
+# The DAG bucket moved to the shared artifact_bucket.tf: the same bucket, a new address.
+moved {
+  from = module.dag_bucket
+  to   = module.artifact_bucket
 }

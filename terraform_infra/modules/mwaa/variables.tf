@@ -1,23 +1,7 @@
-variable "create" {
-  description = "Master switch: false creates nothing of this module."
-  type        = bool
-  default     = true
-}
-
 variable "create_environment" {
   description = "Create the MWAA environment. The DAG bucket, execution role and security group are created whenever create = true, so DAGs can be staged before the (slow, ~30 min) environment exists."
   type        = bool
   default     = true
-}
-
-variable "name_prefix" {
-  description = "Prefix for every name this module creates, e.g. \"dmig-prod\". The environment is \"<name_prefix>-airflow\"."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-32 characters of lower-case letters, digits and hyphens, starting with a letter."
-  }
 }
 
 variable "vpc_id" {
@@ -125,40 +109,10 @@ variable "glue_job_arns" {
   default     = []
 }
 
-variable "data_bucket_arns" {
-  description = "Data lake buckets the DAGs may read (e.g. to check for new raw objects)."
-  type        = list(string)
-  default     = []
-}
-
-variable "force_destroy" {
-  description = "Let terraform delete the DAG bucket with objects in it. True only in sandbox/dev."
-  type        = bool
-  default     = false
-}
-
-variable "access_log_bucket" {
-  description = "Central access-log bucket for the DAG bucket; null disables S3 access logging."
-  type        = string
-  default     = null
-}
-
-variable "tags" {
-  description = "Tags for every resource (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
-}
-
 variable "execution_role_arn" {
   description = "Existing execution role (e.g. from the iam module). Null creates one; otherwise the module adds its DAG-bucket/queue/log policy to the given role."
   type        = string
   default     = null
-}
-
-variable "enable_tls_only_policy" {
-  description = "Bucket policy denying non-TLS requests on this module's bucket. Only the sandbox turns it off (moto ignores the aws:SecureTransport condition and would deny everything)."
-  type        = bool
-  default     = true
 }
 
 variable "security_group_id" {

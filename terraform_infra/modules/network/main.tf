@@ -165,24 +165,18 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
   tags = merge(var.tags, { Name = "${var.name_prefix}-flow-logs" })
 }
 
-data "aws_iam_policy_document" "flow_logs_assume" {
-  count = var.enable_flow_logs ? 1 : 0
+module "flow_logs_trust" {
+  source = "../trust_policy"
 
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["vpc-flow-logs.amazonaws.com"]
-    }
-  }
+  services                 = ["vpc-flow-logs.amazonaws.com"]
+  source_account_condition = false
 }
 
 resource "aws_iam_role" "flow_logs" {
   count = var.enable_flow_logs ? 1 : 0
 
   name               = "${var.name_prefix}-vpc-flow-logs"
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume[0].json
+  assume_role_policy = module.flow_logs_trust.json
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-vpc-flow-logs" })
 }

@@ -23,24 +23,9 @@ output "private_subnet_ids" {
   value       = aws_subnet.private[*].id
 }
 
-output "public_route_table_id" {
-  description = "Route table of the public subnets."
-  value       = aws_route_table.public.id
-}
-
 output "private_route_table_ids" {
   description = "Route table of each private subnet."
   value       = aws_route_table.private[*].id
-}
-
-output "nat_gateway_ids" {
-  description = "NAT gateway IDs (empty when enable_nat_gateway = false)."
-  value       = aws_nat_gateway.this[*].id
-}
-
-output "nat_public_ips" {
-  description = "Public IPs of the NAT gateways, for allow-lists on the on-premises side."
-  value       = aws_eip.nat[*].public_ip
 }
 
 output "s3_endpoint_id" {
@@ -48,19 +33,9 @@ output "s3_endpoint_id" {
   value       = try(aws_vpc_endpoint.s3[0].id, null)
 }
 
-output "dynamodb_endpoint_id" {
-  description = "DynamoDB gateway endpoint ID."
-  value       = try(aws_vpc_endpoint.dynamodb[0].id, null)
-}
-
 output "security_group_ids" {
   description = "Security group ID per key of var.security_groups."
   value       = { for k, v in aws_security_group.this : k => v.id }
-}
-
-output "flow_log_id" {
-  description = "VPC flow log ID."
-  value       = try(aws_flow_log.this[0].id, null)
 }
 
 output "flow_log_group_name" {

@@ -1,13 +1,3 @@
-variable "name_prefix" {
-  description = "Prefix for every name this module creates, e.g. \"dmig-prod\". Lower case, digits and hyphens."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-32 characters of lower-case letters, digits and hyphens, starting with a letter."
-  }
-}
-
 variable "cidr_block" {
   description = "IPv4 CIDR of the VPC, /16 to /24. Must not overlap the on-premises ranges the migration connects to."
   type        = string
@@ -143,10 +133,4 @@ variable "security_groups" {
     ]))
     error_message = "Ingress from 0.0.0.0/0 is not allowed: every workload in this VPC is private."
   }
-}
-
-variable "tags" {
-  description = "Tags for every resource (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
 }

@@ -1,11 +1,4 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
-
 locals {
-  account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.name
   topic_name = "${var.name_prefix}-alerts"
   namespace  = "DataPlatform/${var.name_prefix}"
   logs_kms   = var.logs_kms_key_arn != null ? var.logs_kms_key_arn : var.kms_key_arn

@@ -13,17 +13,7 @@ output "alarm_names" {
   value       = { for k, a in aws_cloudwatch_metric_alarm.this : k => a.alarm_name }
 }
 
-output "log_group_arns" {
-  description = "ARNs of the log groups created from var.log_groups, by name."
-  value       = { for k, g in aws_cloudwatch_log_group.this : k => g.arn }
-}
-
 output "adot_config_parameter_name" {
   description = "SSM parameter holding the ADOT collector configuration (null when not created)."
   value       = try(aws_ssm_parameter.adot_config[0].name, null)
-}
-
-output "adot_config_parameter_arn" {
-  description = "ARN of the ADOT parameter, for an ECS secret valueFrom (null when not created)."
-  value       = try(aws_ssm_parameter.adot_config[0].arn, null)
 }

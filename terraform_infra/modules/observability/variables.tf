@@ -1,13 +1,3 @@
-variable "name_prefix" {
-  description = "Prefix for every name this module creates, e.g. \"dmig-prod\"."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-32 characters of lower-case letters, digits and hyphens, starting with a letter."
-  }
-}
-
 variable "kms_key_arn" {
   description = "KMS key for log groups, the SNS topic and the ADOT parameter. Its key policy must let logs.<region>.amazonaws.com, cloudwatch.amazonaws.com and budgets.amazonaws.com use it."
   type        = string
@@ -117,18 +107,6 @@ variable "create_adot_config" {
 
 variable "prometheus_remote_write_url" {
   description = "Amazon Managed Prometheus remote-write URL; null leaves the Prometheus exporter out of the ADOT pipeline."
-  type        = string
-  default     = null
-}
-
-variable "tags" {
-  description = "Tags for every resource (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
-}
-
-variable "logs_kms_key_arn" {
-  description = "KMS key for CloudWatch log groups, if logs use a key of their own (its policy must admit logs.<region>.amazonaws.com). Null uses kms_key_arn."
   type        = string
   default     = null
 }

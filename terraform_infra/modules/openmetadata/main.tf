@@ -1,16 +1,9 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
-
 locals {
   create          = var.create
   create_service  = var.create && var.create_service
   create_database = var.create && var.create_database
   create_db_inst  = local.create_database && var.create_database_instance
   create_search   = var.create && var.create_search
-  account_id      = data.aws_caller_identity.current.account_id
-  partition       = data.aws_partition.current.partition
-  region          = data.aws_region.current.name
   name            = "${var.name_prefix}-openmetadata"
   domain_name     = "${var.name_prefix}-meta"
   log_group_name  = "/ecs/${local.name}"
@@ -471,21 +464,10 @@ resource "aws_opensearch_domain_policy" "this" {
 
 # ---------------------------------------------------------------- roles
 
-data "aws_iam_policy_document" "ecs_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
+module "ecs_trust" {
+  source = "../trust_policy"
 
-    principals {
-      type        = "Service"
-      identifiers = ["ecs-tasks.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
+  services = ["ecs-tasks.amazonaws.com"]
 }
 
 data "aws_iam_policy_document" "execution" {
@@ -512,7 +494,7 @@ resource "aws_iam_role" "execution" {
   count = local.create ? 1 : 0
 
   name               = "${local.name}-execution"
-  assume_role_policy = data.aws_iam_policy_document.ecs_trust.json
+  assume_role_policy = module.ecs_trust.json
 
   tags = merge(var.tags, { Name = "${local.name}-execution" })
 }
@@ -531,7 +513,7 @@ resource "aws_iam_role" "task" {
   count = local.create ? 1 : 0
 
   name               = "${local.name}-task"
-  assume_role_policy = data.aws_iam_policy_document.ecs_trust.json
+  assume_role_policy = module.ecs_trust.json
 
   tags = merge(var.tags, { Name = "${local.name}-task" })
 }

@@ -1,9 +1,3 @@
-variable "create" {
-  description = "Master switch: false creates nothing of this module."
-  type        = bool
-  default     = true
-}
-
 variable "create_service" {
   description = "Run the ECS service (the cluster, task definition, roles, log group and secrets exist whenever create = true)."
   type        = bool
@@ -227,29 +221,6 @@ variable "secret_version" {
   description = "Bump to generate and store a new application secret (fernet key); the value never enters terraform state."
   type        = number
   default     = 1
-}
-
-variable "log_retention_days" {
-  description = "Retention of the service and search-domain log groups."
-  type        = number
-  default     = 365
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be a value CloudWatch Logs accepts."
-  }
-}
-
-variable "tags" {
-  description = "Tags for every resource (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
-}
-
-variable "logs_kms_key_arn" {
-  description = "KMS key for CloudWatch log groups, if logs use a key of their own (its policy must admit logs.<region>.amazonaws.com). Null uses kms_key_arn."
-  type        = string
-  default     = null
 }
 
 variable "search_kms_key_arn" {

@@ -47,31 +47,22 @@ resource "aws_db_parameter_group" "this" {
   }
 }
 
-data "aws_iam_policy_document" "monitoring_assume" {
-  count = var.monitoring_interval > 0 ? 1 : 0
+module "monitoring_trust" {
+  source = "../trust_policy"
 
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["monitoring.rds.amazonaws.com"]
-    }
-  }
+  services                 = ["monitoring.rds.amazonaws.com"]
+  source_account_condition = false
 }
 
 resource "aws_iam_role" "monitoring" {
   count = var.monitoring_interval > 0 ? 1 : 0
 
   name               = "${var.identifier}-monitoring"
-  assume_role_policy = data.aws_iam_policy_document.monitoring_assume[0].json
+  assume_role_policy = module.monitoring_trust.json
 
   tags = merge(var.tags, { Name = "${var.identifier}-monitoring" })
 }
 
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
-data "aws_caller_identity" "current" {}
 
 # The same grants as the AWS-managed AmazonRDSEnhancedMonitoringRole (write to the RDSOSMetrics log
 # group only), written out so the policy is reviewable here and does not depend on a managed policy.
@@ -81,13 +72,13 @@ data "aws_iam_policy_document" "monitoring" {
   statement {
     sid       = "EnableCreationAndManagementOfRDSCloudwatchLogGroups"
     actions   = ["logs:CreateLogGroup", "logs:PutRetentionPolicy"]
-    resources = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:RDS*"]
+    resources = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:RDS*"]
   }
 
   statement {
     sid       = "EnableCreationAndManagementOfRDSCloudwatchLogStreams"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents"]
-    resources = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:RDS*:log-stream:*"]
+    resources = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:RDS*:log-stream:*"]
   }
 }
 

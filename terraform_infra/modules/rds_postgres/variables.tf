@@ -1,13 +1,3 @@
-variable "identifier" {
-  description = "DB instance identifier, also the base name of its subnet group, parameter group and monitoring role, e.g. \"dmig-prod-postgres\"."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{0,61}[a-z0-9]$", var.identifier)) && !strcontains(var.identifier, "--")
-    error_message = "identifier must start with a letter, hold lower-case letters, digits and single hyphens, and be at most 63 characters."
-  }
-}
-
 variable "engine_version" {
   description = "PostgreSQL engine version, e.g. \"16.4\". Must match parameter_group_family."
   type        = string
@@ -75,46 +65,10 @@ variable "master_username" {
   }
 }
 
-variable "subnet_ids" {
-  description = "Private subnets in at least two AZs for the DB subnet group."
-  type        = list(string)
-
-  validation {
-    condition     = length(var.subnet_ids) >= 2
-    error_message = "subnet_ids needs at least two subnets (in different AZs) for Multi-AZ."
-  }
-}
-
-variable "vpc_security_group_ids" {
-  description = "Security groups of the instance (the network module's \"postgres\" group)."
-  type        = list(string)
-}
-
-variable "kms_key_arn" {
-  description = "KMS key for storage encryption, Performance Insights and the managed master secret."
-  type        = string
-
-  validation {
-    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN."
-  }
-}
-
 variable "multi_az" {
   description = "Run a synchronous standby in another AZ."
   type        = bool
   default     = true
-}
-
-variable "backup_retention_period" {
-  description = "Days of automated backups (point-in-time recovery window)."
-  type        = number
-  default     = 14
-
-  validation {
-    condition     = var.backup_retention_period >= 1 && var.backup_retention_period <= 35
-    error_message = "backup_retention_period must be 1-35 days; 0 would switch backups off."
-  }
 }
 
 variable "backup_window" {
@@ -127,18 +81,6 @@ variable "maintenance_window" {
   description = "Weekly maintenance window (UTC), ddd:hh24:mi-ddd:hh24:mi."
   type        = string
   default     = "sun:04:00-sun:05:00"
-}
-
-variable "deletion_protection" {
-  description = "Refuse deletes of the instance. Off only in sandbox/dev so destroy runs unattended."
-  type        = bool
-  default     = true
-}
-
-variable "skip_final_snapshot" {
-  description = "Delete without a final snapshot. True only in sandbox/dev."
-  type        = bool
-  default     = false
 }
 
 variable "delete_automated_backups" {
@@ -197,10 +139,4 @@ variable "apply_immediately" {
   description = "Apply modifications now instead of in the maintenance window."
   type        = bool
   default     = false
-}
-
-variable "tags" {
-  description = "Tags for every resource (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
 }

@@ -1,5 +1,4 @@
 data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
 
 locals {
   account_id             = data.aws_caller_identity.current.account_id
@@ -9,272 +8,51 @@ locals {
 
 # --- Zone buckets -----------------------------------------------------------------------------------
 
-resource "aws_s3_bucket" "this" {
+module "zone" {
+  source   = "../secure_bucket"
   for_each = var.zones
 
-  bucket        = each.value.bucket_name
+  bucket_name   = each.value.bucket_name
+  kms_key_arn   = var.kms_key_arn
   force_destroy = var.force_destroy
+  tags          = merge(var.tags, { Zone = each.key })
 
-  tags = merge(var.tags, { Name = each.value.bucket_name, Zone = each.key })
+  lifecycle_rule_id = "${each.key}-tiering"
+  transitions = concat(
+    each.value.transition_to_ia_days == null ? [] : [{ days = each.value.transition_to_ia_days, storage_class = "STANDARD_IA" }],
+    each.value.transition_to_glacier_days == null ? [] : [{ days = each.value.transition_to_glacier_days, storage_class = "GLACIER_IR" }],
+  )
+  expiration_days                    = each.value.expiration_days
+  noncurrent_version_expiration_days = each.value.noncurrent_version_expiration_days
 
-  lifecycle {
-    precondition {
-      condition     = !var.enable_replication || (contains(keys(var.replication_destination_bucket_arns), each.key) && var.replication_destination_kms_key_arn != null)
-      error_message = "enable_replication needs a replication_destination_bucket_arns entry for every zone and replication_destination_kms_key_arn."
-    }
-  }
+  # Only the transport is policed here; access goes through the IAM roles of 01_network_iam.
+  deny_acl_writes                  = false
+  enable_tls_only_policy           = var.enable_tls_only_policy
+  minimum_tls_version              = var.enable_tls_only_policy ? "1.2" : null
+  enable_eventbridge_notifications = var.enable_eventbridge_notifications
 }
 
-resource "aws_s3_bucket_ownership_controls" "this" {
-  for_each = var.zones
-
-  bucket = aws_s3_bucket.this[each.key].id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "this" {
-  for_each = var.zones
-
-  bucket                  = aws_s3_bucket.this[each.key].id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "this" {
-  for_each = var.zones
-
-  bucket = aws_s3_bucket.this[each.key].id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
-  for_each = var.zones
-
-  bucket = aws_s3_bucket.this[each.key].id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = var.kms_key_arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "this" {
-  for_each = var.zones
-
-  bucket = aws_s3_bucket.this[each.key].id
-
-  rule {
-    id     = "${each.key}-tiering"
-    status = "Enabled"
-
-    filter {}
-
-    dynamic "transition" {
-      for_each = each.value.transition_to_ia_days == null ? [] : [each.value.transition_to_ia_days]
-
-      content {
-        days          = transition.value
-        storage_class = "STANDARD_IA"
-      }
-    }
-
-    dynamic "transition" {
-      for_each = each.value.transition_to_glacier_days == null ? [] : [each.value.transition_to_glacier_days]
-
-      content {
-        days          = transition.value
-        storage_class = "GLACIER_IR"
-      }
-    }
-
-    dynamic "expiration" {
-      for_each = each.value.expiration_days == null ? [] : [each.value.expiration_days]
-
-      content {
-        days = expiration.value
-      }
-    }
-
-    noncurrent_version_expiration {
-      noncurrent_days = each.value.noncurrent_version_expiration_days
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.this]
-}
-
-data "aws_iam_policy_document" "tls_only" {
-  for_each = var.enable_tls_only_policy ? var.zones : {}
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.this[each.key].arn, "${aws_s3_bucket.this[each.key].arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-
-  statement {
-    sid       = "DenyOutdatedTls"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.this[each.key].arn, "${aws_s3_bucket.this[each.key].arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "NumericLessThan"
-      variable = "s3:TlsVersion"
-      values   = ["1.2"]
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "this" {
-  for_each = var.enable_tls_only_policy ? var.zones : {}
-
-  bucket = aws_s3_bucket.this[each.key].id
-  policy = data.aws_iam_policy_document.tls_only[each.key].json
-
-  depends_on = [aws_s3_bucket_public_access_block.this]
-}
-
+# Logging is set here, not through the module's access_log_bucket: the module's count would then hang
+# on the log bucket created in the same apply, and the logging has to wait for that bucket's policy.
 resource "aws_s3_bucket_logging" "this" {
   for_each = var.enable_access_logging ? var.zones : {}
 
-  bucket        = aws_s3_bucket.this[each.key].id
-  target_bucket = aws_s3_bucket.access_logs[0].id
+  bucket        = module.zone[each.key].bucket_name
+  target_bucket = module.access_logs.bucket_name
   target_prefix = "s3/${each.value.bucket_name}/"
 
-  depends_on = [aws_s3_bucket_policy.access_logs]
-}
-
-resource "aws_s3_bucket_notification" "this" {
-  for_each = var.enable_eventbridge_notifications ? var.zones : {}
-
-  bucket      = aws_s3_bucket.this[each.key].id
-  eventbridge = true
+  depends_on = [module.access_logs]
 }
 
 # --- Central access-log bucket ------------------------------------------------------------------
 
-resource "aws_s3_bucket" "access_logs" {
-  count = var.enable_access_logging ? 1 : 0
-
-  #checkov:skip=CKV_AWS_18:This is the access-log bucket; logging it into itself would loop.
-  #checkov:skip=CKV_AWS_144:Access logs are audit evidence of this region only; replication doubles cost for no recovery value.
-  #checkov:skip=CKV_AWS_145:S3 server access logging can only deliver to SSE-S3 buckets, not SSE-KMS.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes events about new log objects.
-  bucket        = local.access_log_bucket_name
-  force_destroy = var.force_destroy
-
-  tags = merge(var.tags, { Name = local.access_log_bucket_name, Zone = "access-logs" })
-}
-
-resource "aws_s3_bucket_ownership_controls" "access_logs" {
-  count = var.enable_access_logging ? 1 : 0
-
-  bucket = aws_s3_bucket.access_logs[0].id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "access_logs" {
-  count = var.enable_access_logging ? 1 : 0
-
-  bucket                  = aws_s3_bucket.access_logs[0].id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "access_logs" {
-  count = var.enable_access_logging ? 1 : 0
-
-  bucket = aws_s3_bucket.access_logs[0].id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "access_logs" {
-  count = var.enable_access_logging ? 1 : 0
-
-  bucket = aws_s3_bucket.access_logs[0].id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "access_logs" {
-  count = var.enable_access_logging ? 1 : 0
-
-  bucket = aws_s3_bucket.access_logs[0].id
-
-  rule {
-    id     = "expire-access-logs"
-    status = "Enabled"
-
-    filter {}
-
-    expiration {
-      days = var.access_log_retention_days
-    }
-
-    noncurrent_version_expiration {
-      noncurrent_days = 30
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.access_logs]
-}
-
-data "aws_iam_policy_document" "access_logs" {
+data "aws_iam_policy_document" "access_log_delivery" {
   count = var.enable_access_logging ? 1 : 0
 
   statement {
     sid       = "S3ServerAccessLogDelivery"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.access_logs[0].arn}/*"]
+    resources = ["${module.access_logs.bucket_arn}/*"]
 
     principals {
       type        = "Service"
@@ -287,67 +65,49 @@ data "aws_iam_policy_document" "access_logs" {
       values   = [local.account_id]
     }
   }
-
-  dynamic "statement" {
-    for_each = var.enable_tls_only_policy ? [1] : []
-
-    content {
-      sid       = "DenyInsecureTransport"
-      effect    = "Deny"
-      actions   = ["s3:*"]
-      resources = [aws_s3_bucket.access_logs[0].arn, "${aws_s3_bucket.access_logs[0].arn}/*"]
-
-      principals {
-        type        = "*"
-        identifiers = ["*"]
-      }
-
-      condition {
-        test     = "Bool"
-        variable = "aws:SecureTransport"
-        values   = ["false"]
-      }
-    }
-  }
 }
 
-resource "aws_s3_bucket_policy" "access_logs" {
-  count = var.enable_access_logging ? 1 : 0
+# S3 server access logging can only deliver to SSE-S3 buckets, hence no KMS key; logs are audit
+# evidence of this region only, hence no replication.
+module "access_logs" {
+  source = "../secure_bucket"
 
-  bucket = aws_s3_bucket.access_logs[0].id
-  policy = data.aws_iam_policy_document.access_logs[0].json
+  create        = var.enable_access_logging
+  bucket_name   = local.access_log_bucket_name
+  force_destroy = var.force_destroy
+  tags          = merge(var.tags, { Zone = "access-logs" })
 
-  depends_on = [aws_s3_bucket_public_access_block.access_logs]
+  lifecycle_rule_id                  = "expire-access-logs"
+  expiration_days                    = var.access_log_retention_days
+  noncurrent_version_expiration_days = 30
+
+  policy_documents       = data.aws_iam_policy_document.access_log_delivery[*].json
+  deny_acl_writes        = false
+  enable_tls_only_policy = var.enable_tls_only_policy
 }
 
 # --- Cross-region replication (optional) ------------------------------------------------------------
 
-data "aws_iam_policy_document" "replication_assume" {
-  count = var.enable_replication ? 1 : 0
+module "replication_trust" {
+  source = "../trust_policy"
 
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["s3.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
+  services = ["s3.amazonaws.com"]
 }
 
 resource "aws_iam_role" "replication" {
   count = var.enable_replication ? 1 : 0
 
   name               = "${var.name_prefix}-s3-replication"
-  assume_role_policy = data.aws_iam_policy_document.replication_assume[0].json
+  assume_role_policy = module.replication_trust.json
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-s3-replication" })
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for z in keys(var.zones) : contains(keys(var.replication_destination_bucket_arns), z)]) && var.replication_destination_kms_key_arn != null
+      error_message = "enable_replication needs a replication_destination_bucket_arns entry for every zone and replication_destination_kms_key_arn."
+    }
+  }
 }
 
 data "aws_iam_policy_document" "replication" {
@@ -356,13 +116,13 @@ data "aws_iam_policy_document" "replication" {
   statement {
     sid       = "ReadSourceConfiguration"
     actions   = ["s3:GetReplicationConfiguration", "s3:ListBucket"]
-    resources = [for z in keys(var.zones) : aws_s3_bucket.this[z].arn]
+    resources = [for z in keys(var.zones) : module.zone[z].bucket_arn]
   }
 
   statement {
     sid       = "ReadSourceVersions"
     actions   = ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"]
-    resources = [for z in keys(var.zones) : "${aws_s3_bucket.this[z].arn}/*"]
+    resources = [for z in keys(var.zones) : "${module.zone[z].bucket_arn}/*"]
   }
 
   statement {
@@ -395,7 +155,7 @@ resource "aws_iam_role_policy" "replication" {
 resource "aws_s3_bucket_replication_configuration" "this" {
   for_each = local.replicated_zones
 
-  bucket = aws_s3_bucket.this[each.key].id
+  bucket = module.zone[each.key].bucket_name
   role   = aws_iam_role.replication[0].arn
 
   rule {
@@ -425,5 +185,5 @@ resource "aws_s3_bucket_replication_configuration" "this" {
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.this, aws_iam_role_policy.replication]
+  depends_on = [module.zone, aws_iam_role_policy.replication]
 }

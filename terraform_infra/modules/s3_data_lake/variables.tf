@@ -1,13 +1,3 @@
-variable "name_prefix" {
-  description = "Prefix for the names this module derives (log bucket, replication role), e.g. \"dmig-prod\"."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-32 characters of lower-case letters, digits and hyphens, starting with a letter."
-  }
-}
-
 variable "zones" {
   description = <<-EOT
     Data lake zones keyed by zone name (raw, curated, analytics, and optionally artifacts), each one bucket.
@@ -42,16 +32,6 @@ variable "zones" {
       z.expiration_days == null || coalesce(z.expiration_days, 0) > max(coalesce(z.transition_to_ia_days, 0), coalesce(z.transition_to_glacier_days, 0))
     ])
     error_message = "expiration_days must come after every transition day."
-  }
-}
-
-variable "kms_key_arn" {
-  description = "KMS key for SSE-KMS on every zone bucket. Its key policy must allow use via s3.<region>.amazonaws.com."
-  type        = string
-
-  validation {
-    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN."
   }
 }
 
@@ -123,10 +103,4 @@ variable "replication_storage_class" {
     condition     = contains(["STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"], var.replication_storage_class)
     error_message = "replication_storage_class must be an S3 storage class."
   }
-}
-
-variable "tags" {
-  description = "Tags for every resource (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
 }

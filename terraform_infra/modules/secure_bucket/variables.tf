@@ -15,7 +15,7 @@ variable "bucket_name" {
 }
 
 variable "kms_key_arn" {
-  description = "KMS key ARN for SSE-KMS. Null falls back to SSE-S3 (AES256), which only suits throw-away sandboxes."
+  description = "KMS key ARN for SSE-KMS. Null falls back to SSE-S3 (AES256), which only the access-log bucket wants (S3 log delivery cannot write to SSE-KMS buckets)."
   type        = string
   default     = null
 }
@@ -60,16 +60,49 @@ variable "object_ownership" {
   }
 }
 
-variable "extra_policy_statements" {
-  description = "Additional bucket policy statements (IAM policy JSON statement objects), e.g. to let a service principal write logs."
-  type        = list(any)
+variable "lifecycle_rule_id" {
+  description = "Id of the bucket's lifecycle rule."
+  type        = string
+  default     = "expire-noncurrent-and-abort-uploads"
+}
+
+variable "transitions" {
+  description = "Storage-class transitions of current objects, e.g. [{ days = 30, storage_class = \"STANDARD_IA\" }]. Empty keeps objects in STANDARD."
+  type = list(object({
+    days          = number
+    storage_class = string
+  }))
+  default = []
+}
+
+variable "expiration_days" {
+  description = "Days after which current objects expire. Null keeps them."
+  type        = number
+  default     = null
+}
+
+variable "policy_documents" {
+  description = "Further bucket policy documents (JSON, e.g. from aws_iam_policy_document) whose statements come first in the bucket policy, e.g. to let a service principal write logs."
+  type        = list(string)
   default     = []
 }
 
-variable "tags" {
-  description = "Tags added to the bucket (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
+variable "deny_acl_writes" {
+  description = "Deny ACL writes in the bucket policy (belt and braces to BucketOwnerEnforced)."
+  type        = bool
+  default     = true
+}
+
+variable "minimum_tls_version" {
+  description = "Deny requests over a TLS version below this one (s3:TlsVersion, e.g. \"1.2\"). Null adds no such statement."
+  type        = string
+  default     = null
+}
+
+variable "enable_eventbridge_notifications" {
+  description = "Publish the bucket's object events to EventBridge."
+  type        = bool
+  default     = false
 }
 
 variable "enable_tls_only_policy" {

@@ -1,9 +1,6 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-
 locals {
   kms_key_arn = var.create_kms_key ? aws_kms_key.this[0].arn : var.kms_key_arn
-  root_arn    = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
+  root_arn    = "arn:${local.partition}:iam::${local.account_id}:root"
 }
 
 data "aws_iam_policy_document" "kms" {
@@ -50,118 +47,22 @@ resource "aws_kms_alias" "this" {
   target_key_id = aws_kms_key.this[0].key_id
 }
 
-resource "aws_s3_bucket" "this" {
-  #checkov:skip=CKV_AWS_144:State is small, versioned and rebuilt by re-importing; a cross-region copy is an operator decision, not a default.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes state-change events; notifications would only add cost.
-  #checkov:skip=CKV_AWS_18:Access logging is optional (access_log_bucket): the central log bucket only exists after stack 02.
-  bucket        = var.bucket_name
-  force_destroy = var.force_destroy
+# State is small, versioned and rebuilt by re-importing: a cross-region copy is an operator decision;
+# access logs go to the central log bucket only once stack 02 created it (access_log_bucket).
+module "bucket" {
+  source = "../secure_bucket"
 
-  tags = merge(var.tags, { Name = var.bucket_name })
-}
+  bucket_name       = var.bucket_name
+  kms_key_arn       = local.kms_key_arn
+  force_destroy     = var.force_destroy
+  access_log_bucket = var.access_log_bucket
+  tags              = var.tags
 
-resource "aws_s3_bucket_ownership_controls" "this" {
-  bucket = aws_s3_bucket.this.id
+  lifecycle_rule_id                  = "expire-superseded-state"
+  noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
 
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = local.kms_key_arn
-    }
-    bucket_key_enabled = true
-  }
-
-  lifecycle {
-    precondition {
-      condition     = var.create_kms_key || var.kms_key_arn != null
-      error_message = "Set kms_key_arn when create_kms_key = false: state holds secrets and must be encrypted with a customer-managed key."
-    }
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  rule {
-    id     = "expire-superseded-state"
-    status = "Enabled"
-
-    filter {}
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.noncurrent_version_expiration_days
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.this]
-}
-
-resource "aws_s3_bucket_logging" "this" {
-  count = var.access_log_bucket == null ? 0 : 1
-
-  bucket        = aws_s3_bucket.this.id
-  target_bucket = var.access_log_bucket
-  target_prefix = "s3/${var.bucket_name}/"
-}
-
-data "aws_iam_policy_document" "bucket" {
-  count = var.enable_tls_only_policy ? 1 : 0
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "this" {
-  count = var.enable_tls_only_policy ? 1 : 0
-
-  bucket = aws_s3_bucket.this.id
-  policy = data.aws_iam_policy_document.bucket[0].json
-
-  depends_on = [aws_s3_bucket_public_access_block.this]
+  deny_acl_writes        = false
+  enable_tls_only_policy = var.enable_tls_only_policy
 }
 
 resource "aws_dynamodb_table" "lock" {
@@ -185,4 +86,11 @@ resource "aws_dynamodb_table" "lock" {
   }
 
   tags = merge(var.tags, { Name = var.lock_table_name })
+
+  lifecycle {
+    precondition {
+      condition     = var.create_kms_key || var.kms_key_arn != null
+      error_message = "Set kms_key_arn when create_kms_key = false: state holds secrets and must be encrypted with a customer-managed key."
+    }
+  }
 }

@@ -69,9 +69,3 @@ variable "access_log_bucket" {
   type        = string
   default     = null
 }
-
-variable "tags" {
-  description = "Tags for every resource (provider default_tags are added on top)."
-  type        = map(string)
-  default     = {}
-}

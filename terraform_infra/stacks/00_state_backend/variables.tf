@@ -1,19 +1,3 @@
-variable "region" {
-  description = "AWS region of the state bucket and lock table (the region backend.hcl names)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
-    error_message = "region must be an AWS region name such as eu-west-1."
-  }
-}
-
-variable "tags" {
-  description = "Tags every resource gets through the provider's default_tags."
-  type        = map(string)
-  default     = {}
-}
-
 variable "state_bucket_name" {
   description = "Name of the state bucket; must equal bucket in envs/<env>/backend.hcl."
   type        = string

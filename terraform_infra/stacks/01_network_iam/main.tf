@@ -6,6 +6,8 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
+  upstream_stacks = [] # 01 reads no earlier stack
+
   account_id = data.aws_caller_identity.current.account_id
 
   data_lake_zones        = ["raw", "curated", "analytics", "artifacts"]

@@ -1,21 +1,9 @@
 # Stack 02: the data lake buckets, PostgreSQL and DocumentDB, inside the network of stack 01.
 
-data "terraform_remote_state" "network_iam" {
-  backend = var.remote_state_backend
-  config  = local.remote_state_config["01_network_iam"]
-}
-
 locals {
-  # s3 backend: the contract's merge(config, {key}); local backend (offline trials): a path per stack.
-  remote_state_config = {
-    for s in ["01_network_iam"] : s => (
-      var.remote_state_backend == "local"
-      ? tomap({ path = "${lookup(var.remote_state_config, "path", ".")}/${var.state_key_prefix}/${s}.tfstate" })
-      : tomap(merge(var.remote_state_config, { key = "${var.state_key_prefix}/${s}.tfstate" }))
-    )
-  }
+  upstream_stacks = ["01_network_iam"] # read through module "upstream" (upstream.tf)
 
-  net         = data.terraform_remote_state.network_iam.outputs
+  net         = module.upstream.outputs["01_network_iam"]
   name_prefix = local.net.name_prefix
 }
 

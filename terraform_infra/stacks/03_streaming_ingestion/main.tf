@@ -1,27 +1,10 @@
 # Stack 03: the MSK cluster and the ingest API (ECR + Lambda + HTTP API) that lands events in the raw zone.
 
-data "terraform_remote_state" "network_iam" {
-  backend = var.remote_state_backend
-  config  = local.remote_state_config["01_network_iam"]
-}
-
-data "terraform_remote_state" "data_stores" {
-  backend = var.remote_state_backend
-  config  = local.remote_state_config["02_data_stores"]
-}
-
 locals {
-  # s3 backend: the contract's merge(config, {key}); local backend (offline trials): a path per stack.
-  remote_state_config = {
-    for s in ["01_network_iam", "02_data_stores"] : s => (
-      var.remote_state_backend == "local"
-      ? tomap({ path = "${lookup(var.remote_state_config, "path", ".")}/${var.state_key_prefix}/${s}.tfstate" })
-      : tomap(merge(var.remote_state_config, { key = "${var.state_key_prefix}/${s}.tfstate" }))
-    )
-  }
+  upstream_stacks = ["01_network_iam", "02_data_stores"] # read through module "upstream" (upstream.tf)
 
-  net         = data.terraform_remote_state.network_iam.outputs
-  stores      = data.terraform_remote_state.data_stores.outputs
+  net         = module.upstream.outputs["01_network_iam"]
+  stores      = module.upstream.outputs["02_data_stores"]
   name_prefix = local.net.name_prefix
 }
 
@@ -52,8 +35,7 @@ module "ingest_api" {
   image_tag    = var.ingest_image_tag
   filename     = var.ingest_zip_filename
 
-  create_role = false
-  role_arn    = local.net.iam_role_arns["ingest_lambda"]
+  role_arn = local.net.iam_role_arns["ingest_lambda"]
 
   raw_bucket_name                = local.stores.data_lake_bucket_names["raw"]
   kafka_bootstrap_brokers        = var.enable_ingest_kafka ? coalesce(module.msk.bootstrap_brokers_sasl_iam, "") : ""

@@ -1,7 +1,1 @@
-provider "aws" {
-  region = var.region
-
-  default_tags {
-    tags = var.tags
-  }
-}
+../../shared/stack/providers.tf

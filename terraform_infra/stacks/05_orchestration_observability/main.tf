@@ -4,49 +4,35 @@
 # and cost budgets.
 #
 # Reads 01_network_iam, 02_data_stores, 03_streaming_ingestion and
-# 04_processing. Reads are wrapped in try() (several candidate output names
-# where the producing stack was written in parallel) so a missing output gives
-# a null input instead of a failed plan.
+# 04_processing through module "upstream". Its platform output and the try()
+# reads below (several candidate output names where the producing stack was
+# written in parallel) turn a missing output into a null input instead of a
+# failed plan.
 
 locals {
+  upstream_stacks = ["01_network_iam", "02_data_stores", "03_streaming_ingestion", "04_processing"] # read through module "upstream" (upstream.tf)
 
-  # The local backend rejects a "key" argument, so for offline trials
-  # remote_state_config.path names a directory holding <prefix>/<stack>.tfstate.
-  remote_state = {
-    for s in ["01_network_iam", "02_data_stores", "03_streaming_ingestion", "04_processing"] : s => (
-      var.remote_state_backend == "local"
-      ? tomap({ path = "${try(var.remote_state_config["path"], ".")}/${var.state_key_prefix}/${s}.tfstate" })
-      : merge(var.remote_state_config, { key = "${var.state_key_prefix}/${s}.tfstate" })
-    )
-  }
+  platform   = module.upstream.platform
+  stores     = module.upstream.outputs["02_data_stores"]
+  ingestion  = module.upstream.outputs["03_streaming_ingestion"]
+  processing = module.upstream.outputs["04_processing"]
 
-  network    = data.terraform_remote_state.network_iam.outputs
-  stores     = data.terraform_remote_state.data_stores.outputs
-  ingestion  = data.terraform_remote_state.streaming_ingestion.outputs
-  processing = data.terraform_remote_state.processing.outputs
+  private_subnet_ids = local.platform.private_subnet_ids
+  kms_key_arn        = lookup(local.platform.kms_key_arns, var.kms_key_purpose, null)
+  logs_kms_key_arn   = lookup(local.platform.kms_key_arns, var.logs_kms_key_purpose, local.kms_key_arn)
+  db_kms_key_arn     = lookup(local.platform.kms_key_arns, var.database_kms_key_purpose, local.kms_key_arn)
+  ops_kms_key_arn    = lookup(local.platform.kms_key_arns, var.ops_kms_key_purpose, local.kms_key_arn)
 
-  name_prefix        = coalesce(var.name_prefix, try(local.network.name_prefix, null), "dmig-${var.state_key_prefix}")
-  vpc_id             = try(local.network.vpc_id, null)
-  vpc_cidr           = try(local.network.vpc_cidr_block, null)
-  private_subnet_ids = try(local.network.private_subnet_ids, [])
-  kms_key_arn        = try(local.network.kms_key_arns[var.kms_key_purpose], null)
-  logs_kms_key_arn   = try(local.network.kms_key_arns[var.logs_kms_key_purpose], local.kms_key_arn)
-  db_kms_key_arn     = try(local.network.kms_key_arns[var.database_kms_key_purpose], local.kms_key_arn)
-  ops_kms_key_arn    = try(local.network.kms_key_arns[var.ops_kms_key_purpose], local.kms_key_arn)
-
-  shared_roles     = var.use_shared_roles ? try(local.network.iam_role_arns, {}) : {}
+  shared_roles     = var.use_shared_roles ? local.platform.iam_role_arns : {}
   mwaa_role_arn    = lookup(local.shared_roles, "mwaa", null)
   grafana_role_arn = lookup(local.shared_roles, "grafana", null)
 
-  bucket_arns       = try(local.stores.data_lake_bucket_arns, {})
-  access_log_bucket = try(local.stores.access_log_bucket_name, null)
-  data_bucket_arns  = [for z in ["raw", "curated", "analytics"] : local.bucket_arns[z] if contains(keys(local.bucket_arns), z)]
-  rds_identifier    = try(local.stores.postgres_identifier, local.stores.rds_identifier, null)
+  rds_identifier = try(local.stores.postgres_identifier, local.stores.rds_identifier, null)
 
   api_id           = try(local.ingestion.ingest_api_id, local.ingestion.api_id, null)
   api_stage        = try(local.ingestion.ingest_api_stage_name, "$default") # the ingest_api module serves the $default stage
   lambda_functions = compact([try(local.ingestion.ingest_function_name, local.ingestion.function_name, null)])
-  msk_cluster_name = try(local.ingestion.msk_cluster_name, local.network.msk_cluster_name, null)
+  msk_cluster_name = try(local.ingestion.msk_cluster_name, module.upstream.outputs["01_network_iam"].msk_cluster_name, null)
 
   glue_job_arns = values(try(local.processing.glue_job_arns, {}))
   own_om_db     = var.enable_openmetadata_database && var.enable_openmetadata_database_instance
@@ -55,26 +41,6 @@ locals {
     { "/${local.name_prefix}/runbook" = { retention_days = var.log_retention_days } },
     var.extra_log_groups,
   )
-}
-
-data "terraform_remote_state" "network_iam" {
-  backend = var.remote_state_backend
-  config  = local.remote_state["01_network_iam"]
-}
-
-data "terraform_remote_state" "data_stores" {
-  backend = var.remote_state_backend
-  config  = local.remote_state["02_data_stores"]
-}
-
-data "terraform_remote_state" "streaming_ingestion" {
-  backend = var.remote_state_backend
-  config  = local.remote_state["03_streaming_ingestion"]
-}
-
-data "terraform_remote_state" "processing" {
-  backend = var.remote_state_backend
-  config  = local.remote_state["04_processing"]
 }
 
 # ---------------------------------------------------------------- observability first: others notify its topic
@@ -105,18 +71,18 @@ module "mwaa" {
   create                = var.enable_mwaa
   create_environment    = var.enable_mwaa_environment
   execution_role_arn    = local.mwaa_role_arn
-  security_group_id     = try(local.network.security_group_ids["mwaa"], null)
+  security_group_id     = lookup(local.platform.security_group_ids, "mwaa", null)
   name_prefix           = local.name_prefix
-  vpc_id                = local.vpc_id
+  vpc_id                = local.platform.vpc_id
   private_subnet_ids    = slice(local.private_subnet_ids, 0, min(2, length(local.private_subnet_ids)))
   kms_key_arn           = local.kms_key_arn
   environment_class     = var.mwaa_environment_class
   max_workers           = var.mwaa_max_workers
   webserver_access_mode = var.mwaa_webserver_access_mode
   glue_job_arns         = local.glue_job_arns
-  data_bucket_arns      = local.data_bucket_arns
+  data_bucket_arns      = local.platform.data_bucket_arns
   force_destroy         = var.force_destroy
-  access_log_bucket     = local.access_log_bucket
+  access_log_bucket     = local.platform.access_log_bucket
   tags                  = var.tags
 }
 
@@ -144,8 +110,8 @@ module "openmetadata" {
   database_host                 = local.own_om_db ? null : try(local.stores.postgres_address, null)
   database_secret_arn           = local.own_om_db ? null : try(local.stores.postgres_master_user_secret_arn, null)
   name_prefix                   = local.name_prefix
-  vpc_id                        = local.vpc_id
-  vpc_cidr                      = local.vpc_cidr
+  vpc_id                        = local.platform.vpc_id
+  vpc_cidr                      = local.platform.vpc_cidr
   private_subnet_ids            = local.private_subnet_ids
   kms_key_arn                   = local.db_kms_key_arn
   search_kms_key_arn            = local.ops_kms_key_arn
@@ -183,7 +149,7 @@ module "budgets" {
 
 check "inputs_from_earlier_stacks" {
   assert {
-    condition     = local.kms_key_arn != null && local.vpc_id != null && length(local.private_subnet_ids) >= 2
+    condition     = local.kms_key_arn != null && local.platform.vpc_id != null && length(local.private_subnet_ids) >= 2
     error_message = "Missing inputs from 01_network_iam (kms_key_arns[\"${var.kms_key_purpose}\"], vpc_id, two private_subnet_ids): apply it first."
   }
 }

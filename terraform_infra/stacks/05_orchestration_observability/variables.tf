@@ -1,53 +1,3 @@
-variable "region" {
-  description = "AWS region of the environment."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
-    error_message = "region must look like eu-west-1."
-  }
-}
-
-variable "name_prefix" {
-  description = "Prefix of every resource name, e.g. \"dmig-prod\". Null takes 01_network_iam's name_prefix output, so all stacks share one."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.name_prefix == null || can(regex("^[a-z][a-z0-9-]{1,20}[a-z0-9]$", coalesce(var.name_prefix, "x")))
-    error_message = "name_prefix must be 3-22 characters of lower-case letters, digits and hyphens, starting with a letter."
-  }
-}
-
-variable "tags" {
-  description = "Common tags, applied to every resource through the provider's default_tags."
-  type        = map(string)
-  default     = {}
-}
-
-variable "remote_state_backend" {
-  description = "Backend type of the earlier stacks' state: \"s3\" (normal) or \"local\" (offline trials, remote_state_config.path is then a directory)."
-  type        = string
-  default     = "s3"
-
-  validation {
-    condition     = contains(["s3", "local"], var.remote_state_backend)
-    error_message = "remote_state_backend must be s3 or local."
-  }
-}
-
-variable "remote_state_config" {
-  description = "Backend configuration to read earlier stacks' state (bucket, region, endpoints ... for s3; {path = <directory>} for local). The key is added per stack."
-  type        = map(any)
-  default     = {}
-}
-
-variable "state_key_prefix" {
-  description = "Prefix of the state keys (usually the environment name); stack NN_name's state is <prefix>/NN_name.tfstate."
-  type        = string
-  default     = "sandbox"
-}
-
 variable "kms_key_purpose" {
   description = "Which key of 01_network_iam's kms_key_arns encrypts the MWAA environment and DAG bucket (needs s3, sqs and airflow among its via_services)."
   type        = string
@@ -64,24 +14,6 @@ variable "ops_kms_key_purpose" {
   description = "Which key encrypts the alert topic, the ADOT parameter and the OpenSearch domain (needs sns, ssm and es, and the cloudwatch and budgets service principals). Falls back to kms_key_purpose while 01_network_iam has no such key."
   type        = string
   default     = "ops"
-}
-
-variable "logs_kms_key_purpose" {
-  description = "Which key of 01_network_iam's kms_key_arns encrypts CloudWatch log groups."
-  type        = string
-  default     = "logs"
-}
-
-variable "force_destroy" {
-  description = "Let terraform delete non-empty buckets and secrets at once (sandbox/dev only)."
-  type        = bool
-  default     = false
-}
-
-variable "log_retention_days" {
-  description = "Retention of this stack's log groups."
-  type        = number
-  default     = 365
 }
 
 # ---------------------------------------------------------------- MWAA
@@ -259,16 +191,4 @@ variable "extra_log_groups" {
     retention_days = optional(number, 365)
   }))
   default = {}
-}
-
-variable "use_shared_roles" {
-  description = "Use the IAM roles of 01_network_iam (iam_role_arns) where it has one for a service; this stack's modules then only add an inline policy for the buckets and log groups they own. False makes the modules create their own roles."
-  type        = bool
-  default     = true
-}
-
-variable "enable_tls_only_policy" {
-  description = "TLS-only bucket policies on this stack's buckets. Sandbox only turns it off: moto ignores the aws:SecureTransport condition and would deny every request."
-  type        = bool
-  default     = true
 }

@@ -6,28 +6,14 @@
 # state bucket and lock table come in as variables, not through remote state.
 
 locals {
+  upstream_stacks = ["01_network_iam"] # read through module "upstream" (upstream.tf)
 
-  name_prefix = coalesce(var.name_prefix, try(data.terraform_remote_state.network_iam.outputs.name_prefix, null), "dmig-${var.state_key_prefix}")
-
-  remote_state = {
-    for s in ["01_network_iam"] : s => (
-      var.remote_state_backend == "local"
-      ? tomap({ path = "${try(var.remote_state_config["path"], ".")}/${var.state_key_prefix}/${s}.tfstate" })
-      : merge(var.remote_state_config, { key = "${var.state_key_prefix}/${s}.tfstate" })
-    )
-  }
-
-  kms_key_arn = try(data.terraform_remote_state.network_iam.outputs.kms_key_arns[var.kms_key_purpose], null)
+  kms_key_arn = lookup(module.upstream.platform.kms_key_arns, var.kms_key_purpose, null)
 }
 
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
-
-data "terraform_remote_state" "network_iam" {
-  backend = var.remote_state_backend
-  config  = local.remote_state["01_network_iam"]
-}
 
 module "cicd" {
   source = "../../modules/cicd"

@@ -1,0 +1,1 @@
+../../shared/module/aws_context.tf

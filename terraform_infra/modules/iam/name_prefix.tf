@@ -1,0 +1,1 @@
+../../shared/module/name_prefix.tf

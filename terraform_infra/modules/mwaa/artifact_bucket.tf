@@ -1,0 +1,1 @@
+../../shared/module/artifact_bucket.tf

@@ -1,0 +1,1 @@
+../../shared/module/logs_kms_key_arn.tf

@@ -1,0 +1,1 @@
+../../shared/module/kms_key_arn.tf

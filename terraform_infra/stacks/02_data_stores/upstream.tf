@@ -1,0 +1,1 @@
+../../shared/stack/upstream.tf

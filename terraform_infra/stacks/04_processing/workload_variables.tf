@@ -1,0 +1,1 @@
+../../shared/stack/workload_variables.tf

@@ -1,0 +1,1 @@
+../../shared/stack/common_variables.tf

@@ -1,0 +1,1 @@
+../../shared/stack/name_prefix.tf

@@ -1,0 +1,1 @@
+../../shared/stack/remote_state_variables.tf
