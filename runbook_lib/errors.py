@@ -13,7 +13,7 @@ Terraform, plans and gates, the sandbox, endpoints, data migration, evidence, ph
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 
@@ -114,7 +114,15 @@ class PreflightError(RunbookError):
 
 # -- Commands and Terraform ----------------------------------------------------------------------------------------
 class CommandError(RunbookError):
-    """A subprocess exited non-zero."""
+    """A subprocess exited non-zero, or ran past its timeout.
+
+    After a timeout ``timed_out_after`` holds the timeout (seconds) and ``stopped_with`` the signal that
+    ended the process (``SIGINT`` first, so that Terraform can save its state and release its lock;
+    ``SIGTERM`` and ``SIGKILL`` only when it did not stop in time).
+    """
+
+    timed_out_after: float | None = None
+    stopped_with: str | None = None
 
     def __init__(self, command: Sequence[str], returncode: int, stderr: str, *, hint: str | None = None) -> None:
         self.command = list(command)
@@ -151,9 +159,54 @@ class ApplyFailedError(TerraformError):
     propagates.
     """
 
-    def __init__(self, command: Sequence[str], returncode: int, stderr: str, result: Any) -> None:
+    def __init__(
+        self, command: Sequence[str], returncode: int, stderr: str, result: Any, *, hint: str | None = None
+    ) -> None:
         self.result = result
-        super().__init__(command, returncode, stderr, hint="fix the errors above, then plan and review again")
+        super().__init__(command, returncode, stderr, hint=hint or "fix the errors above, then plan and review again")
+
+
+class EnvLockedError(RunbookError):
+    """Another run holds the environment's lock (one run per environment), or a lock may not be released.
+
+    ``holder`` describes whoever holds it (``user``, ``host``, ``pid``, ``command``, ``run_id``,
+    ``started_at``); ``where`` is the lock file or object.
+    """
+
+    def __init__(
+        self, env: str, holder: dict[str, Any], where: str, *, message: str | None = None, hint: str | None = None
+    ) -> None:
+        self.env = env
+        self.holder = dict(holder)
+        self.where = where
+        who = f"{holder.get('user', '?')}@{holder.get('host', '?')} pid {holder.get('pid', '?')}"
+        run = f", run {holder['run_id']}" if holder.get("run_id") else ""
+        held = (
+            f"environment {env!r} is in use by {who} running `{holder.get('command', '?')}`{run}, "
+            f"since {holder.get('started_at', '?')} (lock {where})"
+        )
+        super().__init__(
+            message or held,
+            hint=hint
+            or (
+                f"wait for it to finish; if that process is gone, `runbook lock status --env {env}` shows the lock "
+                f"and `runbook lock release --env {env}` clears it"
+            ),
+        )
+
+
+class StackBusyError(RunbookError):
+    """A Terraform stack directory stayed in use by another command (of another environment) for too long."""
+
+    def __init__(self, stack_dir: str, holder: dict[str, Any] | None, waited_s: float) -> None:
+        self.stack_dir = stack_dir
+        self.holder = dict(holder or {})
+        self.waited_s = waited_s
+        who = ", ".join(f"{k} {v}" for k, v in sorted(self.holder.items())) or "unknown holder"
+        super().__init__(
+            f"stack {stack_dir} is busy ({who}); waited {waited_s:.0f}s",
+            hint="let that command finish, then run again",
+        )
 
 
 # -- Plans and gates -----------------------------------------------------------------------------------------------
@@ -175,14 +228,20 @@ class StalePlanError(PlanError):
 
 
 class DestructiveChangeError(PlanError):
-    """The plan deletes or replaces a stateful resource that the parameters do not allow."""
+    """The plan deletes, replaces or destroys the data of a resource that the parameters do not allow.
+
+    ``actions`` maps an address to what happens to it when that is more than a delete or replace
+    (``update: destroys data (versioning_configuration.status Enabled → Suspended …)``).
+    """
 
     exit_code = 3
 
-    def __init__(self, addresses: Sequence[str]) -> None:
+    def __init__(self, addresses: Sequence[str], *, actions: Mapping[str, str] | None = None) -> None:
         self.addresses = list(addresses)
+        self.actions = dict(actions or {})
+        shown = [f"{a} ({self.actions[a]})" if a in self.actions else a for a in self.addresses]
         super().__init__(
-            f"plan would delete or replace stateful resources: {', '.join(self.addresses)}",
+            f"plan would delete, replace or destroy the data of stateful resources: {', '.join(shown)}",
             hint="add these addresses to terraform.allow_destroy in the params file if this is intended",
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,9 @@ TEST_SANDBOX_DIR = REPO / ".sandbox-test"
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("RUNBOOK_SANDBOX_DIR", str(TEST_SANDBOX_DIR))
+    # Environment locks of this test process (runbook_lib.phases.envlock): its own folder, so that two test
+    # runs on one machine never refuse each other's `runbook run --env sandbox`.
+    os.environ.setdefault("RUNBOOK_LOCK_DIR", tempfile.mkdtemp(prefix="runbook-test-locks-"))
 
 
 @pytest.fixture(scope="session")

@@ -74,7 +74,13 @@ def _check(args: argparse.Namespace) -> int:
         stacks=args.stacks,
         progress=progress,
     )
-    report = check.check_all()
+    if args.apply or args.destroy:  # it writes the environment's sandbox state: one run per environment
+        from runbook_lib.phases.envlock import env_lock
+
+        with env_lock(params, command=f"runbook iac check --env {args.env} (apply/destroy)"):
+            report = check.check_all()
+    else:
+        report = check.check_all()
     ok = report.ok(args.min_coverage)
     if args.json:
         print_json({**report.to_dict(), "ok": ok, "min_coverage": args.min_coverage})
@@ -116,6 +122,9 @@ def _print_report(report: IacCheckReport) -> None:
             print_table([{c: str(i.get(c, ""))[:160] for c in cols} for i in items], cols)
     if report.fmt_unformatted:
         print("\nNOT FORMATTED: " + ", ".join(report.fmt_unformatted))
+    if report.state_locks:
+        print("\nSTATE LOCKS FOUND HELD BY THE DESTROY")
+        print_table(report.state_locks, ["stack", "lock_id", "who", "operation", "created", "action"])
     if report.leftovers is not None:
         print(f"\nLEFT IN THE EMULATOR AFTER DESTROY: {len(report.leftovers)}")
         for item in report.leftovers:

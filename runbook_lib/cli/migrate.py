@@ -43,6 +43,7 @@ def _migrate(args: argparse.Namespace) -> int:
     from runbook_lib.migrate.base import default_checkpoint_dir
     from runbook_lib.migrate.registry import get_migrator
     from runbook_lib.params import load_params, resolve_outputs_dir
+    from runbook_lib.phases.envlock import env_lock
 
     params = load_params(args.env)
     sandbox_state = None
@@ -57,7 +58,13 @@ def _migrate(args: argparse.Namespace) -> int:
     checkpoint_dir = args.checkpoint_dir or default_checkpoint_dir(
         params.env, migrator_cls.kind, outputs_dir=resolve_outputs_dir(params)
     )
-    migrator = migrator_cls.from_params(params, sandbox_state, checkpoint_dir=checkpoint_dir, progress=progress)
+    # One run per environment: a second copy of the same kind would end this one's sessions or interleave its journal.
+    lock = env_lock(params, command=f"runbook migrate {args.kind} --env {args.env}").acquire()
+    try:
+        migrator = migrator_cls.from_params(params, sandbox_state, checkpoint_dir=checkpoint_dir, progress=progress)
+    except BaseException:
+        lock.release()
+        raise
     document: dict[str, Any] = {
         "kind": args.kind,
         "env": args.env,
@@ -94,6 +101,7 @@ def _migrate(args: argparse.Namespace) -> int:
             raise _verification_error(args.kind, verify)
         return 0
     finally:
+        lock.release()
         if args.json:
             document.setdefault("ok", False)
             print_json(document)

@@ -13,7 +13,6 @@ from pathlib import Path
 from runbook_lib.cli._common import print_json, print_table
 from runbook_lib.errors import PhaseFailedError
 from runbook_lib.phases.headless import PhaseOutcome, run_notebooks
-from runbook_lib.redact import install_log_filter
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--resume", metavar="RUN_ID", help="continue RUN_ID from its first phase that did not succeed"
     )
     parser.add_argument("--dry-run", action="store_true", help="list phases and parameters; execute nothing")
+    parser.add_argument(
+        "--accept-changes",
+        action="store_true",
+        help="with --resume: continue although notebooks, library, terraform_infra/ or tfvars changed "
+        "(recorded in the evidence as a gate decision)",
+    )
     parser.add_argument(
         "--notebooks-dir", type=Path, help="folder of NN_name.ipynb notebooks (default: notebooks/)"
     )
@@ -45,7 +50,6 @@ def _progress(event: str, phase: str, outcome: PhaseOutcome | None) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    install_log_filter()
     try:
         result = run_notebooks(
             args.env,
@@ -58,6 +62,7 @@ def _run(args: argparse.Namespace) -> int:
             kernel_name=args.kernel,
             execution_timeout=args.cell_timeout,
             listener=None if args.json else _progress,
+            accept_changes=args.accept_changes,
         )
     except PhaseFailedError as error:
         print(f"phase {error.phase} failed", flush=True)

@@ -8,7 +8,13 @@ guard, passes a gate, and applies exactly that file.
 
 The gate: with ``--auto-approve-policy`` or ``gates.mode: headless`` the params'
 policy decides (``gates.auto_approve_actions``); otherwise a terminal asks for
-``yes``; with neither a policy nor a terminal the gate rejects.
+``yes``, after the plan's changes are shown; with neither a policy nor a terminal
+the gate rejects. On a protected environment (params ``protected: true``) no policy
+approves a delete, a replace or a change that destroys data: a person answers.
+
+A reviewed plan is not replaced silently: ``plan`` refuses to overwrite a plan file
+whose review record matches it and that was never applied, unless
+``--replace-reviewed`` says so (or ``--plan-file`` names another file).
 """
 
 from __future__ import annotations
@@ -16,12 +22,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from runbook_lib.cli._common import print_json, print_table
 from runbook_lib.errors import ApplyFailedError, GateRejectedError, PlanError, StalePlanError
 from runbook_lib.infra.terraform_setup import runner_from_params
 from runbook_lib.params import load_params
+from runbook_lib.phases.envlock import env_lock
 from runbook_lib.terraform import (
     GateDecision,
     PlanReview,
@@ -32,6 +40,7 @@ from runbook_lib.terraform import (
     read_review_metadata,
     terminal_gate,
 )
+from runbook_lib.terraform.review import unapplied_review
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,6 +55,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         plan_file="where to write the plan (default: the stack's runbook.tfplan)",
     )
     plan.add_argument("--destroy", action="store_true", help="plan the destruction of the stack")
+    plan.add_argument(
+        "--replace-reviewed",
+        action="store_true",
+        help="overwrite a reviewed plan file that was never applied (refused without this)",
+    )
     _add_no_init(plan)
 
     _action(
@@ -93,7 +107,7 @@ def _action(
         parser.add_argument(
             "--auto-approve-policy", action="store_true", help="let gates.auto_approve_actions decide (no prompt)"
         )
-    parser.set_defaults(func=func)
+    parser.set_defaults(func=_releasing_env_lock(func))
     return parser
 
 
@@ -104,24 +118,66 @@ def _add_no_init(parser: argparse.ArgumentParser) -> None:
 # ----------------------------------------------------------------------------------------------
 def _load(args: argparse.Namespace) -> tuple[Any, TerraformRunner]:
     params = load_params(args.env)
+    if args.tf_command in _LOCKED_ACTIONS:  # released by _releasing_env_lock when the action ends
+        command = f"runbook tf {args.tf_command} --stack {args.stack} --env {args.env}"
+        args.env_lock = env_lock(params, command=command).acquire()
     return params, runner_from_params(params, args.stack)
 
 
+#: Actions that change or replace what a run relies on take the environment lock; drift only reads.
+_LOCKED_ACTIONS = ("plan", "apply", "destroy")
+
+
+def _releasing_env_lock(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Run an action and give back the environment lock its ``_load`` took (one run per environment)."""
+
+    def action(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        finally:
+            lock = getattr(args, "env_lock", None)
+            if lock is not None:
+                lock.release()
+
+    return action
+
+
 def _print_review(review: PlanReview) -> None:
+    """The plan's counts, one row per change (address, type, action), and what destroys data."""
     counts = {a: n for a, n in review.plan.counts().items() if n}
     print(f"plan {review.plan_path} (sha256 {review.plan_sha256[:12]}): {counts or 'no changes'}")
-    rows = [{"address": rc.key, "type": rc.type, "action": rc.action} for rc in review.plan.changes.values()]
+    losses = {f.address: f for f in review.destructive if f.reason}
+    rows = [
+        {
+            "address": rc.key,
+            "type": rc.type,
+            "action": f"{rc.action} (destroys data)" if rc.key in losses else rc.action,
+        }
+        for rc in review.plan.changes.values()
+    ]
     if rows:
         print_table(rows, ["action", "address", "type"])
     for finding in review.destructive:
         verdict = "allowed by terraform.allow_destroy" if finding.allowed else "WILL BE REFUSED"
-        print(f"destructive: {finding.action} {finding.address} ({finding.type}): {verdict}")
+        print(f"destructive: {finding.what} {finding.address} ({finding.type}): {verdict}")
 
 
 def _gate(review: PlanReview, params: Any, args: argparse.Namespace, name: str) -> GateDecision:
     gates = params.gates
     if args.auto_approve_policy or gates.mode == "headless":
-        return headless_gate(review, list(gates.auto_approve_actions), gates.approver, gate=name)
+        return headless_gate(
+            review,
+            list(gates.auto_approve_actions),
+            gates.approver,
+            gate=name,
+            protected=params.protected,
+            env=params.env,
+            policy_name=(
+                "--auto-approve-policy (gates.auto_approve_actions)"
+                if args.auto_approve_policy
+                else "the headless policy (gates.auto_approve_actions)"
+            ),
+        )
     if sys.stdin.isatty():
         return terminal_gate(review, gate=name, approver=gates.approver)
     raise GateRejectedError(
@@ -156,8 +212,28 @@ def _apply_reviewed(
     return 0
 
 
+def _refuse_replacing_a_reviewed_plan(args: argparse.Namespace, runner: TerraformRunner) -> None:
+    """A plan file that was reviewed and never applied is not overwritten without ``--replace-reviewed``."""
+    target = Path(args.plan_file).resolve() if args.plan_file else runner.default_plan_path(args.destroy)
+    reviewed = unapplied_review(target)
+    if reviewed is None:
+        return
+    if not args.replace_reviewed:
+        raise PlanError(
+            f"{target} is a reviewed plan (sha256 {str(reviewed.get('plan_sha256'))[:12]}, "
+            f"planned {reviewed.get('created_at')}) that was never applied; planning again would replace it",
+            hint=f"apply it (runbook tf apply --stack {args.stack} --env {args.env}), "
+            "plan to another file (--plan-file), or pass --replace-reviewed to discard it",
+        )
+    print(
+        f"replacing the reviewed plan {target} (sha256 {str(reviewed.get('plan_sha256'))[:12]}), as asked",
+        file=sys.stderr,
+    )
+
+
 def _plan(args: argparse.Namespace) -> int:
     params, runner = _load(args)
+    _refuse_replacing_a_reviewed_plan(args, runner)
     if not args.no_init:
         runner.init()
     review = runner.plan(args.plan_file, destroy=args.destroy)
@@ -183,6 +259,8 @@ def _apply(args: argparse.Namespace) -> int:
     if actual != meta["plan_sha256"]:
         raise StalePlanError(str(plan_file), meta["plan_sha256"], actual)
     review = runner.review(plan_file, destroy=bool(meta.get("destroy")), save=False)
+    if not args.json:
+        _print_review(review)  # what is about to be approved, before anyone is asked
     return _apply_reviewed(review, params, runner, args, "tf-apply")
 
 

@@ -5,40 +5,42 @@ morning after) needs one place that says which parameters and code ran, which
 plan was reviewed (its sha256), who approved each gate, what the verification
 tables showed, and that none of it was edited afterwards. ``outputs/<run-id>/``
 holds the executed notebooks (redacted), their HTML, tables as CSV, charts as
-PNG, ``index.html`` to browse it, and ``manifest.json`` which lists all of that
-plus the sha256 of every file in the folder.
+PNG, ``index.html`` to browse it, ``manifest.json`` (the readable summary), and
+``ledger.jsonl``, the hash-chained record log (``chain``) that the manifest and
+every file are checked against.
 
-Every mutation re-reads the manifest from disk under a file lock, changes it
-and writes it back atomically (temporary file + rename), together with a fresh
-``index.html`` and fresh hashes. That is what lets two processes share one run
-- the runner, and the notebook kernel papermill starts, which reopens the run
-with :meth:`EvidenceLedger.open` - and what leaves usable evidence behind when
-a phase fails half-way.
+Every mutation takes the run's file lock, re-reads the chain and the manifest,
+checks that the manifest is the one the chain head vouches for, changes it, and
+appends one record carrying the sha256 of the previous record and of every file
+it writes (hashed once, from the bytes written - never re-read from the folder,
+so an edit made in between is not taken in). That is what lets two processes
+share one run - the runner, and the notebook kernel papermill starts, which
+reopens the run with :meth:`EvidenceLedger.open` - and what leaves usable
+evidence behind when a phase fails half-way.
 
-What the hashes prove: that files were not changed after the ledger last wrote
-them. They do not prove the manifest itself is genuine (it is not signed).
+At each phase end the chain head is signed (``signing``): a phase end is when a
+phase's evidence is complete, a run that stops later keeps everything before it
+signed, and a KMS key is asked once per phase (an entry in CloudTrail an auditor
+can match), not once per table. Records after the last signature are reported
+by ``verify`` as not sealed until the next phase end signs them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import io
 import json
 import logging
-import os
-import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from runbook_lib import redact
 from runbook_lib.errors import EvidenceError, ParamsError
-from runbook_lib.evidence.index_html import render_index
+from runbook_lib.evidence.chain import CHAIN_FORMAT, CHAIN_NAME
 from runbook_lib.evidence.manifest import (
     FINAL_STATUSES,
     INDEX_NAME,
-    LOCK_NAME,
     MANIFEST_NAME,
     MAX_TABLE_RECORDS,
     RUN_ID_RE,
@@ -48,12 +50,13 @@ from runbook_lib.evidence.manifest import (
     PlanRecord,
     TableRecord,
     git_commit,
-    hash_run_folder,
     jsonable,
     slug,
 )
+from runbook_lib.evidence.signing import Signer, SigningConfig
+from runbook_lib.evidence.store import Change, RunStore
 from runbook_lib.params import params_hash, redacted_dict
-from runbook_lib.util import atomic_write_bytes, atomic_write_text, sha256_file, utc_now
+from runbook_lib.util import atomic_write_text, sha256_file, utc_now
 
 log = logging.getLogger("runbook_lib.evidence.ledger")
 
@@ -64,19 +67,23 @@ log = logging.getLogger("runbook_lib.evidence.ledger")
 class EvidenceLedger:
     """Records one run's evidence in ``<outputs_dir>/<run_id>/``.
 
-    Creating a ledger for a run that already has a manifest reopens it (the runner does this on
+    Creating a ledger for a run that already has a record log reopens it (the runner does this on
     ``--resume``; a notebook kernel uses :meth:`open`).
 
     Args:
         run_id: the run's name; letters, digits, ``.``, ``_`` and ``-``.
         outputs_dir: the folder holding run folders (``evidence.outputs_dir``).
-        params: the validated parameters (hash and redacted copy go into the manifest) - new runs only.
+        params: the validated parameters (hash, redacted copy and ``evidence.signing`` go into the run) - new
+            runs only.
         phases: every known phase name, in order; ``pending``, or ``skipped`` when not in ``selected``.
         selected: the phases this run will execute (default: all of ``phases``).
         code_fingerprint: what the runner uses to refuse resuming with changed code.
         html_export: export each notebook to HTML with nbconvert (default: ``params.evidence.html_export``).
-        params_file: the params file the run used.
+        params_file: the params file the run used; a relative ``evidence.signing.key_file`` is relative to the
+            folder above its folder (as ``evidence.outputs_dir`` is), else to the project.
         repo_dir: where ``git rev-parse HEAD`` runs.
+        signing: how phase ends are signed (default: from ``params``; unsigned without params). Kept in the
+            run's first record, so every process that reopens the run signs the same way.
     """
 
     def __init__(
@@ -91,18 +98,17 @@ class EvidenceLedger:
         html_export: bool | None = None,
         params_file: str | Path | None = None,
         repo_dir: Path | None = None,
+        signing: SigningConfig | None = None,
     ) -> None:
         if not RUN_ID_RE.fullmatch(run_id):
             raise ParamsError("run_id", run_id, "letters, digits, '.', '_' and '-' (max 128), not starting with '.'")
         self.run_id = run_id
         self.outputs_dir = Path(outputs_dir)
         self.run_dir = self.outputs_dir / run_id
-        self._thread_lock = threading.RLock()
-        self._lock_depth = 0
-        self._lock_handle: Any = None
+        self._store = RunStore(self.run_dir)
+        self._signer: Signer | None = None
         self._manifest: Manifest
-        manifest_path = self.run_dir / MANIFEST_NAME
-        if manifest_path.exists():
+        if self._store.exists():
             self._manifest = self._read()
             if params is not None:
                 if self._manifest.params_hash not in (None, params_hash(params)):
@@ -111,6 +117,12 @@ class EvidenceLedger:
                         hint="resume it with the same params file, or start a new run",
                     )
             return
+        if (self.run_dir / MANIFEST_NAME).exists():
+            raise EvidenceError(
+                f"{self.run_dir} has a manifest but no record log ({CHAIN_NAME}): it was written by an older "
+                "runbook, or its log was deleted",
+                hint="it cannot be continued; start a new run",
+            )
         self.run_dir.mkdir(parents=True, exist_ok=True)
         manifest = Manifest(run_id=run_id, created_at=utc_now(), git_commit=git_commit(repo_dir))
         if params is not None:
@@ -118,6 +130,11 @@ class EvidenceLedger:
             manifest.params_hash = params_hash(params)
             manifest.params = redacted_dict(params)
             manifest.html_export = params.evidence.html_export
+            if signing is None:
+                root = Path(params_file).resolve().parent.parent if params_file is not None else None
+                signing = SigningConfig.from_params(params, root)
+        signing = signing or SigningConfig()
+        manifest.signing = {"mode": signing.mode, "key_file": signing.key_file, "kms_key_id": signing.kms_key_id}
         if html_export is not None:
             manifest.html_export = html_export
         if params_file is not None:
@@ -128,9 +145,24 @@ class EvidenceLedger:
         manifest.selected_phases = chosen
         for name in all_phases:
             manifest.phases[name] = PhaseRecord(name=name, status="pending" if name in chosen else "skipped")
+        with self._store.locked():
+            if self._store.exists():
+                raise EvidenceError(f"run {run_id} was created by another process at the same time")
+            data = {
+                "format": CHAIN_FORMAT,
+                "run_id": run_id,
+                "created_at": manifest.created_at,
+                "env": manifest.env,
+                "params_hash": manifest.params_hash,
+                "git_commit": manifest.git_commit,
+                "code_fingerprint": manifest.code_fingerprint,
+                "selected_phases": chosen,
+                "phases": all_phases,
+                "signing": signing.to_record(),
+            }
+            self._store.commit(manifest, Change("run_created", data=data))
+            self._store.write_index(manifest, self._store.seal_view())
         self._manifest = manifest
-        with self._mutate():
-            pass
 
     # -- opening ---------------------------------------------------------------------------------
     @classmethod
@@ -138,17 +170,24 @@ class EvidenceLedger:
         """Reopen an existing run folder (a notebook gets it as the ``evidence_dir`` parameter).
 
         Raises:
-            EvidenceError: the folder has no manifest.
+            EvidenceError: the folder has no record log.
         """
         run_dir = Path(evidence_dir)
-        if not (run_dir / MANIFEST_NAME).is_file():
-            raise EvidenceError(f"{run_dir} is not a run folder (no {MANIFEST_NAME})", hint="check evidence_dir")
+        if not (run_dir / CHAIN_NAME).is_file():
+            raise EvidenceError(f"{run_dir} is not a run folder (no {CHAIN_NAME})", hint="check evidence_dir")
         return cls(run_dir.name, run_dir.parent)
 
     @property
     def manifest(self) -> Manifest:
         """A fresh copy of the manifest as it is on disk."""
         return self._read()
+
+    @property
+    def signing(self) -> SigningConfig:
+        """How this run signs its phase ends (from its first record)."""
+        with self._store.locked():
+            self._store.load()
+            return self._store.signing_config()
 
     def phase(self, name: str) -> PhaseRecord:
         """The record of one phase, read fresh from disk."""
@@ -160,12 +199,12 @@ class EvidenceLedger:
     # -- phases ------------------------------------------------------------------------------------
     def start_phase(self, phase: str, *, parameters: Mapping[str, Any] | None = None) -> None:
         """Mark ``phase`` running. A phase that ran before has its earlier files archived as an attempt."""
-        with self._mutate() as manifest:
+        with self._mutate("phase_started", phase) as (manifest, change):
             record = manifest.phases.get(phase)
             if record is None:
                 record = manifest.phases[phase] = PhaseRecord(name=phase)
             elif record.started_at is not None:
-                record = manifest.phases[phase] = self._archive_attempt(record)
+                record = manifest.phases[phase] = self._archive_attempt(record, change)
             record.status = "running"
             record.started_at = utc_now()
             record.ended_at = None
@@ -174,12 +213,19 @@ class EvidenceLedger:
             if phase not in manifest.selected_phases:
                 manifest.selected_phases.append(phase)
             manifest.current_phase = phase
+            change.data = {"parameters": record.parameters, "attempts": len(record.attempts)}
 
     def finish_phase(self, status: str, error: str | BaseException | None = None, *, phase: str | None = None) -> None:
-        """Close a phase as ``succeeded``, ``failed`` or ``skipped``; ``error`` is stored redacted."""
+        """Close a phase as ``succeeded``, ``failed`` or ``skipped``; ``error`` is stored redacted.
+
+        Then the chain head is signed (unless the run's signing mode is ``none``).
+
+        Raises:
+            EvidenceError: the record was written but could not be signed (the key or KMS is unreachable).
+        """
         if status not in FINAL_STATUSES:
             raise ParamsError("status", status, FINAL_STATUSES)
-        with self._mutate() as manifest:
+        with self._mutate("phase_finished", phase) as (manifest, change):
             record = self._record(manifest, phase)
             record.status = status
             record.ended_at = utc_now()
@@ -188,14 +234,20 @@ class EvidenceLedger:
                 record.error = redact.redact_text(text)
             if manifest.current_phase == record.name:
                 manifest.current_phase = None
+            change.phase = record.name
+            change.data = {"status": status, "error": record.error}
+            change.seal = True
 
     def mark_skipped(self, phases: list[str]) -> None:
         """Mark phases that will not run in this run as ``skipped`` (unless they already finished)."""
-        with self._mutate() as manifest:
+        with self._mutate("phases_skipped") as (manifest, change):
+            skipped = []
             for name in phases:
                 record = manifest.phases.setdefault(name, PhaseRecord(name=name))
                 if record.status in ("pending",):
                     record.status = "skipped"
+                    skipped.append(name)
+            change.data = {"phases": skipped}
 
     # -- what happened inside a phase -----------------------------------------------------------
     def record_plan(
@@ -215,18 +267,19 @@ class EvidenceLedger:
         if not path.is_file():
             raise EvidenceError(f"plan file {path} does not exist", hint="run terraform plan -out=FILE first")
         digest = sha256_file(path)
-        with self._mutate() as manifest:
+        with self._mutate("plan", phase) as (manifest, change):
             record = self._record(manifest, phase)
-            record.plans.append(
-                PlanRecord(
-                    path=str(path),
-                    sha256=digest,
-                    stack=stack,
-                    summary=redact.redact_obj(jsonable(dict(summary or {}))),
-                    recorded_at=utc_now(),
-                )
+            plan = PlanRecord(
+                path=str(path),
+                sha256=digest,
+                stack=stack,
+                summary=redact.redact_obj(jsonable(dict(summary or {}))),
+                recorded_at=utc_now(),
             )
+            record.plans.append(plan)
             record.plan_sha256 = digest
+            change.phase = record.name
+            change.data = jsonable(plan)
         return digest
 
     def record_apply(
@@ -237,8 +290,11 @@ class EvidenceLedger:
         if not isinstance(entry, dict):
             entry = {"result": entry}
         entry = {"stack": stack, "recorded_at": utc_now(), **entry}
-        with self._mutate() as manifest:
-            self._record(manifest, phase).applies.append(entry)
+        with self._mutate("apply", phase) as (manifest, change):
+            record = self._record(manifest, phase)
+            record.applies.append(entry)
+            change.phase = record.name
+            change.data = entry
 
     def record_gate(self, decision: Mapping[str, Any] | Any, *, phase: str | None = None) -> None:
         """Record a gate decision (mapping or dataclass: gate, approved, decided_by, reason …), redacted."""
@@ -246,8 +302,11 @@ class EvidenceLedger:
         if not isinstance(entry, dict):
             entry = {"decision": entry}
         entry.setdefault("recorded_at", utc_now())
-        with self._mutate() as manifest:
-            self._record(manifest, phase).gates.append(entry)
+        with self._mutate("gate", phase) as (manifest, change):
+            record = self._record(manifest, phase)
+            record.gates.append(entry)
+            change.phase = record.name
+            change.data = entry
 
     def record_table(self, phase: str | None, name: str, df: Any) -> str:
         """Save a verification table (pandas DataFrame) as CSV and as records in the manifest.
@@ -261,21 +320,22 @@ class EvidenceLedger:
         csv_text = redact.redact_text(frame.to_csv(index=False))
         records = json.loads(frame.to_json(orient="records", date_format="iso", default_handler=str))
         records = redact.redact_obj(records)
-        with self._mutate() as manifest:
+        with self._mutate("table", phase) as (manifest, change):
             record = self._record(manifest, phase)
             relative = f"tables/{slug(record.name)}/{slug(name)}.csv"
-            atomic_write_text(self.run_dir / relative, csv_text)
+            change.write(relative, csv_text)
             record.tables = [t for t in record.tables if t.name != name]
-            record.tables.append(
-                TableRecord(
-                    name=name,
-                    file=relative,
-                    rows=len(records),
-                    columns=[str(c) for c in frame.columns],
-                    records=records[:MAX_TABLE_RECORDS],
-                    truncated=len(records) > MAX_TABLE_RECORDS,
-                )
+            table = TableRecord(
+                name=name,
+                file=relative,
+                rows=len(records),
+                columns=[str(c) for c in frame.columns],
+                records=records[:MAX_TABLE_RECORDS],
+                truncated=len(records) > MAX_TABLE_RECORDS,
             )
+            record.tables.append(table)
+            change.phase = record.name
+            change.data = {"name": name, "file": relative, "rows": table.rows, "columns": table.columns}
         return relative
 
     def record_chart(self, phase: str | None, name: str, fig: Any) -> str:
@@ -285,21 +345,24 @@ class EvidenceLedger:
             The PNG path relative to the run folder.
         """
         figure = fig if hasattr(fig, "savefig") else fig.figure
-        with self._mutate() as manifest:
+        png = io.BytesIO()
+        figure.savefig(png, format="png", dpi=100, bbox_inches="tight")
+        with self._mutate("chart", phase) as (manifest, change):
             record = self._record(manifest, phase)
             relative = f"charts/{slug(record.name)}/{slug(name)}.png"
-            png = io.BytesIO()
-            figure.savefig(png, format="png", dpi=100, bbox_inches="tight")
-            atomic_write_bytes(self.run_dir / relative, png.getvalue())
+            change.write(relative, png.getvalue())
             record.charts = [c for c in record.charts if c.name != name]
             record.charts.append(ChartRecord(name=name, file=relative))
+            change.phase = record.name
+            change.data = {"name": name, "file": relative}
         return relative
 
     def add_notebook(self, phase: str | None, path: str | Path) -> str:
-        """Redact a (possibly partly) executed notebook in place, keep it in the run folder, export HTML.
+        """Redact a (possibly partly) executed notebook, keep it in the run folder, export HTML.
 
-        A notebook outside the run folder is redacted where it is and then copied to ``notebooks/``.
-        HTML export failures are logged and recorded, never fatal: the notebook is the evidence.
+        A notebook inside the run folder is replaced by its redacted copy; one outside is redacted where it
+        is and then copied to ``notebooks/``. HTML export failures are logged and recorded, never fatal: the
+        notebook is the evidence.
 
         Returns:
             The notebook path relative to the run folder.
@@ -311,35 +374,59 @@ class EvidenceLedger:
             raise EvidenceError(f"notebook {source} does not exist")
         nb = nbformat.read(source, as_version=4)
         count = redact.get_redactor().redact_notebook(nb)
-        atomic_write_text(source, nbformat.writes(nb))
-        with self._mutate() as manifest:
+        text = nbformat.writes(nb)
+        run_dir = self.run_dir.resolve()
+        resolved = source.resolve()
+        inside = resolved.is_relative_to(run_dir)
+        if not inside:
+            atomic_write_text(source, text)
+        with self._mutate("notebook", phase) as (manifest, change):
             record = self._record(manifest, phase)
-            run_dir = self.run_dir.resolve()
-            resolved = source.resolve()
-            if resolved.is_relative_to(run_dir):
-                relative = resolved.relative_to(run_dir).as_posix()
-            else:
-                relative = f"notebooks/{source.name}"
-                atomic_write_bytes(self.run_dir / relative, source.read_bytes())
+            relative = resolved.relative_to(run_dir).as_posix() if inside else f"notebooks/{source.name}"
+            change.write(relative, text)
             record.notebook = relative
             record.redactions += count
             record.html = None
+            html_error = None
             if manifest.html_export:
                 html_relative = str(Path(relative).with_suffix(".html").as_posix())
                 try:
-                    atomic_write_text(self.run_dir / html_relative, _export_html(nb))
+                    change.write(html_relative, _export_html(nb))
                     record.html = html_relative
                 except Exception as error:  # nbconvert has many failure modes; evidence must survive them
                     log.warning("HTML export of %s failed: %s", relative, error)
-                    record.error = (record.error + "; " if record.error else "") + f"HTML export failed: {error}"
+                    html_error = f"HTML export failed: {error}"
+                    record.error = (record.error + "; " if record.error else "") + html_error
+            change.phase = record.name
+            change.data = {"file": relative, "html": record.html, "redactions": count, "html_error": html_error}
         return relative
 
-    # -- index --------------------------------------------------------------------------------------
+    # -- index and signature ---------------------------------------------------------------------
     def write_index(self) -> Path:
-        """Write ``index.html`` (also written on every mutation) and return its path."""
-        with self._mutate():
-            pass
+        """Write ``index.html`` again (it is also written on every mutation) and return its path.
+
+        The index a signature covers is left alone: rewriting it would break the seal it is part of.
+        """
+        with self._store.locked():
+            self._store.load()
+            self._store.recover()
+            view = self._store.seal_view()
+            if view.status != "signed":
+                self._store.write_index(self._read(), view)
         return self.run_dir / INDEX_NAME
+
+    def check_signing(self) -> str:
+        """Load the signing key (generating the sandbox's) or reach the KMS key now, before any phase runs.
+
+        Returns:
+            What signs this run, for a log line.
+
+        Raises:
+            EvidenceError: the key file is missing or unreadable, or KMS refuses.
+        """
+        config = self.signing
+        self._signer = self._signer or config.signer()
+        return config.describe()
 
     # -- internals ------------------------------------------------------------------------------
     def _record(self, manifest: Manifest, phase: str | None) -> PhaseRecord:
@@ -353,8 +440,11 @@ class EvidenceLedger:
             record = manifest.phases[name] = PhaseRecord(name=name, status="running", started_at=utc_now())
         return record
 
-    def _archive_attempt(self, record: PhaseRecord) -> PhaseRecord:
-        """Move a phase's earlier files under ``attempts/<phase>-<n>/`` and keep its record there."""
+    def _archive_attempt(self, record: PhaseRecord, change: Change) -> PhaseRecord:
+        """Move a phase's earlier files under ``attempts/<phase>-<n>/`` and keep its record there.
+
+        The moves are part of the record (``moved``) and happen after it is written.
+        """
         number = len(record.attempts) + 1
         base = f"attempts/{slug(record.name)}-{number}"
         old = jsonable(record)
@@ -364,15 +454,10 @@ class EvidenceLedger:
             old["error"] = old.get("error") or "interrupted before the phase finished"
 
         def move(relative: str | None) -> str | None:
-            if not relative:
-                return None
-            src = self.run_dir / relative
-            if not src.exists():
+            if not relative or not (self.run_dir / relative).exists():
                 return relative
             dst_rel = f"{base}/{relative}"
-            dst = self.run_dir / dst_rel
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dst)
+            change.moves[relative] = dst_rel
             return dst_rel
 
         old["notebook"] = move(record.notebook)
@@ -394,37 +479,29 @@ class EvidenceLedger:
         return Manifest.from_dict(data)
 
     @contextlib.contextmanager
-    def _mutate(self) -> Iterator[Manifest]:
-        """Lock, re-read, let the caller change the manifest, then write index, hashes and manifest."""
-        with self._locked():
-            if (self.run_dir / MANIFEST_NAME).exists() and self._lock_depth == 1:
-                self._manifest = self._read()
-            yield self._manifest
-            self._manifest.updated_at = utc_now()
-            self._flush(self._manifest)
+    def _mutate(self, kind: str, phase: str | None = None) -> Iterator[tuple[Manifest, Change]]:
+        """Lock, load and check the chain and manifest, let the caller change both, then record and write."""
+        with self._store.locked():
+            self._store.load()
+            self._store.recover()
+            self._manifest = self._read()
+            change = Change(kind, phase)
+            yield self._manifest, change
+            self._store.commit(self._manifest, change)
+            signer = self._signer_for_seal() if change.seal else None
+            if signer is not None:
+                self._store.seal(self._manifest, self.run_id, signer)
+            else:
+                self._store.write_index(self._manifest, self._store.seal_view())
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        with self._thread_lock:
-            self._lock_depth += 1
+    def _signer_for_seal(self) -> Signer | None:
+        if self._signer is None:
             try:
-                if self._lock_depth == 1:
-                    self.run_dir.mkdir(parents=True, exist_ok=True)
-                    self._lock_handle = (self.run_dir / LOCK_NAME).open("a")
-                    fcntl.flock(self._lock_handle.fileno(), fcntl.LOCK_EX)
-                yield
-            finally:
-                self._lock_depth -= 1
-                if self._lock_depth == 0 and self._lock_handle is not None:
-                    fcntl.flock(self._lock_handle.fileno(), fcntl.LOCK_UN)
-                    self._lock_handle.close()
-                    self._lock_handle = None
-
-    def _flush(self, manifest: Manifest) -> None:
-        atomic_write_text(self.run_dir / INDEX_NAME, render_index(manifest))
-        manifest.hashes = hash_run_folder(self.run_dir)
-        text = json.dumps(manifest.to_dict(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
-        atomic_write_text(self.run_dir / MANIFEST_NAME, text)
+                self._signer = self._store.signing_config().signer()
+            except Exception:
+                self._store.write_index(self._manifest, self._store.seal_view())
+                raise
+        return self._signer
 
 
 def _has_default_index(frame: Any) -> bool:

@@ -1,6 +1,9 @@
 """The run folder's manifest: what was recorded per phase (plans, gates, tables, charts, notebooks),
 the file names of a run folder, and the sha256 of every file in it.
 
+The manifest is the readable summary; the record log (``chain``) is what it is checked against: its
+``hashes`` are the chain's replayed file state, and its own sha256 is in every record.
+
 Why apart from the ledger: the ledger writes manifests, ``integrity`` and ``index_html`` only read them.
 """
 
@@ -17,7 +20,6 @@ from typing import Any, Literal
 from runbook_lib.errors import CommandError
 from runbook_lib.paths import project_root
 from runbook_lib.process import run_command
-from runbook_lib.util import TMP_MARK, sha256_file
 
 log = logging.getLogger("runbook_lib.evidence.manifest")
 
@@ -163,6 +165,7 @@ class Manifest:
     selected_phases: list[str] = field(default_factory=list)
     current_phase: str | None = None
     phases: dict[str, PhaseRecord] = field(default_factory=dict)
+    signing: dict[str, Any] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -174,21 +177,3 @@ class Manifest:
 
     def to_dict(self) -> dict[str, Any]:
         return jsonable(self)
-
-
-def _is_ledger_internal(relative: str) -> bool:
-    name = relative.rsplit("/", 1)[-1]
-    return relative in (MANIFEST_NAME, LOCK_NAME) or (name.startswith(".") and TMP_MARK in name)
-
-
-def hash_run_folder(run_dir: Path) -> dict[str, str]:
-    """sha256 of every file in the run folder except the manifest, the lock and in-flight temporary files."""
-    hashes: dict[str, str] = {}
-    for path in sorted(run_dir.rglob("*")):
-        if not path.is_file():
-            continue
-        relative = path.relative_to(run_dir).as_posix()
-        if _is_ledger_internal(relative):
-            continue
-        hashes[relative] = sha256_file(path)
-    return hashes

@@ -75,6 +75,7 @@ def runner_from_params(params: RunbookParams, stack: str | Path, **overrides: An
         "env_name": params.env,
         "plan_timeout_s": tf.plan_timeout_s,
         "apply_timeout_s": tf.apply_timeout_s,
+        "interrupt_grace_s": tf.interrupt_grace_s,
     }
     kwargs.update(overrides)
     return TerraformRunner(stack_dir, **kwargs)

@@ -22,9 +22,11 @@ from runbook_lib.params.secret_refs import SecretRef, reject_literal_secrets, re
 from runbook_lib.params.sections import (
     DESTRUCTIVE_ACTIONS,
     GATE_ACTIONS,
+    SIGNING_MODES,
     AwsParams,
     BackendParams,
     EvidenceParams,
+    EvidenceSigningParams,
     GateAction,
     GateParams,
     NetworkParams,
@@ -34,6 +36,7 @@ from runbook_lib.params.sections import (
 __all__ = [
     "DESTRUCTIVE_ACTIONS",
     "GATE_ACTIONS",
+    "SIGNING_MODES",
     "PRODUCTION_ENVS",
     "Allowed",
     "AtScaleParams",
@@ -44,6 +47,7 @@ __all__ = [
     "DatabaseMapping",
     "DmsParams",
     "EvidenceParams",
+    "EvidenceSigningParams",
     "GateAction",
     "GateParams",
     "MigrationParams",

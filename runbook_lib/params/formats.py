@@ -103,6 +103,10 @@ DMS_SUBNET_GROUP_ALLOWED = (
 )
 SECURITY_GROUP_ALLOWED = "a VPC security group ID, e.g. sg-0123456789abcdef0"
 DMS_CERTIFICATE_ALLOWED = "a DMS certificate ARN, e.g. arn:aws:dms:eu-west-1:111111111111:cert:RDSGLOBALBUNDLE"
+KMS_KEY_ALLOWED = (
+    "a KMS key ID, key ARN, alias name or alias ARN, e.g. alias/runbook-evidence-prod or "
+    "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,6 +131,9 @@ _ROLE_ARN_RE = _arn("iam", r"role/[A-Za-z0-9+=,.@_/-]{1,512}", regional=False)
 _SM_ARN_RE = _arn("secretsmanager", r"secret:[A-Za-z0-9/_+=.@-]+")
 _DATASYNC_AGENT_RE = _arn("datasync", r"agent/agent-[0-9a-z]{17}")
 _DMS_CERTIFICATE_RE = _arn("dms", r"cert:[A-Za-z0-9-]{1,255}")
+_KMS_KEY_ID = r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
+_KMS_ALIAS = r"alias/[A-Za-z0-9/_-]{1,250}"
+_KMS_KEY_RE = rf"{_KMS_KEY_ID}|{_KMS_ALIAS}|{_arn('kms', rf'(key/{_KMS_KEY_ID}|{_KMS_ALIAS})')}"
 
 
 def _is_bucket_name(value: str) -> bool:
@@ -208,3 +215,4 @@ DmsInstanceClass = Annotated[str, Allowed(DMS_INSTANCE_CLASS_ALLOWED, pattern=r"
 DmsSubnetGroup = Annotated[str, Allowed(DMS_SUBNET_GROUP_ALLOWED, pattern=r"(?!default$)[A-Za-z0-9._-]{1,255}")]
 SecurityGroupId = Annotated[str, Allowed(SECURITY_GROUP_ALLOWED, pattern=r"sg-([0-9a-f]{8}|[0-9a-f]{17})")]
 DmsCertificateArn = Annotated[str, Allowed(DMS_CERTIFICATE_ALLOWED, pattern=_DMS_CERTIFICATE_RE)]
+KmsKeyId = Annotated[str, Allowed(KMS_KEY_ALLOWED, pattern=_KMS_KEY_RE)]

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from runbook_lib import redact
 from runbook_lib.errors import ParamsError
-from runbook_lib.params.messages import params_error_from_validation
+from runbook_lib.params.messages import dotted_key, params_error_from_validation
 from runbook_lib.params.model import RunbookParams
 from runbook_lib.params.secret_refs import reject_literal_secrets
 from runbook_lib.paths import params_dir as params_dir_default
@@ -69,6 +69,7 @@ def load_params_file(path: str | Path, *, env: str | None = None) -> RunbookPara
             "params_file", str(path), "a readable YAML file", message=f"cannot read {path}: {error}"
         ) from None
     try:
+        _refuse_duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader), path)
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
@@ -85,8 +86,64 @@ def load_params_file(path: str | Path, *, env: str | None = None) -> RunbookPara
             "env", data.get("env"), [env], message=f"{path.name} says env={data.get('env')!r}, expected {env!r}"
         )
     params = parse_params(data)
+    _require_var_files(params)
     redact.add_patterns(params.evidence.redact_patterns)
     return params
+
+
+def _refuse_duplicate_keys(node: yaml.Node | None, path: Path) -> None:
+    """Refuse a mapping that names one key twice (YAML keeps the later one silently).
+
+    Why: a second ``aws:`` block further down a long file would replace the region or the accounts of the
+    first without a word. Walks the composed node tree (aliases once), so the error gives the dotted key
+    and both line numbers.
+
+    Raises:
+        ParamsError: ``key`` is the dotted path of the repeated key.
+    """
+    stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(node, ())] if node is not None else []
+    seen_nodes: set[int] = set()
+    while stack:
+        current, loc = stack.pop()
+        if id(current) in seen_nodes:
+            continue
+        seen_nodes.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            first_line: dict[str, int] = {}
+            for key_node, value_node in current.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.value == "<<":
+                    stack.append((value_node, loc))
+                    continue
+                key, line = key_node.value, key_node.start_mark.line + 1
+                if key in first_line:
+                    dotted = dotted_key((*loc, key))
+                    raise ParamsError(
+                        dotted,
+                        None,
+                        "each key once per mapping",
+                        message=f"{path.name}: key {dotted} appears twice (lines {first_line[key]} and {line}); "
+                        "YAML would keep the second silently",
+                    )
+                first_line[key] = line
+                stack.append((value_node, (*loc, key)))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((item, (*loc, index)) for index, item in enumerate(current.value))
+
+
+def _require_var_files(params: RunbookParams) -> None:
+    """Every ``terraform.var_files`` entry must exist now, not when a stack is planned hours into a run.
+
+    Relative entries are relative to the project root, as :func:`runbook_lib.infra.terraform_setup` reads them.
+    """
+    for index, entry in enumerate(params.terraform.var_files):
+        file = resolve_path(entry)
+        if not file.is_file():
+            raise ParamsError(
+                f"terraform.var_files[{index}]",
+                str(entry),
+                f"an existing .tfvars file (relative paths are relative to {project_root()})",
+                message=f"terraform.var_files[{index}]: {file} does not exist",
+            )
 
 
 def parse_params(data: Mapping[str, Any]) -> RunbookParams:

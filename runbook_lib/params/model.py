@@ -23,8 +23,9 @@ from runbook_lib.params.sections import (
     TerraformParams,
 )
 
-#: Environment names treated as production by the cross-field rules.
-PRODUCTION_ENVS = frozenset({"prod", "production"})
+#: Words that mark an environment name as production (``prod``, ``eu-prd``, ``live-2`` …): such an env must talk
+#: to real AWS and may not set ``protected: false``. The production *rules* follow ``protected``, not the name.
+PRODUCTION_ENVS = frozenset({"prod", "prd", "production", "live"})
 
 
 class RunbookParams(StrictModel):
@@ -32,6 +33,9 @@ class RunbookParams(StrictModel):
 
     env: EnvName
     run_label: str | None = None
+    #: The production rules (named accounts, no policy approves a delete, a replace or a data-destroying change).
+    #: Unset: true for every environment but the sandbox (``aws.endpoint_url: sandbox``).
+    protected: bool = True
     aws: AwsParams
     terraform: TerraformParams = Field(default_factory=TerraformParams)
     gates: GateParams = Field(default_factory=GateParams)
@@ -51,6 +55,36 @@ class RunbookParams(StrictModel):
                 data["terraform"] = {**terraform, "env_dir": f"terraform_infra/envs/{data['env']}"}
         return data
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_signing(cls, data: Any) -> Any:
+        """No ``evidence.signing`` section: unsigned where not protected, the env's KMS alias where protected."""
+        if not (isinstance(data, Mapping) and isinstance(data.get("env"), str)):
+            return data
+        evidence = data.get("evidence")
+        if evidence is None:
+            evidence = {}
+        if not isinstance(evidence, Mapping) or evidence.get("signing") is not None:
+            return data
+        protected = data.get("protected")
+        if protected is None:  # as _default_protected decides it (the order of "before" validators is not ours)
+            aws = data.get("aws")
+            protected = not (isinstance(aws, Mapping) and aws.get("endpoint_url") == "sandbox")
+        signing = (
+            {"mode": "kms", "kms_key_id": f"alias/runbook-evidence-{data['env']}"} if protected else {"mode": "none"}
+        )
+        return {**data, "evidence": {**evidence, "signing": signing}}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_protected(cls, data: Any) -> Any:
+        """``protected`` unset (or null): true unless the run talks to the sandbox."""
+        if isinstance(data, Mapping) and data.get("protected") is None:
+            aws = data.get("aws")
+            sandbox = isinstance(aws, Mapping) and aws.get("endpoint_url") == "sandbox"
+            data = {**data, "protected": not sandbox}
+        return data
+
     @model_validator(mode="after")
     def _cross_field_rules(self) -> RunbookParams:
         if self.aws.assume_role_arn and self.aws.allowed_account_ids:
@@ -61,8 +95,16 @@ class RunbookParams(StrictModel):
                     self.aws.assume_role_arn,
                     f"a role in one of aws.allowed_account_ids ({', '.join(self.aws.allowed_account_ids)})",
                 )
+        if self.evidence.signing.mode == "none" and self.protected:
+            raise rule_error(
+                "evidence.signing.mode",
+                "none",
+                "ed25519 or kms on a protected environment (protected: true): its evidence must be signed",
+            )
         if self.is_production:
             self._production_rules()
+        if self.protected:
+            self._protection_rules()
         datasync = self.migration.at_scale.datasync if self.migration.at_scale else None
         if datasync and not datasync.agent_arns and not self.is_sandbox:
             raise rule_error(
@@ -74,24 +116,42 @@ class RunbookParams(StrictModel):
         return self
 
     def _production_rules(self) -> None:
-        """Production talks to real AWS only, in named accounts, and never auto-approves a delete."""
+        """An env named like production talks to real AWS only and cannot opt out of the protection."""
         if self.aws.endpoint_url is not None:
             raise rule_error("aws.endpoint_url", self.aws.endpoint_url, "null in production (real AWS only)")
+        if not self.protected:
+            raise rule_error(
+                "protected",
+                False,
+                f"true: env {self.env!r} is named like production ({', '.join(sorted(PRODUCTION_ENVS))}); "
+                "only a non-production rehearsal environment may set protected: false",
+            )
+
+    def _protection_rules(self) -> None:
+        """A protected env names its accounts, and no policy may approve a delete or replace there.
+
+        Why in every ``gates.mode``: ``runbook tf apply|destroy --auto-approve-policy`` uses the policy
+        whatever the mode says (the gates refuse such changes on a protected env at run time too).
+        """
         if not self.aws.allowed_account_ids:
-            raise rule_error("aws.allowed_account_ids", [], "at least one 12-digit account ID in production")
-        if self.gates.mode == "headless":
-            destructive = sorted(DESTRUCTIVE_ACTIONS & set(self.gates.auto_approve_actions))
-            if destructive:
-                raise rule_error(
-                    "gates.auto_approve_actions",
-                    list(self.gates.auto_approve_actions),
-                    "no delete/replace auto-approval in headless production; "
-                    f"allowed: {', '.join(a for a in GATE_ACTIONS if a not in DESTRUCTIVE_ACTIONS)}",
-                )
+            raise rule_error(
+                "aws.allowed_account_ids",
+                [],
+                "at least one 12-digit account ID on a protected environment (protected: true)",
+            )
+        destructive = sorted(DESTRUCTIVE_ACTIONS & set(self.gates.auto_approve_actions))
+        if destructive:
+            raise rule_error(
+                "gates.auto_approve_actions",
+                list(self.gates.auto_approve_actions),
+                f"no {'/'.join(destructive)} auto-approval on a protected environment (protected: true); "
+                f"allowed: {', '.join(a for a in GATE_ACTIONS if a not in DESTRUCTIVE_ACTIONS)}",
+            )
 
     @property
     def is_production(self) -> bool:
-        return self.env in PRODUCTION_ENVS
+        """Named like production: a word of the name (split at ``-``, digits dropped) is in :data:`PRODUCTION_ENVS`."""
+        return any(word.rstrip("0123456789") in PRODUCTION_ENVS for word in self.env.split("-"))
 
     @property
     def is_sandbox(self) -> bool:

@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import model_validator
 from pydantic_core import PydanticCustomError
@@ -170,12 +170,16 @@ def resolve_secret(
 
 
 def _register_with_parts(value: str) -> None:
-    """Register the value, and separately a password embedded in it (it may be printed alone later)."""
+    """Register the value, and separately a password embedded in it (it may be printed alone later).
+
+    A URL's password is registered as written (``p%40ss``) and decoded (``p@ss``: what a driver shows).
+    """
     redact.register_secret(value)
     try:
         parts = urlsplit(value)
         if parts.scheme and parts.password:
             redact.register_secret(parts.password)
+            redact.register_secret(unquote(parts.password))
     except ValueError:
         pass
     match = re.search(r"\bpassword\s*=\s*('(?:[^'\\]|\\.)*'|[^\s]+)", value, re.IGNORECASE)

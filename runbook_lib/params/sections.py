@@ -10,7 +10,7 @@ import typing
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from runbook_lib.params.formats import (
     AccountId,
@@ -18,6 +18,7 @@ from runbook_lib.params.formats import (
     Cidr,
     DynamoTableName,
     EndpointUrl,
+    KmsKeyId,
     PositivePath,
     RegexPattern,
     Region,
@@ -25,6 +26,7 @@ from runbook_lib.params.formats import (
     StateKeyPrefix,
     StrictModel,
     TfAddress,
+    rule_error,
 )
 
 #: Every action a Terraform plan can contain, in the spelling ``terraform show -json`` uses.
@@ -69,6 +71,7 @@ class TerraformParams(StrictModel):
     allow_destroy: list[TfAddress] = Field(default_factory=list)
     plan_timeout_s: int = Field(default=900, gt=0, le=24 * 3600)
     apply_timeout_s: int = Field(default=3600, gt=0, le=24 * 3600)
+    interrupt_grace_s: int = Field(default=60, ge=1, le=3600)
 
 
 class GateParams(StrictModel):
@@ -79,12 +82,45 @@ class GateParams(StrictModel):
     approver: str | None = None
 
 
+SigningMode = Literal["ed25519", "kms", "none"]
+SIGNING_MODES: tuple[str, ...] = typing.get_args(SigningMode)
+
+
+class EvidenceSigningParams(StrictModel):
+    """Who signs a run's record log: a local Ed25519 key file, an AWS KMS asymmetric key, or nobody.
+
+    ``none`` is refused on a protected environment (``RunbookParams``); a missing section gets ``kms`` with
+    ``alias/runbook-evidence-<env>`` where protected and ``none`` where not (the sandbox).
+    """
+
+    mode: SigningMode
+    key_file: PositivePath | None = None
+    kms_key_id: KmsKeyId | None = None
+
+    @model_validator(mode="after")
+    def _one_key_per_mode(self) -> EvidenceSigningParams:
+        needs = {"ed25519": "key_file", "kms": "kms_key_id"}.get(self.mode)
+        for key in ("key_file", "kms_key_id"):
+            value = getattr(self, key)
+            if key == needs and value is None:
+                raise rule_error(f"evidence.signing.{key}", None, f"required with evidence.signing.mode {self.mode}")
+            if key != needs and value is not None:
+                raise rule_error(
+                    f"evidence.signing.{key}",
+                    str(value),
+                    f"null with evidence.signing.mode {self.mode} (it belongs to mode "
+                    f"{'ed25519' if key == 'key_file' else 'kms'})",
+                )
+        return self
+
+
 class EvidenceParams(StrictModel):
-    """Where evidence goes and what else to redact (regexes; a group named ``secret`` limits the mask)."""
+    """Where evidence goes, what else to redact (regexes; a group named ``secret`` limits the mask), who signs."""
 
     outputs_dir: PositivePath = Path("outputs")
     html_export: bool = True
     redact_patterns: list[RegexPattern] = Field(default_factory=list)
+    signing: EvidenceSigningParams = Field(default_factory=lambda: EvidenceSigningParams(mode="none"))
 
 
 class NetworkParams(StrictModel):

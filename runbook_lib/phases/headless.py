@@ -12,22 +12,27 @@ Phases are the notebooks named ``NN_name.ipynb`` in ``notebooks/`` (``00``
 preflight, ``01``-``06`` the migration, ``07`` and later extras), executed in
 number order. A run stops at the first failing phase. ``--resume RUN_ID`` picks
 the run up at its first phase that did not succeed, but only if neither the
-parameters nor the code (git commit + a hash of ``notebooks/`` and
-``runbook_lib/``) changed since the run started: evidence that mixes two
-versions of the code or two sets of parameters proves nothing.
+parameters nor the code (git commit + a hash of ``notebooks/``, ``runbook_lib/``,
+``terraform_infra/`` and the environment's tfvars, see :mod:`.code_fingerprint`)
+changed since the run started: evidence that mixes two versions of the code or
+two sets of parameters proves nothing. ``accept_changes`` resumes despite changed
+code and records the changes as a gate decision of the resumed phase; changed
+parameters are never accepted.
+
+Papermill writes the executing notebook into the run's private working area
+(:mod:`.run_workspace`), never into the run folder; each kernel redacts what it
+sends (:mod:`.kernel_redaction`) and the ledger copies a redacted notebook into
+the run folder when the phase ends, or when a killed phase is resumed.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
+import getpass
 import logging
-import os
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +46,7 @@ from runbook_lib.errors import (
     RunbookError,
     ToolMissingError,
 )
-from runbook_lib.evidence import MANIFEST_NAME, EvidenceLedger, git_commit
+from runbook_lib.evidence import MANIFEST_NAME, EvidenceLedger
 from runbook_lib.params import (
     RunbookParams,
     diff_keys,
@@ -51,6 +56,10 @@ from runbook_lib.params import (
     resolve_outputs_dir,
 )
 from runbook_lib.paths import project_root
+from runbook_lib.phases.code_fingerprint import CodeFingerprint, code_fingerprint, infra_fingerprint
+from runbook_lib.phases.envlock import env_lock
+from runbook_lib.phases.kernel_redaction import KERNEL_STARTUP_ARGUMENT
+from runbook_lib.phases.run_workspace import RunWorkspace
 
 log = logging.getLogger("runbook_lib.phases.headless")
 
@@ -143,92 +152,6 @@ def parse_phase_spec(spec: str | None, phases: Sequence[Phase]) -> list[Phase]:
 
 
 # --------------------------------------------------------------------------------------------
-# Code fingerprint
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CodeFingerprint:
-    """What code a run used: the git commit and a sha256 per source file."""
-
-    git_commit: str
-    sources_sha256: str
-    files: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "git_commit": self.git_commit,
-            "sources_sha256": self.sources_sha256,
-            "files": dict(self.files),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CodeFingerprint:
-        return cls(
-            git_commit=str(data.get("git_commit", "unknown")),
-            sources_sha256=str(data.get("sources_sha256", "")),
-            files=dict(data.get("files", {})),
-        )
-
-    def changes_since(self, earlier: CodeFingerprint) -> list[str]:
-        """What differs from ``earlier``, one phrase each (empty when nothing did)."""
-        changes = []
-        if self.git_commit != earlier.git_commit:
-            changes.append(f"git commit {earlier.git_commit[:12]} -> {self.git_commit[:12]}")
-        for name in sorted(set(self.files) | set(earlier.files)):
-            if name not in earlier.files:
-                changes.append(f"{name} added")
-            elif name not in self.files:
-                changes.append(f"{name} removed")
-            elif self.files[name] != earlier.files[name]:
-                changes.append(f"{name} changed")
-        if not changes and self.sources_sha256 != earlier.sources_sha256:
-            changes.append("sources hash differs")
-        return changes
-
-
-def _notebook_source_hash(path: Path) -> str:
-    """Hash of a notebook's cell types and sources only: executing it in Jupyter is not a change."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        cells = [
-            [
-                cell.get("cell_type"),
-                "".join(cell.get("source", ""))
-                if isinstance(cell.get("source"), list)
-                else cell.get("source", ""),
-            ]
-            for cell in document.get("cells", [])
-        ]
-        payload = json.dumps(cells, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    except (ValueError, AttributeError):
-        payload = path.read_bytes()
-    return hashlib.sha256(payload).hexdigest()
-
-
-def code_fingerprint(
-    notebooks_dir: Path, lib_dir: Path | None = None, repo_dir: Path | None = None
-) -> CodeFingerprint:
-    """Fingerprint the notebooks (cell sources) and the library (every file but bytecode).
-
-    Args:
-        notebooks_dir: the phase notebooks.
-        lib_dir: the ``runbook_lib`` package folder (default: the one imported).
-        repo_dir: where ``git rev-parse HEAD`` runs (default: the project root).
-    """
-    lib_dir = lib_dir or Path(__file__).resolve().parent
-    files: dict[str, str] = {}
-    for path in sorted(notebooks_dir.glob("*.ipynb")):
-        files[f"notebooks/{path.name}"] = _notebook_source_hash(path)
-    for path in sorted(lib_dir.rglob("*")):
-        if not path.is_file() or "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo"):
-            continue
-        files[f"{lib_dir.name}/{path.relative_to(lib_dir).as_posix()}"] = hashlib.sha256(
-            path.read_bytes()
-        ).hexdigest()
-    combined = hashlib.sha256("".join(f"{k}:{v}\n" for k, v in sorted(files.items())).encode()).hexdigest()
-    return CodeFingerprint(git_commit=git_commit(repo_dir), sources_sha256=combined, files=files)
-
-
-# --------------------------------------------------------------------------------------------
 # Results
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -305,6 +228,7 @@ def run_notebooks(
     kernel_name: str = DEFAULT_KERNEL,
     execution_timeout: int | None = None,
     listener: RunListener | None = None,
+    accept_changes: bool = False,
 ) -> RunResult:
     """Run (or resume, or list) the phases of one environment.
 
@@ -322,6 +246,8 @@ def run_notebooks(
         kernel_name: the Jupyter kernel papermill starts.
         execution_timeout: seconds per cell before papermill gives up (None: no limit).
         listener: told when each phase starts and ends (the CLI prints progress with it).
+        accept_changes: with ``resume``, continue although the code (notebooks, library, Terraform code,
+            tfvars) changed since the run started; the changes are recorded as a gate decision.
 
     Returns:
         The run's id, folder, and per-phase outcomes.
@@ -339,13 +265,18 @@ def run_notebooks(
     params_file = (params_dir / f"{env}.yaml").resolve()
     outputs_dir = (outputs_dir or resolve_outputs_dir(params, params_dir)).resolve()
     all_phases = discover_phases(notebooks_dir)
-    fingerprint = code_fingerprint(notebooks_dir, lib_dir, repo_dir)
+    fingerprint = code_fingerprint(notebooks_dir, lib_dir, repo_dir, infra_files=_infra_files(params, root))
+    accepted: dict[str, Any] | None = None
+    if accept_changes and not resume:
+        raise ParamsError(
+            "accept_changes", True, ["only with --resume RUN_ID (a new run records the code it starts with)"]
+        )
 
     if resume:
         if phases is not None:
             raise ParamsError("phases", phases, ["(none with --resume: a resumed run keeps its phases)"])
-        ledger, selected, statuses = _open_for_resume(
-            resume, env, params, fingerprint, outputs_dir, all_phases
+        ledger, selected, statuses, accepted = _open_for_resume(
+            resume, env, params, fingerprint, outputs_dir, all_phases, accept_changes=accept_changes
         )
         run_id = resume
         first_open = next(
@@ -378,32 +309,53 @@ def run_notebooks(
         return result
 
     _check_kernel(kernel_name)
-    if ledger is None:
-        ledger = EvidenceLedger(
-            run_id,
-            outputs_dir,
-            params=params,
-            phases=[p.name for p in all_phases],
-            selected=[p.name for p in selected],
-            code_fingerprint=fingerprint.to_dict(),
-            params_file=params_file,
-            repo_dir=repo_dir,
-        )
-    if not to_run:
-        log.info("run %s has no phase left to run", run_id)
+    command = f"runbook run --env {env}" + (f" --resume {resume}" if resume else f" --phases {phases or 'all'}")
+    # One run per environment; the kernels papermill starts inherit the lock's token (see phases.envlock).
+    with env_lock(params, command=command, run_id=run_id, params_dir=params_dir):
+        if ledger is None:
+            ledger = EvidenceLedger(
+                run_id,
+                outputs_dir,
+                params=params,
+                phases=[p.name for p in all_phases],
+                selected=[p.name for p in selected],
+                code_fingerprint=fingerprint.to_dict(),
+                params_file=params_file,
+                repo_dir=repo_dir,
+            )
+        workspace = RunWorkspace.of(outputs_dir, run_id).create()
+        if not to_run:
+            log.info("run %s has no phase left to run", run_id)
+            workspace.remove()
+            return result
+        workspace.rescue(ledger, {p.name: p.path.name for p in to_run})
+        for phase in to_run:
+            outcome = _execute_phase(
+                phase,
+                ledger,
+                workspace,
+                _phase_parameters(params, run_id, run_dir, params_file, phase),
+                kernel_name=kernel_name,
+                cwd=root,
+                execution_timeout=execution_timeout,
+                listener=listener,
+                accepted=accepted if phase is to_run[0] else None,
+            )
+            result.executed.append(outcome)
+        workspace.remove()
         return result
-    for phase in to_run:
-        outcome = _execute_phase(
-            phase,
-            ledger,
-            _phase_parameters(params, run_id, run_dir, params_file, phase),
-            kernel_name=kernel_name,
-            cwd=root,
-            execution_timeout=execution_timeout,
-            listener=listener,
-        )
-        result.executed.append(outcome)
-    return result
+
+
+def _infra_files(params: RunbookParams, root: Path) -> dict[str, str]:
+    """The Terraform code and this environment's tfvars, as the code fingerprint records them."""
+
+    def under_root(path: Path) -> Path:
+        return path if path.is_absolute() else root / path
+
+    env_dir = params.terraform.env_dir or Path("terraform_infra") / "envs" / params.env
+    return infra_fingerprint(
+        root, under_root(env_dir), [under_root(var_file) for var_file in params.terraform.var_files]
+    )
 
 
 def _phase_parameters(
@@ -425,7 +377,15 @@ def _open_for_resume(
     fingerprint: CodeFingerprint,
     outputs_dir: Path,
     all_phases: Sequence[Phase],
-) -> tuple[EvidenceLedger, list[Phase], dict[str, str]]:
+    *,
+    accept_changes: bool = False,
+) -> tuple[EvidenceLedger, list[Phase], dict[str, str], dict[str, Any] | None]:
+    """Reopen a run to resume it; refuse when its parameters, or (unless accepted) its code, changed.
+
+    Returns:
+        The ledger, the run's selected phases, each phase's status, and the accepted code changes as a
+        gate decision to record (None when nothing changed).
+    """
     run_dir = outputs_dir / run_id
     if not (run_dir / MANIFEST_NAME).is_file():
         known = (
@@ -450,12 +410,36 @@ def _open_for_resume(
         raise ResumeRefusedError(run_id, "parameters", changed)
     earlier = CodeFingerprint.from_dict(manifest.code_fingerprint)
     changes = fingerprint.changes_since(earlier)
+    accepted = None
+    if changes and not accept_changes:
+        refused = ResumeRefusedError(run_id, "code", changes)
+        refused.hint = f"{refused.hint}; or resume anyway with --accept-changes (recorded in the evidence)"
+        refused.args = (refused.one_line(),)
+        raise refused
     if changes:
-        raise ResumeRefusedError(run_id, "code", changes)
+        log.warning("resuming run %s although its code changed: %s", run_id, ", ".join(changes))
+        accepted = {
+            "gate": "resume-with-changed-code",
+            "approved": True,
+            "decided_by": _operator(),
+            "mode": "accept_changes",
+            "reason": "the operator resumed the run with --accept-changes",
+            "changes": changes,
+            "sources_sha256_at_start": earlier.sources_sha256,
+            "sources_sha256_now": fingerprint.sources_sha256,
+            "git_commit_now": fingerprint.git_commit,
+        }
     by_name = {p.name: p for p in all_phases}
     selected = [by_name[name] for name in manifest.selected_phases if name in by_name]
     statuses = {name: record.status for name, record in manifest.phases.items()}
-    return ledger, selected, statuses
+    return ledger, selected, statuses, accepted
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "unknown"
 
 
 def _check_kernel(kernel_name: str) -> None:
@@ -471,40 +455,31 @@ def _check_kernel(kernel_name: str) -> None:
         ) from None
 
 
-@contextlib.contextmanager
-def _library_on_pythonpath() -> Iterator[None]:
-    """Let the kernel import runbook_lib from this checkout even when it is not pip-installed."""
-    package_parent = str(Path(__file__).resolve().parent.parent)
-    before = os.environ.get("PYTHONPATH")
-    parts = [p for p in (before or "").split(os.pathsep) if p]
-    if package_parent not in parts:
-        os.environ["PYTHONPATH"] = os.pathsep.join([package_parent, *parts])
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = before
-
-
 def _execute_phase(
     phase: Phase,
     ledger: EvidenceLedger,
+    workspace: RunWorkspace,
     parameters: dict[str, Any],
     *,
     kernel_name: str,
     cwd: Path,
     execution_timeout: int | None,
     listener: RunListener | None,
+    accepted: Mapping[str, Any] | None = None,
 ) -> PhaseOutcome:
-    """Execute one notebook; record it (even when it fails) and raise PhaseFailedError on failure."""
+    """Execute one notebook; record it (even when it fails) and raise PhaseFailedError on failure.
+
+    Papermill writes into the run's private working area; the run folder only receives the redacted
+    copy :meth:`RunWorkspace.capture` makes when the notebook ends.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    in_progress = workspace.notebook(phase.path.name)
     output = ledger.run_dir / "notebooks" / phase.path.name
-    output.parent.mkdir(parents=True, exist_ok=True)
     ledger.start_phase(phase.name, parameters=parameters)
+    if accepted is not None:
+        ledger.record_gate(dict(accepted), phase=phase.name)
     if listener:
         listener("start", phase.name, None)
     log.info("phase %s: executing %s -> %s", phase.name, phase.path, output)
@@ -512,10 +487,10 @@ def _execute_phase(
     failure: tuple[int | None, str, str] | None = None
     cause: BaseException | None = None
     try:
-        with _library_on_pythonpath():
+        with workspace.kernel_environment():
             papermill.execute_notebook(
                 str(phase.path),
-                str(output),
+                str(in_progress),
                 parameters=parameters,
                 kernel_name=kernel_name,
                 language="python",
@@ -524,6 +499,7 @@ def _execute_phase(
                 log_output=False,
                 request_save_on_cell_execute=True,
                 execution_timeout=execution_timeout,
+                extra_arguments=[KERNEL_STARTUP_ARGUMENT],
             )
     except PapermillExecutionError as error:
         failure = (error.cell_index, error.ename, error.evalue)
@@ -534,8 +510,9 @@ def _execute_phase(
         failure = (None, type(error).__name__, str(error))
         cause = error
     seconds = round(time.monotonic() - started, 3)
-    if output.is_file():
-        ledger.add_notebook(phase.name, output)
+    workspace.learn_secrets()  # what the kernel resolved, so the error text and the copy are redacted
+    if in_progress.is_file():
+        output = ledger.run_dir / workspace.capture(ledger, phase.name, in_progress)
     if failure is None:
         ledger.finish_phase("succeeded", phase=phase.name)
         outcome = PhaseOutcome(phase.name, "succeeded", str(output), seconds)

@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from runbook_lib import redact
+from runbook_lib.errors import ParamsError
 from runbook_lib.evidence import EvidenceLedger
-from runbook_lib.params import RunbookParams, load_params, load_params_file, resolve_outputs_dir
+from runbook_lib.params import RunbookParams, load_params, load_params_file, params_hash, resolve_outputs_dir
+from runbook_lib.phases import kernel_redaction
+from runbook_lib.phases.envlock import hold_for_session, release_session
 from runbook_lib.phases.headless import new_run_id
 
 log = logging.getLogger("runbook_lib.phases.session")
@@ -49,11 +52,13 @@ class PhaseSession:
         """Mark the phase succeeded when run by hand (a headless run's runner does it); returns the run folder."""
         if self.owns_phase:
             self.ledger.finish_phase("succeeded", phase=self.phase)
+        release_session(self.params.env)
         return str(self.ledger.run_dir)
 
     def failed(self, error: BaseException) -> None:
         if self.owns_phase:
             self.ledger.finish_phase("failed", error=error, phase=self.phase)
+        release_session(self.params.env)
 
 
 def open_phase(
@@ -75,21 +80,51 @@ def open_phase(
     """
     params = load_params_file(params_file, env=env) if params_file else load_params(env)
     redact.install_log_filter()
+    kernel_redaction.install()  # every output leaves this kernel redacted (a no-op outside a notebook)
     redact.add_patterns(params.evidence.redact_patterns)
-    if evidence_dir:
-        ledger = EvidenceLedger.open(evidence_dir)
+    opened = EvidenceLedger.open(evidence_dir) if evidence_dir else None
+    if opened is not None:  # before the lock: a refused phase holds nothing
+        _check_params_pinned(opened, params, params_file or f"params/{env}.yaml")
+    # One run per environment: run by hand, the session takes the environment lock (released by done() or
+    # failed()); under `runbook run` the runner holds it and its token lets this kernel in.
+    lock_params_dir = Path(params_file).resolve().parent if params_file else None
+    hold_for_session(params, phase=phase, run_id=run_id, params_dir=lock_params_dir)
+    if opened is not None:
+        ledger = opened
         owns = ledger.phase(phase).status != "running" if phase in ledger.manifest.phases else True
     else:
         # Resolved as `runbook run` resolves it, so the run folder (and the checkpoints beside it) land where
         # a headless run of the same params would put them.
         params_dir = Path(params_file).resolve().parent if params_file else None
         outputs = resolve_outputs_dir(params, params_dir)
-        ledger = EvidenceLedger(run_id or f"interactive-{new_run_id(env)}", outputs, params=params, phases=[phase])
+        ledger = EvidenceLedger(
+            run_id or f"interactive-{new_run_id(env)}", outputs, params=params, phases=[phase], params_file=params_file
+        )
         owns = True
     if owns:
         ledger.start_phase(phase)
     log.info("phase %s: evidence in %s", phase, ledger.run_dir)
     return PhaseSession(phase=phase, params=params, ledger=ledger, owns_phase=owns)
+
+
+def _check_params_pinned(ledger: EvidenceLedger, params: RunbookParams, params_file: str) -> None:
+    """Refuse parameters other than the ones the run started with (its manifest's ``params_hash``).
+
+    Why: each phase reloads the params file; an edit between two phases would make one run's evidence
+    describe two sets of parameters.
+    """
+    pinned = ledger.manifest.params_hash
+    current = params_hash(params)
+    if pinned and current != pinned:
+        raise ParamsError(
+            "params_file",
+            str(params_file),
+            f"the parameters run {ledger.run_id} started with (params_hash {pinned})",
+            message=(
+                f"{params_file} changed since run {ledger.run_id} started: its params_hash is {current}, "
+                f"the run's manifest pins {pinned}; restore the file, or start a new run with the new parameters"
+            ),
+        )
 
 
 __all__ = ["PhaseSession", "open_phase"]

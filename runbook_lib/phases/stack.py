@@ -73,18 +73,41 @@ class StackPhase:
 
         DECISIONS.subscribe(record)
         if gates.mode == "headless":
-            self.gate = headless_gate(self.review, list(gates.auto_approve_actions), gates.approver, gate=name)
+            params = self.session.params
+            self.gate = headless_gate(self.review, list(gates.auto_approve_actions), gates.approver, gate=name,
+                                      protected=params.protected, env=params.env)
         else:
             self.gate = interactive_gate(self.review, gate=name, approver=gates.approver,
                                          allow_destroy=self.session.params.terraform.allow_destroy)
         return self.gate
 
     def apply(self) -> Any:
-        """Apply exactly the reviewed plan (gate, sha256 and destructive-change checks first)."""
+        """Apply exactly the reviewed plan (gate, sha256 and destructive-change checks first).
+
+        A failed, timed-out or interrupted apply is recorded as well - which resources completed, which
+        errored, Terraform's diagnostics, and the error - before the error propagates.
+        """
         assert self.review is not None, "plan() first"
-        self.result = self.runner.apply(self.review, gate=self.gate)
-        self.session.ledger.record_apply(self.result.to_dict(), phase=self.session.phase, stack=self.stack)
-        frame = self.result.to_frame()
+        try:
+            self.result = self.runner.apply(self.review, gate=self.gate)
+        except BaseException as error:
+            partial = getattr(error, "result", None) or getattr(self.runner, "last_apply", None)
+            if partial is not None:
+                self._record_apply(partial, error)
+            raise
+        return self._record_apply(self.result, None)
+
+    def _record_apply(self, result: ApplyResult, error: BaseException | None) -> Any:
+        entry = result.to_dict()
+        if error is None:
+            entry["status"] = "applied"
+        else:
+            timed_out = getattr(error, "timed_out_after", None)
+            entry["status"] = "interrupted" if isinstance(error, KeyboardInterrupt) else (
+                "timed out" if timed_out else "failed")
+            entry["error"] = error.one_line() if isinstance(error, RunbookError) else type(error).__name__
+        self.session.ledger.record_apply(entry, phase=self.session.phase, stack=self.stack)
+        frame = result.to_frame()
         self.session.table(f"{self.stack}_apply", frame)
         return frame
 

@@ -11,7 +11,10 @@ Two gates share one decision type:
 
 * :func:`headless_gate` - the params' policy (``gates.auto_approve_actions``): approve
   only if every resource change's action is in the list. ``no-op`` is always allowed
-  (it changes nothing).
+  (it changes nothing); an update that destroys data (:mod:`~runbook_lib.terraform.data_loss`)
+  counts as a ``delete``. On a *protected* environment (params ``protected: true``) no
+  policy approves a delete, a replace or a data-destroying change, whatever it lists:
+  a person must.
 * :func:`interactive_gate` - in JupyterLab, show the plan tables and Approve / Reject
   buttons, and return a :class:`PendingGate` at once. Nothing waits on the
   click: a cell cannot block while the kernel needs to process the click, so
@@ -35,7 +38,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from runbook_lib.errors import PlanError, PlanRejectedError
+from runbook_lib.terraform.data_loss import data_loss_reasons
 from runbook_lib.terraform.destroy_guard import destructive_findings
+from runbook_lib.terraform.plan import DESTRUCTIVE_ACTIONS
 from runbook_lib.util import utc_now
 
 if TYPE_CHECKING:
@@ -131,14 +136,46 @@ def current_user() -> str:
     return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
 
 
+def _described(action: str, loss: str | None) -> str:
+    return f"{action}: destroys data ({loss})" if loss else action
+
+
 def disallowed_changes(plan: Plan, allowed_actions: Sequence[str]) -> dict[str, str]:
-    """Changes whose action is not in ``allowed_actions`` (``no-op`` always passes): address -> action."""
+    """Changes the policy ``allowed_actions`` does not cover: address -> action.
+
+    ``no-op`` always passes. A change that destroys data in place passes only if ``delete`` is allowed
+    too (it is a delete in all but name); its entry says so: ``update: destroys data (…)``.
+    """
     allowed = set(allowed_actions) | ALWAYS_ALLOWED
-    return {key: rc.action for key, rc in plan.resource_changes.items() if rc.action not in allowed}
+    losses = data_loss_reasons(plan)
+    out: dict[str, str] = {}
+    for key, rc in plan.resource_changes.items():
+        loss = losses.get(key)
+        if rc.action not in allowed or (loss and "delete" not in allowed):
+            out[key] = _described(rc.action, loss)
+    return out
 
 
-def _reject(decision: GateDecision, review: ReviewLike, disallowed: dict[str, str]) -> PlanRejectedError:
-    return PlanRejectedError(
+def protected_changes(plan: Plan) -> dict[str, str]:
+    """What no policy may approve on a protected environment: every delete or replace, and every change that
+    destroys data in place (address -> action)."""
+    losses = data_loss_reasons(plan)
+    return {
+        key: _described(rc.action, losses.get(key))
+        for key, rc in plan.resource_changes.items()
+        if rc.action in DESTRUCTIVE_ACTIONS or key in losses
+    }
+
+
+def _listed(changes: dict[str, str], limit: int = 10) -> str:
+    shown = ", ".join(f"{a} ({act})" for a, act in list(changes.items())[:limit])
+    return shown + (f" and {len(changes) - limit} more" if len(changes) > limit else "")
+
+
+def _reject(
+    decision: GateDecision, review: ReviewLike, disallowed: dict[str, str], *, hint: str | None = None
+) -> PlanRejectedError:
+    error = PlanRejectedError(
         decision.gate,
         decision.reason,
         decided_by=decision.decided_by,
@@ -146,6 +183,10 @@ def _reject(decision: GateDecision, review: ReviewLike, disallowed: dict[str, st
         summary=review.plan.counts(),
         disallowed=disallowed,
     )
+    if hint:
+        error.hint = hint
+        error.args = (error.one_line(),)
+    return error
 
 
 def headless_gate(
@@ -155,6 +196,9 @@ def headless_gate(
     *,
     gate: str = "apply",
     decisions: DecisionLog = DECISIONS,
+    protected: bool = False,
+    env: str | None = None,
+    policy_name: str = "gates.auto_approve_actions",
 ) -> GateDecision:
     """Approve ``review`` by policy, or raise.
 
@@ -164,24 +208,39 @@ def headless_gate(
         approver: the name the decision is recorded under (``gates.approver``); defaults to ``policy``.
         gate: the gate's name in the evidence (e.g. ``phase2-apply``).
         decisions: where the decision is recorded.
+        protected: the environment is protected (params ``protected``): no delete, replace or
+            data-destroying change passes, whatever ``policy_actions`` lists.
+        env: the environment's name, for the rejection's message.
+        policy_name: how the policy was asked for, for the message (the CLI names ``--auto-approve-policy``).
 
     Returns:
         The approving decision.
 
     Raises:
-        PlanRejectedError: some change's action is outside the policy; the error carries the
-            plan's counts and the offending addresses. The rejection is recorded first.
+        PlanRejectedError: some change is outside the policy (or, on a protected environment, deletes,
+            replaces or destroys data); the error carries the plan's counts and the offending addresses.
+            The rejection is recorded first.
     """
     plan = review.plan
-    disallowed = disallowed_changes(plan, policy_actions)
+    refused = protected_changes(plan) if protected else {}
+    disallowed = {**disallowed_changes(plan, policy_actions), **refused}
     decided_by = f"policy:{approver}" if approver else "policy"
     n_changes = len(plan.changes)
-    if disallowed:
-        shown = ", ".join(f"{a} ({act})" for a, act in list(disallowed.items())[:10])
-        more = f" and {len(disallowed) - 10} more" if len(disallowed) > 10 else ""
+    hint = None
+    if refused:
+        reason = (
+            f"env {env or '(unnamed)'!r} is protected (params protected: true): {policy_name} never approves a "
+            f"delete, a replace or a change that destroys data there, whatever it lists; "
+            f"{len(refused)} of {n_changes} changes need a person: {_listed(refused)}"
+        )
+        hint = (
+            "have a person approve this plan: `runbook tf apply` at a terminal (answer yes) or the Approve "
+            "button of the notebook's gate (gates.mode: interactive)"
+        )
+    elif disallowed:
         reason = (
             f"{len(disallowed)} of {n_changes} changes are outside the policy "
-            f"[{', '.join(policy_actions)}]: {shown}{more}"
+            f"[{', '.join(policy_actions)}]: {_listed(disallowed)}"
         )
     else:
         reason = f"all {n_changes} changes are within the policy [{', '.join(policy_actions)}]"
@@ -191,7 +250,7 @@ def headless_gate(
         )
     )
     if disallowed:
-        raise _reject(decision, review, disallowed)
+        raise _reject(decision, review, disallowed, hint=hint)
     return decision
 
 
@@ -353,15 +412,12 @@ def interactive_gate(
         show(changes.head(max_rows))
         findings = destructive_findings(plan, allow_destroy)
         if findings:
-            show(HTML("<b style='color:crimson'>Deletes or replaces resources that hold data:</b>"))
-            show(
-                pd.DataFrame(
-                    [
-                        {"address": f.address, "action": f.action, "allowed by params": f.allowed}
-                        for f in findings
-                    ]
-                )
-            )
+            show(HTML("<b style='color:crimson'>Deletes, replaces or destroys data of resources that hold data:</b>"))
+            rows = [
+                {"address": f.address, "destroys data": f.what, "allowed by params": f.allowed} for f in findings
+            ]
+            with pd.option_context("display.max_colwidth", None, "display.width", None):
+                show(pd.DataFrame(rows))  # the whole reason: a cut one hides what is lost
         show(widget)
     return pending
 

@@ -5,6 +5,12 @@ the emulator without copied code. Terraform merges ``*_override.tf`` files into
 the configuration, so writing one provider override per ``aws`` provider block
 (default and aliased) redirects every call, as LocalStack's ``tflocal`` does.
 
+Terraform reads *every* ``*.tf`` of the stack directory, whichever environment
+runs it, so the file must never be there when another environment's command
+runs: the runner (:class:`~runbook_lib.terraform.runner.TerraformRunner`) holds
+the stack directory's lock for each command, writes the file just before a
+sandbox command and removes it right after (see ``docs/decisions.md``).
+
 Every endpoint key the AWS provider knows is set, not only the services our
 stacks use: a service left out would send its calls to the real AWS (seen
 when a third-party module used ElastiCache and Redshift). The key list comes
@@ -125,6 +131,23 @@ def write_override(
     Returns:
         The override file's path.
     """
+    text = override_text(stack_dir, endpoint_url, region, endpoint_keys=endpoint_keys, max_retries=max_retries)
+    return write_override_text(stack_dir, text)
+
+
+def override_text(
+    stack_dir: Path,
+    endpoint_url: str,
+    region: str,
+    *,
+    endpoint_keys: list[str] | None = None,
+    max_retries: int = 2,
+) -> str:
+    """The override :func:`write_override` writes, without writing it (a runner renders it once per stack).
+
+    Raises:
+        RunbookError: the stack declares no ``provider "aws"`` block.
+    """
     stack_dir = Path(stack_dir)
     blocks = find_aws_provider_blocks(stack_dir)
     if not blocks:
@@ -133,10 +156,15 @@ def write_override(
             hint='add `provider "aws" { region = var.region }` to the stack',
         )
     keys = endpoint_keys or shipped_endpoint_keys()
-    text = render_override(endpoint_url, region, blocks=blocks, endpoint_keys=keys, max_retries=max_retries)
-    path = stack_dir / OVERRIDE_FILE_NAME
+    log.debug("override for %s: %d provider blocks, %d endpoints", stack_dir, len(blocks), len(keys))
+    return render_override(endpoint_url, region, blocks=blocks, endpoint_keys=keys, max_retries=max_retries)
+
+
+def write_override_text(stack_dir: Path, text: str) -> Path:
+    """Write an override rendered by :func:`override_text` into ``stack_dir``; returns its path."""
+    path = Path(stack_dir) / OVERRIDE_FILE_NAME
     path.write_text(text)
-    log.info("wrote %s (%d provider blocks, %d endpoints)", path, len(blocks), len(keys))
+    log.debug("wrote %s", path)
     return path
 
 

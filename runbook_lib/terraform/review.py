@@ -16,7 +16,7 @@ from runbook_lib.errors import PlanError
 from runbook_lib.terraform.destroy_guard import DestructiveFinding
 from runbook_lib.terraform.messages import Diagnostic
 from runbook_lib.terraform.plan import Plan
-from runbook_lib.util import sha256_file, utc_now
+from runbook_lib.util import atomic_write_text, sha256_file, utc_now
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -106,4 +106,36 @@ def read_review_metadata(plan_path: str | Path) -> dict[str, Any]:
     data = json.loads(path.read_text())
     if data.get("schema") != REVIEW_SCHEMA or "plan_sha256" not in data:
         raise PlanError(f"{path} is not a review record this version understands", hint="plan again")
+    return data
+
+
+def mark_applied(plan_path: str | Path, applied_at: str) -> None:
+    """Note in the plan's review record that the plan was applied (``applied_at``); no record, nothing to note.
+
+    Why: ``runbook tf plan`` refuses to replace a reviewed plan that was never applied
+    (:func:`unapplied_review`); once applied, the file is spent and a new plan may take its place.
+    """
+    path = review_path_for(plan_path)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    if isinstance(data, dict):
+        data["applied_at"] = applied_at
+        atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def unapplied_review(plan_path: str | Path) -> dict[str, Any] | None:
+    """The review record of the plan at ``plan_path`` if that plan is intact (same sha256 as reviewed) and was
+    never applied; None otherwise (no plan, no record, a changed file, or applied)."""
+    plan_path = Path(plan_path)
+    path = review_path_for(plan_path)
+    if not plan_path.is_file() or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("applied_at") or data.get("plan_sha256") != sha256_file(plan_path):
+        return None
     return data

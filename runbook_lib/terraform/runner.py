@@ -30,20 +30,23 @@ log to ``runbook_lib.terraform.runner.values``, which is capped at INFO so that 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import socket
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from runbook_lib import redact
+from runbook_lib import filelock, redact
 from runbook_lib.errors import (
     ApplyFailedError,
     ParamsError,
     PlanError,
+    StackBusyError,
     StalePlanError,
     StateLockError,
     TerraformError,
@@ -63,14 +66,17 @@ from runbook_lib.terraform.messages import (
 )
 from runbook_lib.terraform.plan import SENSITIVE, Plan, collect_strings, parse_plan
 from runbook_lib.terraform.results import ApplyResult, DriftReport, OutputValue
-from runbook_lib.terraform.review import PlanReview, file_sha256
+from runbook_lib.terraform.review import PlanReview, file_sha256, mark_applied
 from runbook_lib.terraform.state import TfState, parse_state
-from runbook_lib.util import format_utc
+from runbook_lib.util import format_utc, utc_now
 
 log = logging.getLogger("runbook_lib.terraform.runner")
 VALUES_LOGGER = "runbook_lib.terraform.runner.values"
 # stdout of `show -json` / `output -json` holds sensitive values in clear: never log it line by line.
 logging.getLogger(VALUES_LOGGER).setLevel(logging.INFO)
+
+#: The lock every command of a runner holds on its stack directory (beside the default data dir).
+STACK_LOCK_FILE = ".terraform/runbook-stack.lock"
 
 #: Apply hooks per derived action: a replace deletes and creates.
 _HOOKS_PER_ACTION = {"create": 1, "update": 1, "delete": 1, "replace": 2, "read": 1, "no-op": 0, "forget": 0}
@@ -91,13 +97,18 @@ class TerraformRunner:
             file, so map values such as ``endpoints`` work); they win over ``backend_config_files``.
         backend_config_files: ``-backend-config`` files (e.g. ``envs/<env>/backend.hcl``), passed first.
         allow_destroy: addresses the destructive-change guard lets through (``terraform.allow_destroy``).
-        endpoint_url: an AWS stand-in URL; when set, ``_sandbox_override.tf`` is written before
-            init/plan, and when not set a stale override file is removed.
+        endpoint_url: an AWS stand-in URL; when set, ``_sandbox_override.tf`` is written before each
+            command and removed after it, under the stack directory's lock, so that no command of another
+            environment ever sees it; when not set, an override a killed command left is removed.
         region: region for the override's default provider.
         data_dir: ``TF_DATA_DIR`` (one per environment, so one checkout can serve several).
         env_name: recorded in reviews.
-        plan_timeout_s / apply_timeout_s / init_timeout_s: kill the command after this long.
+        plan_timeout_s / apply_timeout_s / init_timeout_s: stop the command after this long (SIGINT, so
+            Terraform saves its state and releases its lock; SIGTERM, SIGKILL only if it does not stop).
+        interrupt_grace_s: how long Terraform may take to stop after that SIGINT.
         lock_timeout: ``-lock-timeout`` for commands that lock state.
+        stack_wait_s: how long a command waits for the stack directory while another runner's command
+            (another environment's) runs in it, before :class:`StackBusyError`.
     """
 
     def __init__(
@@ -117,7 +128,9 @@ class TerraformRunner:
         plan_timeout_s: float = 900,
         apply_timeout_s: float = 3600,
         init_timeout_s: float = 600,
+        interrupt_grace_s: float = 60,
         lock_timeout: str = "0s",
+        stack_wait_s: float = 900,
     ) -> None:
         self.stack_dir = Path(stack_dir).resolve()
         if not self.stack_dir.is_dir():
@@ -135,8 +148,12 @@ class TerraformRunner:
         self.plan_timeout_s = plan_timeout_s
         self.apply_timeout_s = apply_timeout_s
         self.init_timeout_s = init_timeout_s
+        self.interrupt_grace_s = interrupt_grace_s
         self.lock_timeout = lock_timeout
-        self._prepared = False
+        self.stack_wait_s = stack_wait_s
+        self._override: str | None = None
+        #: The last apply's result, also when it failed or was interrupted (what evidence records).
+        self.last_apply: ApplyResult | None = None
 
     # -- plumbing -----------------------------------------------------------------------------
     @property
@@ -161,16 +178,18 @@ class TerraformRunner:
         on_line: Callable[[str], None] | None = None,
         values_in_stdout: bool = False,
     ) -> CommandResult:
-        return run_command(
-            [self.binary, *args],
-            cwd=self.stack_dir,
-            env=self.command_env(),
-            timeout=timeout,
-            check=False,
-            logger_name=VALUES_LOGGER if values_in_stdout else "runbook_lib.terraform.runner",
-            on_stdout_line=on_line,
-            error_cls=TerraformError,
-        )
+        with self._stack_held(args[0] if args else ""):
+            return run_command(
+                [self.binary, *args],
+                cwd=self.stack_dir,
+                env=self.command_env(),
+                timeout=timeout,
+                check=False,
+                logger_name=VALUES_LOGGER if values_in_stdout else "runbook_lib.terraform.runner",
+                on_stdout_line=on_line,
+                error_cls=TerraformError,
+                interrupt_grace_s=self.interrupt_grace_s,
+            )
 
     def _failure(self, result: CommandResult, messages: Sequence[Mapping[str, Any]] = ()) -> TerraformError:
         """The error for a failed command: a lock conflict, or Terraform's diagnostics."""
@@ -181,15 +200,44 @@ class TerraformRunner:
             return StateLockError(result.command, result.returncode, text, lock)
         return TerraformError(result.command, result.returncode, text)
 
-    def _prepare(self) -> None:
-        """Write (or remove) the endpoint override file before Terraform reads the configuration."""
-        if self._prepared:
-            return
-        if self.endpoint_url:
-            tf_override.write_override(self.stack_dir, self.endpoint_url, self.region)
-        elif tf_override.remove_override(self.stack_dir):
-            log.warning("removed a sandbox endpoint override from %s: this run targets real AWS", self.stack_dir)
-        self._prepared = True
+    @contextlib.contextmanager
+    def _stack_held(self, command: str) -> Iterator[None]:
+        """Hold the stack directory for one command; the endpoint override exists only inside.
+
+        Terraform reads every ``*.tf`` of the directory, so an override written for the sandbox would
+        redirect a dev or prod command run in the same directory (and write emulator IDs into its state).
+        Every command of every runner takes the directory's lock; a sandbox runner writes the override
+        under it and removes it after; any other runner removes one that a killed command left.
+        """
+        path = self.stack_dir / STACK_LOCK_FILE
+        body = {
+            "env": self.env_name,
+            "command": command,
+            "pid": os.getpid(),
+            "who": f"{filelock.current_user()}@{socket.gethostname()}",
+            "since": utc_now(),
+        }
+
+        def waiting(holder: dict[str, Any] | None) -> None:
+            log.info("waiting for %s: another command runs in it (%s)", self.stack_dir.name, holder or "?")
+
+        held = filelock.wait_lock(path, body, timeout_s=self.stack_wait_s, on_wait=waiting)
+        if held is None:
+            raise StackBusyError(str(self.stack_dir), filelock.read_body(path), self.stack_wait_s)
+        try:
+            if self.endpoint_url:
+                if self._override is None:
+                    self._override = tf_override.override_text(self.stack_dir, self.endpoint_url, self.region)
+                tf_override.write_override_text(self.stack_dir, self._override)
+            elif tf_override.remove_override(self.stack_dir):
+                log.warning("removed a sandbox endpoint override a killed command left in %s", self.stack_dir)
+            yield
+        finally:
+            try:
+                if self.endpoint_url:
+                    tf_override.remove_override(self.stack_dir)
+            finally:
+                held.release()
 
     # -- commands -----------------------------------------------------------------------------
     def version(self) -> dict[str, Any]:
@@ -212,7 +260,6 @@ class TerraformRunner:
         changes between sandbox runs, which Terraform would otherwise report as a changed
         backend; against real AWS a changed backend must stop the run.
         """
-        self._prepare()
         config = {**self.backend_config, **(backend_config or {})}
         args = ["init", "-input=false", "-no-color"]
         if upgrade:
@@ -274,15 +321,18 @@ class TerraformRunner:
             StateLockError: another run holds the state lock.
             TerraformError: the plan failed.
         """
-        self._prepare()
         out_path = Path(out).resolve() if out else self.default_plan_path(destroy)
         out_path.parent.mkdir(parents=True, exist_ok=True)
+        created = _private_file(out_path)
         args = self._plan_args(out_path, destroy=destroy, refresh_only=False, detailed=False)
         args += [f"-target={t}" for t in targets]
         messages: list[dict[str, Any]] = []
         result = self._run(args, timeout=self.plan_timeout_s, on_line=_collect_into(messages))
         if not result.ok:
+            if created and out_path.exists() and out_path.stat().st_size == 0:
+                out_path.unlink()
             raise self._failure(result, messages)
+        os.chmod(out_path, 0o600)
         warnings = tuple(d for d in diagnostics_of(messages) if d.severity == "warning")
         return self.review(out_path, destroy=destroy, warnings=warnings)
 
@@ -354,8 +404,10 @@ class TerraformRunner:
             StalePlanError: the plan file is not the reviewed one.
             DestructiveChangeError: stateful resources would be deleted without ``allow_destroy``.
             StateLockError: another run holds the state lock.
-            ApplyFailedError: Terraform failed part-way (``error.result`` has per-resource status).
+            ApplyFailedError: Terraform failed part-way or ran past ``apply_timeout_s`` (``error.result`` has
+                per-resource status; :attr:`last_apply` keeps it too, also when the apply was interrupted).
         """
+        self.last_apply = None
         decision = require_approval(gate, review)
         actual = file_sha256(review.plan_path)
         if actual != review.plan_sha256:
@@ -383,24 +435,34 @@ class TerraformRunner:
             str(review.plan_path),
         ]
         started = datetime.now(UTC)
+        timed_out: TerraformError | None = None
         try:
             result = self._run(args, timeout=self.apply_timeout_s, on_line=stream.feed_line)
+        except TerraformError as error:
+            if error.timed_out_after is None:
+                raise
+            timed_out = error  # stopped with SIGINT first: Terraform saved what it completed
+            result = CommandResult(tuple(error.command), error.returncode, "", error.stderr)
+        except KeyboardInterrupt:
+            self.last_apply = _apply_result(review, decision, stream, started, returncode=-2)
+            raise
         finally:
             if bar is not None:
                 bar.close()
-        finished = datetime.now(UTC)
-        apply_result = ApplyResult(
-            plan_sha256=review.plan_sha256,
-            returncode=result.returncode,
-            started_at=format_utc(started),
-            finished_at=format_utc(finished),
-            duration_s=(finished - started).total_seconds(),
-            resources=stream.statuses(),
-            diagnostics=tuple(stream.diagnostics),
-            change_summary=stream.change_summary,
-            outputs=_outputs_from(stream.outputs, reveal=False),
-            gate=decision,
-        )
+        apply_result = _apply_result(review, decision, stream, started, returncode=result.returncode)
+        self.last_apply = apply_result
+        if timed_out is not None:
+            failed = ApplyFailedError(
+                result.command,
+                result.returncode,
+                timed_out.stderr,
+                apply_result,
+                hint=f"the apply ran past {self.apply_timeout_s:.0f}s and was stopped with {timed_out.stopped_with}; "
+                "see which resources completed, then plan and review again",
+            )
+            failed.timed_out_after = timed_out.timed_out_after
+            failed.stopped_with = timed_out.stopped_with
+            raise failed
         if not result.ok:
             error = self._failure(result, stream.messages)
             if isinstance(error, StateLockError):
@@ -411,6 +473,7 @@ class TerraformRunner:
                     hint="plan and review again",
                 )
             raise ApplyFailedError(result.command, result.returncode, error.stderr, apply_result)
+        mark_applied(review.plan_path, apply_result.finished_at)
         log.info("applied %s: %s", review.plan_path.name, stream.change_summary)
         return apply_result
 
@@ -433,6 +496,18 @@ class TerraformRunner:
         decision = approve(review)
         return review, self.apply(review, gate=decision, progress=progress)
 
+    def force_unlock(self, lock_id: str) -> CommandResult:
+        """``force-unlock -force LOCK_ID``: free a state lock whose operation is known to be over.
+
+        Only for a lock that an operation of ours left (killed before it could release it); a lock
+        another run holds must be waited for, never forced.
+        """
+        result = self._run(["force-unlock", "-force", lock_id], timeout=self.init_timeout_s)
+        if not result.ok:
+            raise self._failure(result)
+        log.warning("force-unlocked the state of %s (lock %s)", self.stack_dir.name, lock_id)
+        return result
+
     def outputs(self, *, reveal: bool = False) -> dict[str, OutputValue]:
         """``output -json``, typed. Sensitive values are masked unless ``reveal`` (they are registered
         with the redactor either way, so they cannot leak into evidence)."""
@@ -450,7 +525,6 @@ class TerraformRunner:
         attributes are masked in the result and registered with the redactor. A stack never
         applied gives an empty state, not an error. Needs ``init`` first (the backend).
         """
-        self._prepare()
         result = self._run(["show", "-json", "-no-color"], timeout=self.plan_timeout_s, values_in_stdout=True)
         if not result.ok:
             raise self._failure(result)
@@ -470,7 +544,6 @@ class TerraformRunner:
         """
         if mode not in ("refresh-only", "plan"):
             raise ParamsError("mode", mode, ["refresh-only", "plan"])
-        self._prepare()
         with tempfile.TemporaryDirectory(prefix="runbook-drift-") as tmp:
             out = Path(tmp) / "drift.tfplan"
             args = self._plan_args(out, destroy=False, refresh_only=mode == "refresh-only", detailed=True)
@@ -487,6 +560,41 @@ class TerraformRunner:
 # ----------------------------------------------------------------------------------------------
 # Helpers
 # ----------------------------------------------------------------------------------------------
+def _private_file(path: Path) -> bool:
+    """Make ``path`` exist with mode 0600 before Terraform writes a plan into it; True if it was created here.
+
+    Why before, not after: a saved plan holds sensitive values in clear, and Terraform truncates an
+    existing file (keeping its mode) but creates a new one with the umask's mode (0644): chmod afterwards
+    would leave it readable by everyone while the plan runs.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        os.chmod(path, 0o600)
+        return False
+    os.close(fd)
+    return True
+
+
+def _apply_result(
+    review: PlanReview, decision: GateDecision, stream: ApplyStream, started: datetime, *, returncode: int
+) -> ApplyResult:
+    """What the ``apply -json`` stream said so far: complete after a finished apply, partial after a stop."""
+    finished = datetime.now(UTC)
+    return ApplyResult(
+        plan_sha256=review.plan_sha256,
+        returncode=returncode,
+        started_at=format_utc(started),
+        finished_at=format_utc(finished),
+        duration_s=(finished - started).total_seconds(),
+        resources=stream.statuses(),
+        diagnostics=tuple(stream.diagnostics),
+        change_summary=stream.change_summary,
+        outputs=_outputs_from(stream.outputs, reveal=False),
+        gate=decision,
+    )
+
+
 def _collect_into(messages: list[dict[str, Any]]) -> Callable[[str], None]:
     def collect(line: str) -> None:
         message = parse_json_line(line)

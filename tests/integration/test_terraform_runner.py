@@ -102,7 +102,9 @@ def _s3(endpoint: str):
 def test_reviewed_plan_is_applied(applied, moto_endpoint):
     runner, review, result, bucket = applied
     assert review.plan.counts()["create"] == 2
-    assert (runner.stack_dir / "_sandbox_override.tf").exists()
+    # The plan was made through the endpoint override (it applied against moto), which exists only while a
+    # sandbox command runs: no other environment's command in this directory can read it.
+    assert not (runner.stack_dir / "_sandbox_override.tf").exists()
     assert result.ok
     assert {(s.address, s.status) for s in result.resources} == {
         ("aws_s3_bucket.this", "complete"),
@@ -121,10 +123,11 @@ def test_renaming_the_bucket_is_refused(applied, moto_endpoint, tf_env):
     rename = _runner(runner.stack_dir, tf_env, moto_endpoint, renamed)
     review = rename.plan(runner.stack_dir / ".terraform" / "rename.tfplan")
     assert review.plan.resource_changes["aws_s3_bucket.this"].action == "replace"
-    assert review.refused == ["aws_s3_bucket.this"]
+    # the versioning resource is replaced with its bucket; deleting it suspends versioning, so it is guarded too
+    assert review.refused == ["aws_s3_bucket.this", "aws_s3_bucket_versioning.this"]
     with pytest.raises(DestructiveChangeError) as caught:
         rename.apply(review, gate=_approve(review), progress=False)
-    assert caught.value.addresses == ["aws_s3_bucket.this"]
+    assert caught.value.addresses == ["aws_s3_bucket.this", "aws_s3_bucket_versioning.this"]
     names = {b["Name"] for b in _s3(moto_endpoint).list_buckets()["Buckets"]}
     assert bucket in names and renamed not in names
 
@@ -165,6 +168,7 @@ def test_state_lock_conflict_on_an_s3_backend(tmp_path, moto_endpoint, tf_env):
     params = RunbookParams.model_validate(
         {
             "env": "itest",
+            "protected": False,  # moto, no real data
             "aws": {"region": REGION, "endpoint_url": moto_endpoint},
             "terraform": {
                 "backend": {

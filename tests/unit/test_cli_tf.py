@@ -30,17 +30,20 @@ def own_redactor(monkeypatch):
 
 PARAMS = """\
 env: {env}
+protected: {protected}
 aws:
   region: eu-west-1
+  allowed_account_ids: {accounts}
 terraform:
   binary: terraform
   stacks_dir: {stacks}
   allow_destroy: {allow}
 gates:
   mode: {mode}
-  auto_approve_actions: [no-op, read, create, update]
+  auto_approve_actions: {policy}
   approver: unit-policy
 """
+POLICY = "[no-op, read, create, update]"
 
 
 @pytest.fixture
@@ -66,8 +69,23 @@ def setup(tmp_path, monkeypatch):
     params.mkdir()
     monkeypatch.setenv("RUNBOOK_PARAMS_DIR", str(params))
 
-    def write_params(env: str = "unit", mode: str = "headless", allow: str = "[]") -> None:
-        (params / f"{env}.yaml").write_text(PARAMS.format(env=env, stacks=stacks, mode=mode, allow=allow))
+    def write_params(
+        env: str = "unit",
+        mode: str = "headless",
+        allow: str = "[]",
+        protected: bool = False,
+        policy: str = POLICY,
+    ) -> None:
+        text = PARAMS.format(
+            env=env,
+            stacks=stacks,
+            mode=mode,
+            allow=allow,
+            protected="true" if protected else "false",
+            accounts='["123456789012"]' if protected else "[]",
+            policy=policy,
+        )
+        (params / f"{env}.yaml").write_text(text)
 
     write_params()
 
@@ -193,3 +211,97 @@ def test_destroy_goes_through_the_policy(setup, capsys, monkeypatch):
     assert main(["tf", "destroy", "--stack", "demo", "--env", "unit", "--json", "--auto-approve-policy"]) == 3
     assert setup.calls("apply") == []
     assert "-destroy" in setup.calls("plan")[0]["argv"]
+
+
+# -- protected environments ---------------------------------------------------------------------------------------
+def test_auto_approve_policy_never_approves_a_delete_on_a_protected_env(setup, capsys, monkeypatch):
+    setup.write_params(protected=True)
+    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "tf_data_mixed.json"))  # a delete and a replace
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["tf", "apply", "--stack", "demo", "--env", "unit", "--auto-approve-policy"]) == 3
+    err = capsys.readouterr().err
+    assert "'unit' is protected" in err and "--auto-approve-policy" in err
+    assert "terraform_data.delete[0] (delete)" in err and "terraform_data.replace (replace)" in err
+    assert setup.calls("apply") == []
+
+
+def test_a_policy_with_deletes_is_refused_on_a_protected_env_in_any_gate_mode(setup, capsys):
+    # interactive mode used to let such a policy through, and `--auto-approve-policy` then applied deletes
+    setup.write_params(protected=True, mode="interactive", policy="[no-op, read, create, update, delete, replace]")
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit"]) == 2
+    assert "gates.auto_approve_actions" in capsys.readouterr().err
+    assert setup.calls("plan") == []
+
+
+def _write_plan(tmp_path, *changes) -> str:
+    from fixtures.plans.synthetic import plan_document
+
+    path = tmp_path / "synthetic-plan.json"
+    path.write_text(json.dumps(plan_document(*changes)))
+    return str(path)
+
+
+def test_an_update_that_destroys_data_is_shown_and_refused(setup, capsys, monkeypatch, tmp_path):
+    from fixtures.plans.synthetic import resource_change
+
+    suspended = resource_change(
+        "aws_s3_bucket_versioning",
+        ["update"],
+        {"bucket": "lake", "versioning_configuration": [{"status": "Enabled"}]},
+        {"bucket": "lake", "versioning_configuration": [{"status": "Suspended"}]},
+    )
+    monkeypatch.setenv("FAKE_TF_SHOW", _write_plan(tmp_path, suspended))
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit"]) == 0
+    out = capsys.readouterr().out
+    assert "update (destroys data)" in out and "Enabled → Suspended" in out and "WILL BE REFUSED" in out
+    assert main(["tf", "apply", "--stack", "demo", "--env", "unit", "--auto-approve-policy"]) == 3
+    assert "aws_s3_bucket_versioning.this" in capsys.readouterr().err
+    assert setup.calls("apply") == []
+
+
+# -- what apply shows, what plan keeps -----------------------------------------------------------------------------
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_apply_shows_the_plan_before_asking(setup, capsys, monkeypatch):
+    setup.write_params(mode="interactive")
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "stdin", _Terminal("no\n"))
+    assert main(["tf", "apply", "--stack", "demo", "--env", "unit"]) == 3  # answered no
+    out = capsys.readouterr().out
+    asked = out.index("Only 'yes' approves")
+    for address in ("terraform_data.keep", "module.child.terraform_data.this"):
+        assert -1 < out.find(address) < asked, f"{address} is not shown before the question"
+    assert setup.calls("apply") == []
+
+
+def test_plan_does_not_replace_a_reviewed_plan_silently(setup, capsys, monkeypatch):
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json"]) == 0
+    reviewed = _json(capsys)["review"]["plan_sha256"]
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json"]) == 1
+    err = capsys.readouterr().err
+    assert "reviewed plan" in err and reviewed[:12] in err and "--replace-reviewed" in err
+    assert len(setup.calls("plan")) == 1
+    assert Path(str(setup.plan_file) + ".review.json").exists()
+    # asked for explicitly, it is replaced
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json", "--replace-reviewed"]) == 0
+    assert _json(capsys)["review"]["plan_sha256"] != reviewed
+    # once applied, the plan is spent and a new one may take its place
+    assert main(["tf", "apply", "--stack", "demo", "--env", "unit", "--json", "--auto-approve-policy"]) == 0
+    capsys.readouterr()
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json"]) == 0
+
+
+def test_the_plan_file_is_readable_by_its_owner_only(setup, capsys):
+    previous = os.umask(0o022)
+    try:
+        assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json"]) == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(setup.plan_file.stat().st_mode) == 0o600
+    assert main(["tf", "apply", "--stack", "demo", "--env", "unit", "--json", "--auto-approve-policy"]) == 0
+    assert stat.S_IMODE(setup.plan_file.stat().st_mode) == 0o600

@@ -20,10 +20,16 @@ from runbook_lib.cli import main  # noqa: E402
 from runbook_lib.errors import EvidenceError, ParamsError  # noqa: E402
 from runbook_lib.evidence import (  # noqa: E402
     MANIFEST_NAME,
+    PUBLIC_KEY_NAME,
     EvidenceLedger,
+    SigningConfig,
+    TrustAnchor,
+    generate_ed25519_key,
     list_runs,
+    trust_from_params,
     verify_evidence,
 )
+from runbook_lib.evidence.signing import public_key_pem  # noqa: E402
 from runbook_lib.params import params_hash, parse_params  # noqa: E402
 
 pytestmark = pytest.mark.unit
@@ -40,10 +46,24 @@ def _clean_redactor():
 
 
 @pytest.fixture
-def params():
+def key_file(tmp_path: Path) -> Path:
+    path = tmp_path / "keys" / "evidence.pem"
+    generate_ed25519_key(path)
+    return path
+
+
+@pytest.fixture
+def params(key_file: Path):
     data = yaml.safe_load(FIXTURE.read_text())
     data["evidence"]["html_export"] = False
+    data["evidence"]["signing"] = {"mode": "ed25519", "key_file": str(key_file)}
     return parse_params(data)
+
+
+@pytest.fixture
+def trust(params) -> TrustAnchor:
+    """The key the params name: what `runbook evidence verify` trusts (never the key inside the folder)."""
+    return trust_from_params(params)
 
 
 @pytest.fixture
@@ -57,7 +77,7 @@ def _manifest(ledger: EvidenceLedger) -> dict:
     return json.loads((ledger.run_dir / MANIFEST_NAME).read_text())
 
 
-def test_new_ledger_writes_manifest_and_index(ledger: EvidenceLedger, params) -> None:
+def test_new_ledger_writes_manifest_and_index(ledger: EvidenceLedger, params, trust: TrustAnchor) -> None:
     data = _manifest(ledger)
     assert data["run_id"] == "run-1"
     assert data["git_commit"] == "unknown"  # tmp_path is not a git checkout
@@ -65,8 +85,10 @@ def test_new_ledger_writes_manifest_and_index(ledger: EvidenceLedger, params) ->
     assert data["params"]["aws"]["region"] == "eu-west-1"
     assert [data["phases"][p]["status"] for p in PHASES] == ["pending", "pending", "skipped"]
     assert (ledger.run_dir / "index.html").is_file()
-    assert set(data["hashes"]) == {"index.html"}
-    assert verify_evidence(ledger.run_dir).ok
+    assert data["hashes"] == {}  # the index is covered by the signature, not by a file hash
+    report = verify_evidence(ledger.run_dir, trust=trust)
+    assert report.records == 1 and not report.mismatched and not report.unrecorded
+    assert not report.ok and report.signature == "missing"  # nothing is sealed before the first phase end
 
 
 def test_git_commit_is_recorded_inside_a_checkout(tmp_path: Path) -> None:
@@ -78,7 +100,7 @@ def test_git_commit_is_recorded_inside_a_checkout(tmp_path: Path) -> None:
         assert commit != "unknown"
 
 
-def test_phase_records_everything(ledger: EvidenceLedger, tmp_path: Path) -> None:
+def test_phase_records_everything(ledger: EvidenceLedger, tmp_path: Path, trust: TrustAnchor) -> None:
     ledger.start_phase("01_network", parameters={"env": "sandbox", "phase": "01_network"})
     plan = tmp_path / "network.tfplan"
     plan.write_bytes(b"binary plan bytes")
@@ -108,10 +130,12 @@ def test_phase_records_everything(ledger: EvidenceLedger, tmp_path: Path) -> Non
     assert (ledger.run_dir / table_path).read_text().splitlines()[0] == "cidr,ok"
     assert (ledger.run_dir / chart_path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     data = _manifest(ledger)
-    assert set(data["hashes"]) == {"index.html", table_path, chart_path}
+    assert set(data["hashes"]) == {table_path, chart_path, PUBLIC_KEY_NAME}
     index = (ledger.run_dir / "index.html").read_text()
     assert table_path in index and chart_path in index and "succeeded" in index
-    assert verify_evidence(ledger.run_dir).ok
+    report = verify_evidence(ledger.run_dir, trust=trust)
+    assert report.ok, report.errors
+    assert report.signature == "valid" and report.digest and report.digest in index
 
 
 def test_recorded_values_are_redacted(ledger: EvidenceLedger) -> None:
@@ -130,21 +154,21 @@ def test_recorded_values_are_redacted(ledger: EvidenceLedger) -> None:
     assert record.error == f"RuntimeError: auth failed for {redact.MASK}"
 
 
-def test_tampering_is_reported(ledger: EvidenceLedger) -> None:
+def test_tampering_is_reported(ledger: EvidenceLedger, trust: TrustAnchor) -> None:
     ledger.start_phase("00_preflight")
     table = ledger.record_table(None, "t", pd.DataFrame({"a": [1, 2]}))
     ledger.finish_phase("succeeded")
-    assert verify_evidence(ledger.run_dir).ok
+    assert verify_evidence(ledger.run_dir, trust=trust).ok
 
     (ledger.run_dir / table).write_text("a\n1\n3\n")
-    report = verify_evidence(ledger.run_dir)
+    report = verify_evidence(ledger.run_dir, trust=trust)
     assert not report.ok
     assert [m.path for m in report.mismatched] == [table]
     assert report.mismatched[0].actual == hashlib.sha256(b"a\n1\n3\n").hexdigest()
 
     (ledger.run_dir / table).unlink()
     (ledger.run_dir / "extra.txt").write_text("added later")
-    report = verify_evidence(ledger.run_dir)
+    report = verify_evidence(ledger.run_dir, trust=trust)
     assert table in report.missing
     assert report.unrecorded == ["extra.txt"]
 
@@ -154,19 +178,27 @@ def test_verify_without_manifest(tmp_path: Path) -> None:
     assert not report.ok and report.errors
 
 
-def test_cli_verify_and_list(ledger: EvidenceLedger, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_verify_and_list(
+    ledger: EvidenceLedger, trust: TrustAnchor, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     ledger.start_phase("00_preflight")
     table = ledger.record_table(None, "t", pd.DataFrame({"a": [1]}))
     ledger.finish_phase("succeeded")
-    assert main(["evidence", "verify", str(ledger.run_dir)]) == 0
-    assert "OK" in capsys.readouterr().out
+    public_key = tmp_path / "expected.pub.pem"
+    public_key.write_bytes(public_key_pem(trust.public_key_der))
+    pin = ["--public-key", str(public_key)]
+    assert main(["evidence", "verify", str(ledger.run_dir), *pin]) == 0
+    out = capsys.readouterr().out
+    digest = verify_evidence(ledger.run_dir, trust=trust).digest
+    assert "OK" in out and f"sha256:{digest}" in out
 
     (ledger.run_dir / table).write_text("changed\n")
-    assert main(["evidence", "verify", str(ledger.run_dir), "--json"]) != 0
+    assert main(["evidence", "verify", str(ledger.run_dir), "--json", *pin]) != 0
     captured = capsys.readouterr()
     report = json.loads(captured.out)
     assert report["ok"] is False
     assert report["mismatched"][0]["path"] == table
+    assert report["digest"] == digest and report["signature"] == "valid"  # the chain and seal still hold
 
     assert main(["evidence", "list", "--outputs-dir", str(ledger.outputs_dir), "--json"]) == 0
     runs = json.loads(capsys.readouterr().out)
@@ -222,9 +254,10 @@ def _write_notebook(path: Path, secret: str) -> None:
     nbformat.write(nb, path)
 
 
-def test_add_notebook_redacts_in_place_copies_and_exports_html(tmp_path: Path) -> None:
+def test_add_notebook_redacts_in_place_copies_and_exports_html(tmp_path: Path, key_file: Path, trust) -> None:
+    signing = SigningConfig(mode="ed25519", key_file=str(key_file))
     ledger = EvidenceLedger(
-        "run-nb", tmp_path / "outputs", phases=["00_preflight"], html_export=True, repo_dir=tmp_path
+        "run-nb", tmp_path / "outputs", phases=["00_preflight"], html_export=True, repo_dir=tmp_path, signing=signing
     )
     outside = tmp_path / "00_preflight.ipynb"
     _write_notebook(outside, "nbSecret42")
@@ -240,10 +273,10 @@ def test_add_notebook_redacts_in_place_copies_and_exports_html(tmp_path: Path) -
     assert record.html == "notebooks/00_preflight.html"
     html_text = (ledger.run_dir / record.html).read_text()
     assert "<html" in html_text.lower() and "nbSecret42" not in html_text
-    assert verify_evidence(ledger.run_dir).ok
+    assert verify_evidence(ledger.run_dir, trust=trust).ok
 
 
-def test_restarting_a_phase_archives_the_earlier_attempt(ledger: EvidenceLedger) -> None:
+def test_restarting_a_phase_archives_the_earlier_attempt(ledger: EvidenceLedger, trust: TrustAnchor) -> None:
     notebooks = ledger.run_dir / "notebooks"
     notebooks.mkdir(parents=True)
     _write_notebook(notebooks / "01_network.ipynb", "first")
@@ -252,10 +285,11 @@ def test_restarting_a_phase_archives_the_earlier_attempt(ledger: EvidenceLedger)
     ledger.add_notebook(None, notebooks / "01_network.ipynb")
     ledger.finish_phase("failed", error="boom")
 
-    _write_notebook(notebooks / "01_network.ipynb", "second")
-    ledger.start_phase("01_network")
+    ledger.start_phase("01_network")  # before the next attempt writes its notebook, as the runner does
     assert not (notebooks / "01_network.ipynb").exists()  # moved away with the attempt
+    _write_notebook(notebooks / "01_network.ipynb", "second")
     ledger.record_table(None, "t", pd.DataFrame({"attempt": [2]}))
+    ledger.add_notebook(None, notebooks / "01_network.ipynb")
     ledger.finish_phase("succeeded")
 
     record = ledger.phase("01_network")
@@ -266,7 +300,7 @@ def test_restarting_a_phase_archives_the_earlier_attempt(ledger: EvidenceLedger)
     assert attempt["notebook"] == "attempts/01_network-1/notebooks/01_network.ipynb"
     archived_table = ledger.run_dir / attempt["tables"][0]["file"]
     assert archived_table.read_text().splitlines() == ["attempt", "1"]
-    assert verify_evidence(ledger.run_dir).ok
+    assert verify_evidence(ledger.run_dir, trust=trust).ok
 
 
 def test_existing_run_refuses_other_params(ledger: EvidenceLedger) -> None:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from fixtures.plans.synthetic import plan_document, resource_change
 
 from runbook_lib.errors import GateRejectedError, PlanError, PlanRejectedError
 from runbook_lib.terraform.approval import (
@@ -18,7 +19,7 @@ from runbook_lib.terraform.approval import (
     require_approval,
     terminal_gate,
 )
-from runbook_lib.terraform.plan import load_plan_json
+from runbook_lib.terraform.plan import load_plan_json, parse_plan
 from runbook_lib.terraform.review import PlanReview
 
 pytestmark = pytest.mark.unit
@@ -157,3 +158,71 @@ def test_terminal_gate(answer, approved, log):
             terminal_gate(review, ask=ask, decisions=log)
     assert review.plan_sha256[:12] in prompts[0]
     assert log.decisions[-1].approved is approved
+
+
+# -- protected environments and changes that destroy data -------------------------------------------------------
+EVERYTHING = ["no-op", "read", "create", "update", "delete", "replace"]
+
+
+def _synthetic_review(*changes, sha: str = "ef" * 32) -> PlanReview:
+    plan = parse_plan(plan_document(*changes), plan_sha256=sha)
+    return PlanReview(plan=plan, plan_path=Path("/nonexistent/x.tfplan"), plan_sha256=sha, stack_dir=Path("/tmp"))
+
+
+def _versioning_suspended():
+    return resource_change(
+        "aws_s3_bucket_versioning",
+        ["update"],
+        {"bucket": "lake", "versioning_configuration": [{"status": "Enabled"}]},
+        {"bucket": "lake", "versioning_configuration": [{"status": "Suspended"}]},
+    )
+
+
+def test_a_protected_env_refuses_deletes_and_replaces_whatever_the_policy_lists(log):
+    review = _review()  # tf_data_mixed: creates, updates, a delete and a replace
+    with pytest.raises(PlanRejectedError) as caught:
+        headless_gate(review, EVERYTHING, "ci-bot", decisions=log, protected=True, env="prd")
+    error = caught.value
+    assert error.disallowed == {"terraform_data.delete[0]": "delete", "terraform_data.replace": "replace"}
+    text = str(error)
+    assert "'prd' is protected" in text and "protected: true" in text
+    assert "terraform_data.delete[0]" in text and "terraform_data.replace" in text
+    assert "a person" in text  # the hint: who can approve instead
+    (recorded,) = log.decisions
+    assert recorded.approved is False and "'prd' is protected" in recorded.reason
+
+
+def test_a_protected_env_still_lets_the_policy_approve_creates_and_updates(log):
+    review = _review("tf_data_create.json")
+    assert headless_gate(review, EVERYTHING, decisions=log, protected=True, env="prod").approved
+
+
+def test_the_policy_name_is_in_the_refusal(log):
+    with pytest.raises(PlanRejectedError, match="--auto-approve-policy"):
+        headless_gate(
+            _review(), EVERYTHING, decisions=log, protected=True, env="prod", policy_name="--auto-approve-policy"
+        )
+
+
+def test_an_update_that_destroys_data_needs_delete_in_the_policy(log):
+    review = _synthetic_review(_versioning_suspended())
+    with pytest.raises(PlanRejectedError) as caught:
+        headless_gate(review, ["no-op", "read", "create", "update"], decisions=log)
+    (what,) = caught.value.disallowed.values()
+    assert what.startswith("update: destroys data (") and "Suspended" in what
+    # an unprotected env whose policy allows deletes may let it through
+    assert headless_gate(review, EVERYTHING, decisions=log).approved
+
+
+def test_a_protected_env_refuses_an_update_that_destroys_data(log):
+    review = _synthetic_review(_versioning_suspended())
+    with pytest.raises(PlanRejectedError) as caught:
+        headless_gate(review, EVERYTHING, decisions=log, protected=True, env="staging")
+    assert list(caught.value.disallowed) == ["aws_s3_bucket_versioning.this"]
+    assert "destroys data" in str(caught.value)
+
+
+def test_interactive_gate_shows_what_destroys_data(capsys, log):
+    interactive_gate(_synthetic_review(_versioning_suspended()), display=True, decisions=log)
+    shown = capsys.readouterr().out
+    assert "aws_s3_bucket_versioning.this" in shown and "Suspended" in shown

@@ -295,10 +295,117 @@ def test_production_headless_without_destructive_actions_is_allowed() -> None:
     assert parse_params(data).gates.mode == "headless"
 
 
-def test_interactive_production_may_list_delete() -> None:
+def test_interactive_production_may_not_list_delete_either() -> None:
+    # `runbook tf apply --auto-approve-policy` uses the policy whatever gates.mode says
     data = _prod()
     data["gates"]["auto_approve_actions"] = ["delete"]
-    assert parse_params(data).gates.auto_approve_actions == ["delete"]
+    with pytest.raises(ParamsError) as info:
+        parse_params(data)
+    assert info.value.key == "gates.auto_approve_actions"
+    assert "protected" in str(info.value)
+
+
+# -- protected: the production rules by intent ---------------------------------------------------------------------
+def _real(env: str, **top: Any) -> dict[str, Any]:
+    """The fixture pointed at real AWS under another env name, with a headless policy that includes deletes."""
+    data = base()
+    data["env"] = env
+    data["aws"]["endpoint_url"] = None
+    data["gates"] = {"mode": "headless", "auto_approve_actions": ["no-op", "read", "create", "update", "delete"]}
+    data.update(top)
+    return data
+
+
+@pytest.mark.parametrize("env", ["prd", "dev", "staging", "eu-prod", "customer-a"])
+def test_every_env_but_the_sandbox_is_protected_by_default(env: str) -> None:
+    with pytest.raises(ParamsError) as info:
+        parse_params(_real(env))
+    assert info.value.key == "gates.auto_approve_actions"
+    assert "protected" in str(info.value)
+
+
+def test_the_sandbox_is_not_protected_by_default() -> None:
+    params = parse_params(base())
+    assert params.protected is False
+    assert parse_params(_real("dev", protected=None) | {"gates": {"mode": "interactive"}}).protected is True
+
+
+def test_a_rehearsal_env_may_opt_out_and_the_choice_is_recorded() -> None:
+    params = parse_params(_real("staging", protected=False))
+    assert params.protected is False
+    assert params.gates.auto_approve_actions[-1] == "delete"
+    assert redacted_dict(params)["protected"] is False  # what the evidence records
+
+
+@pytest.mark.parametrize("env", ["prod", "prd", "production", "live", "eu-prod", "prod2"])
+def test_an_env_named_like_production_cannot_opt_out(env: str) -> None:
+    with pytest.raises(ParamsError) as info:
+        parse_params(_real(env, protected=False))
+    assert info.value.key == "protected"
+    assert f"env {env!r}" in str(info.value) and "rehearsal" in str(info.value.allowed)
+
+
+def test_a_protected_env_names_its_accounts() -> None:
+    data = _real("dev", protected=True)
+    data["gates"]["auto_approve_actions"] = ["no-op", "read"]
+    data["aws"]["allowed_account_ids"] = []
+    with pytest.raises(ParamsError) as info:
+        parse_params(data)
+    assert info.value.key == "aws.allowed_account_ids"
+
+
+def test_protected_must_be_a_boolean() -> None:
+    with pytest.raises(ParamsError) as info:
+        parse_params(base() | {"protected": "sometimes"})
+    assert info.value.key == "protected"
+
+
+# -- what a params file may not do silently ------------------------------------------------------------------------
+def test_a_duplicated_key_is_refused_with_its_lines(tmp_path: Path) -> None:
+    text = FIXTURE.read_text() + "aws:\n  region: us-east-1\n  allowed_account_ids: ['999999999999']\n"
+    path = tmp_path / "sandbox.yaml"
+    path.write_text(text)
+    first = next(i for i, line in enumerate(text.splitlines(), 1) if line.startswith("aws:"))
+    last = len(text.splitlines()) - 2
+    with pytest.raises(ParamsError) as info:
+        load_params_file(path)
+    assert info.value.key == "aws"
+    assert f"lines {first} and {last}" in info.value.message
+
+
+def test_a_duplicated_nested_key_is_refused_by_its_dotted_path(tmp_path: Path) -> None:
+    text = FIXTURE.read_text().replace("  region: eu-west-1\n", "  region: eu-west-1\n  region: us-east-1\n", 1)
+    path = tmp_path / "sandbox.yaml"
+    path.write_text(text)
+    with pytest.raises(ParamsError) as info:
+        load_params_file(path)
+    assert info.value.key == "aws.region"
+
+
+def test_a_var_file_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    data = base()
+    data["terraform"]["var_files"] = [str(tmp_path / "exists.tfvars"), "terraform_infra/envs/sandbox/nope.tfvars"]
+    (tmp_path / "exists.tfvars").write_text('x = "1"\n')
+    path = tmp_path / "sandbox.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ParamsError) as info:
+        load_params_file(path)
+    assert info.value.key == "terraform.var_files[1]"
+    assert "nope.tfvars" in info.value.message
+    data["terraform"]["var_files"] = data["terraform"]["var_files"][:1]
+    path.write_text(yaml.safe_dump(data))
+    assert load_params_file(path).terraform.var_files == [tmp_path / "exists.tfvars"]
+
+
+def test_dry_run_refuses_a_missing_var_file(tmp_path: Path) -> None:
+    from runbook_lib.phases.headless import run_notebooks
+
+    data = base()
+    data["terraform"]["var_files"] = ["terraform_infra/envs/sandbox/nope.tfvars"]
+    (tmp_path / "sandbox.yaml").write_text(yaml.safe_dump(data))
+    with pytest.raises(ParamsError) as info:
+        run_notebooks("sandbox", dry_run=True, params_dir=tmp_path, outputs_dir=tmp_path / "out")
+    assert info.value.key == "terraform.var_files[0]"
 
 
 # -- secrets ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -175,11 +176,12 @@ def test_destructive_plan_is_refused_before_apply(fake, stack, monkeypatch):
     monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "aws_s3_replace.json"))
     runner = _runner(fake, stack)
     review = runner.plan()
-    assert review.refused == ["aws_s3_bucket.this"]
+    # the bucket, and its versioning resource (deleting that suspends versioning)
+    assert review.refused == ["aws_s3_bucket.this", "aws_s3_bucket_versioning.this"]
     with pytest.raises(DestructiveChangeError):
         runner.apply(review, gate=_approve(review), progress=False)
     assert fake.calls("apply") == []
-    allowed = _runner(fake, stack, allow_destroy=["aws_s3_bucket.this"])
+    allowed = _runner(fake, stack, allow_destroy=["aws_s3_bucket.this", "aws_s3_bucket_versioning.this"])
     assert allowed.apply(review, gate=_approve(review), progress=False).ok
 
 
@@ -260,25 +262,85 @@ def test_backend_config_is_passed_as_a_file(fake, stack):
     assert not Path(leftover[0].split("=", 1)[1]).exists()  # the temporary file is gone
 
 
-def test_endpoint_override_is_written_and_removed(fake, stack, monkeypatch):
+AWS_STACK = 'provider "aws" {\n  region = "eu-west-1"\n}\nresource "terraform_data" "x" {}\n'
+
+
+@pytest.fixture
+def aws_stack(tmp_path) -> Path:
+    stack = tmp_path / "aws_stack"
+    stack.mkdir()
+    (stack / "main.tf").write_text(AWS_STACK)
+    return stack
+
+
+def test_endpoint_override_exists_only_while_a_sandbox_command_runs(fake, aws_stack):
     import runbook_lib.terraform.override as tf_override
 
-    calls: list[tuple] = []
-
-    def fake_write(stack_dir, endpoint_url, region):
-        calls.append((Path(stack_dir), endpoint_url, region))
-        path = Path(stack_dir) / tf_override.OVERRIDE_FILE_NAME
-        path.write_text("# override\n")
-        return path
-
-    monkeypatch.setattr(tf_override, "write_override", fake_write)
-    _runner(fake, stack, endpoint_url="http://127.0.0.1:5000", region="eu-west-1").init()
-    assert calls == [(stack.resolve(), "http://127.0.0.1:5000", "eu-west-1")]
-    assert "-reconfigure" in fake.calls("init")[0]["argv"]  # the stand-in's port changes between runs
-    assert (stack / tf_override.OVERRIDE_FILE_NAME).exists()
-    _runner(fake, stack).init()  # no endpoint: a left-over override must not redirect a real run
-    assert not (stack / tf_override.OVERRIDE_FILE_NAME).exists()
+    sandbox = _runner(fake, aws_stack, endpoint_url="http://127.0.0.1:5000", region="eu-west-1")
+    sandbox.init()
+    call = fake.calls("init")[0]
+    assert tf_override.OVERRIDE_FILE_NAME in call["tf_files"]  # Terraform read it ...
+    assert "-reconfigure" in call["argv"]  # the stand-in's port changes between runs
+    assert not (aws_stack / tf_override.OVERRIDE_FILE_NAME).exists()  # ... and it is gone after the command
+    # A killed sandbox command leaves one behind: a real run removes it before Terraform reads the directory.
+    (aws_stack / tf_override.OVERRIDE_FILE_NAME).write_text("# left by a killed command\n")
+    _runner(fake, aws_stack).init()
+    assert tf_override.OVERRIDE_FILE_NAME not in fake.calls("init")[1]["tf_files"]
     assert "-reconfigure" not in fake.calls("init")[1]["argv"]
+    assert not (aws_stack / tf_override.OVERRIDE_FILE_NAME).exists()
+
+
+def _env_of(call: dict) -> str:
+    return Path(call["env"]["TF_DATA_DIR"]).name
+
+
+def test_a_dev_runner_never_sees_the_sandbox_override_of_the_same_stack(fake, aws_stack):
+    """Both runners open on one stack directory; the dev plans run before, during and after sandbox commands."""
+    import threading
+
+    from runbook_lib.terraform.override import OVERRIDE_FILE_NAME
+
+    envs = aws_stack / ".terraform" / "envs"
+    sandbox = _runner(
+        fake, aws_stack, endpoint_url="http://127.0.0.1:5000", data_dir=envs / "sandbox", env={"FAKE_TF_SLEEP": "1.5"}
+    )
+    dev = _runner(fake, aws_stack, data_dir=envs / "dev")
+    dev.init()
+    sandbox.init()
+    dev.plan()  # after a sandbox command: the override it needed is gone
+    during = threading.Thread(target=sandbox.plan)
+    during.start()
+    deadline = time.monotonic() + 10
+    while not any(_env_of(c) == "sandbox" for c in fake.calls("plan")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    dev.plan()  # while the sandbox plan runs: waits for the stack directory instead of reading its override
+    during.join()
+    plans = fake.calls("plan")
+    assert [_env_of(c) for c in plans] == ["dev", "sandbox", "dev"]
+    for call in fake.calls():
+        seen = OVERRIDE_FILE_NAME in call["tf_files"]
+        if call["argv"][0] in ("init", "plan"):
+            assert seen == (_env_of(call) == "sandbox"), call
+    assert not (aws_stack / OVERRIDE_FILE_NAME).exists()
+
+
+def test_a_stack_busy_longer_than_the_wait_names_the_holder(fake, aws_stack):
+    import threading
+
+    from runbook_lib.errors import StackBusyError
+
+    sandbox = _runner(fake, aws_stack, endpoint_url="http://127.0.0.1:5000", env={"FAKE_TF_SLEEP": "2"},
+                      env_name="sandbox")
+    during = threading.Thread(target=sandbox.plan)
+    during.start()
+    deadline = time.monotonic() + 10
+    while not fake.calls("plan") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with pytest.raises(StackBusyError) as caught:
+        _runner(fake, aws_stack, env_name="dev", stack_wait_s=0.3).plan()
+    during.join()
+    assert caught.value.holder["env"] == "sandbox" and caught.value.holder["command"] == "plan"
+    assert "sandbox" in caught.value.message
 
 
 def test_missing_binary_names_the_fix(tmp_path, monkeypatch):
@@ -324,6 +386,7 @@ def _params(tmp_path: Path, **terraform):
     return RunbookParams.model_validate(
         {
             "env": "staging",
+            "protected": False,  # a stand-in endpoint, no real data (a protected env must name its accounts)
             "aws": {"region": "eu-west-1", "endpoint_url": "http://127.0.0.1:4566"},
             "terraform": {
                 "binary": "terraform",

@@ -12,23 +12,33 @@ override, ``.terraform`` folders and lock files of this check never touch the wo
 run may be using. At most :data:`MAX_TERRAFORM` Terraform processes run at once (the AWS provider
 takes ~700 MB per process); checkov runs beside them. A failed part is recorded in the report and
 never stops the others.
+
+With ``--destroy`` the destroy and the leftover listing run even when an earlier part failed or was
+interrupted, so a check that fails part-way still removes and reports what it created. A destroy that
+finds a stack's state lock held reports the holder (``state_locks``); when the lock was left by an
+earlier, finished operation of this very check (same ``user@host``, created since the check started)
+it is force-unlocked - sandbox only - and the destroy is tried again.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import pwd
+import socket
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from runbook_lib.clients import aws_client
 from runbook_lib.endpoints import aws_endpoint_url, is_sandbox
-from runbook_lib.errors import ParamsError, RunbookError
+from runbook_lib.errors import ParamsError, RunbookError, StateLockError
 from runbook_lib.infra.iac_check.assemble import PartResults, assemble_report
 from runbook_lib.infra.iac_check.checkov import CheckovReport, find_checkov, run_checkov
 from runbook_lib.infra.iac_check.coverage import PROD_ENV, measure_coverage
@@ -112,6 +122,9 @@ class IacCheck:
         self._say = progress or (lambda message: log.info("%s", message))
         self._slots = threading.BoundedSemaphore(MAX_TERRAFORM)
         self._lock = threading.Lock()
+        #: When this check started and who it runs as, as Terraform writes them into a state lock's info.
+        self._started = datetime.now(UTC)
+        self._who = {f"{name}@{socket.gethostname()}" for name in _user_names()}
 
     # -- helpers --------------------------------------------------------------------------------
     def _binary(self) -> str:
@@ -149,33 +162,55 @@ class IacCheck:
         runs = {s: StackRun(s) for s in stacks}
         report.runs = runs
 
-        with ThreadPoolExecutor(max_workers=MAX_TERRAFORM + 2, thread_name_prefix="iac-check") as pool:
-            checkov_f = fmt_f = validate_f = None
-            if self.static:
-                checkov_f = pool.submit(self._timed, report, "checkov", self._checkov, static_root)
-                fmt_f = pool.submit(self._timed, report, "fmt", run_fmt, binary, static_root)
-                validate_f = pool.submit(
-                    self._timed, report, "validate", self._validate_all, binary, static_root, units
-                )
-            sandbox_f: Future[Any] | None = None
+        fmt: dict[str, Any] = {}
+        validations: dict[str, ValidateResult] = {}
+        checkov: CheckovReport | None = None
+        try:
+            with ThreadPoolExecutor(max_workers=MAX_TERRAFORM + 2, thread_name_prefix="iac-check") as pool:
+                checkov_f = fmt_f = validate_f = None
+                if self.static:
+                    checkov_f = pool.submit(self._timed, report, "checkov", self._checkov, static_root)
+                    fmt_f = pool.submit(self._timed, report, "fmt", run_fmt, binary, static_root)
+                    validate_f = pool.submit(
+                        self._timed, report, "validate", self._validate_all, binary, static_root, units
+                    )
+                sandbox_f: Future[Any] | None = None
+                if measured:
+                    sandbox_f = pool.submit(self._timed, report, "sandbox", self._sandbox_sequence, runs, report)
+                fmt = (self._result(fmt_f, report, "fmt") if fmt_f else None) or {}
+                validations = (self._result(validate_f, report, "validate") if validate_f else None) or {}
+                checkov = self._result(checkov_f, report, "checkov") if checkov_f else None
+                if sandbox_f is not None:
+                    self._result(sandbox_f, report, "sandbox")
             if measured:
-                sandbox_f = pool.submit(self._timed, report, "sandbox", self._sandbox_sequence, runs, report)
-            fmt = (self._result(fmt_f, report, "fmt") if fmt_f else None) or {}
-            validations = (self._result(validate_f, report, "validate") if validate_f else None) or {}
-            checkov = self._result(checkov_f, report, "checkov") if checkov_f else None
-            if sandbox_f is not None:
-                self._result(sandbox_f, report, "sandbox")
-        if measured:
-            self._timed(report, "prod_plan", self._prod_plans, runs, report)
-            if self.destroy:
-                self._timed(report, "destroy", self._destroy_sequence, runs, report)
-                report.leftovers = self._timed(report, "leftovers", self.leftovers)
+                self._timed(report, "prod_plan", self._prod_plans, runs, report)
+        except Exception as error:  # noqa: BLE001 - reported; what the check created is still destroyed below
+            log.exception("iac check failed part-way")
+            report.errors.append(f"check: {error_text(error)}")
+        finally:
+            if measured and self.destroy:  # also after a failure or an interrupt: clean up what was created
+                self._clean_up(runs, report)
         parts = PartResults(units, fmt, validations, checkov, runs)
         assemble_report(report, parts, static_root, static=self.static, measured=measured)
         if measured:
             self._coverage(report, runs, static_root)
         report.durations_s["total"] = round(time.monotonic() - started, 1)
         return report
+
+    def _clean_up(self, runs: dict[str, StackRun], report: IacCheckReport) -> None:
+        """Destroy every stack and list what is left; a failure here is reported, never raised."""
+        for name, func, args in (
+            ("destroy", self._destroy_sequence, (runs, report)),
+            ("leftovers", self.leftovers, ()),
+        ):
+            try:
+                result = self._timed(report, name, func, *args)
+            except Exception as error:  # noqa: BLE001
+                log.exception("%s failed", name)
+                report.errors.append(f"{name}: {error_text(error)}")
+                continue
+            if name == "leftovers":
+                report.leftovers = result
 
     def _timed(self, report: IacCheckReport, name: str, func: Callable[..., Any], *args: Any) -> Any:
         started = time.monotonic()
@@ -341,28 +376,79 @@ class IacCheck:
         waves = destroy_waves(list(runs), stack_dependencies(tf_root / "stacks", list(runs)))
         with self._slots, ThreadPoolExecutor(max_workers=MAX_TERRAFORM, thread_name_prefix="destroy") as pool:
             for wave in waves:
-                list(pool.map(lambda stack: self._destroy_one(runs[stack]), wave))
+                list(pool.map(lambda stack: self._destroy_one(runs[stack], report), wave))
 
-    def _destroy_one(self, run: StackRun) -> None:
+    def _destroy_one(self, run: StackRun, report: IacCheckReport | None = None) -> None:
         t0 = time.monotonic()
         try:
             runner = self._sandbox_runner(run.stack, allow_destroy=["*"])
             runner.init()
-            review = runner.plan(destroy=True)
-            if review.plan.changes:
-                gate = headless_gate(
-                    review,
-                    list(_DESTROY_ACTIONS),
-                    self.params.gates.approver or "iac-check",
-                    gate="iac-check-destroy",
-                )
-                runner.apply(review, gate=gate, progress=False)
+            try:
+                self._destroy_with(runner)
+            except StateLockError as error:
+                if not self._unlock_left_behind(runner, run, error.lock_info, report):
+                    raise
+                self._destroy_with(runner)
             run.destroyed = True
         except Exception as error:  # noqa: BLE001
             run.destroyed = False
             run.errors.append(f"destroy: {error_text(error)}")
         run.durations_s["destroy"] = round(time.monotonic() - t0, 1)
         self._say(f"destroy {run.stack}: {'ok' if run.destroyed else run.errors[-1][:200]}")
+
+    def _destroy_with(self, runner: TerraformRunner) -> None:
+        review = runner.plan(destroy=True)
+        if review.plan.changes:
+            gate = headless_gate(
+                review,
+                list(_DESTROY_ACTIONS),
+                self.params.gates.approver or "iac-check",
+                gate="iac-check-destroy",
+            )
+            runner.apply(review, gate=gate, progress=False)
+
+    def _unlock_left_behind(
+        self, runner: TerraformRunner, run: StackRun, info: Mapping[str, str], report: IacCheckReport | None
+    ) -> bool:
+        """Report a held state lock; force-unlock it when this check's own finished operation left it.
+
+        The destroy runs after every other operation of this check on the stack has returned, so a lock
+        taken by this user@host since the check started belongs to an operation that is over (killed
+        before it could release it). Anything else - another user or host, an older lock - stays.
+        """
+        finding = {
+            "stack": run.stack,
+            "lock_id": info.get("ID", ""),
+            "who": info.get("Who", ""),
+            "operation": info.get("Operation", ""),
+            "created": info.get("Created", ""),
+            "path": info.get("Path", ""),
+        }
+        unlocked = False
+        if not (self.sandboxed and self.left_by_this_check(info)):
+            finding["action"] = "left in place: not an operation of this check"
+        else:
+            try:
+                runner.force_unlock(finding["lock_id"])
+                finding["action"] = "force-unlocked: this check's own operation had ended without releasing it"
+                unlocked = True
+            except RunbookError as error:
+                finding["action"] = f"force-unlock failed: {error.one_line()}"
+        log.warning("destroy %s: state lock %s held (%s)", run.stack, finding["lock_id"], finding["action"])
+        if report is not None:
+            with self._lock:
+                report.state_locks.append(finding)
+        return unlocked
+
+    def left_by_this_check(self, info: Mapping[str, str]) -> bool:
+        """Whether a state lock's info names this check's user@host and a time since the check started."""
+        created = _lock_created(info.get("Created", ""))
+        return (
+            bool(info.get("ID"))
+            and info.get("Who", "") in self._who
+            and created is not None
+            and created >= self._started - timedelta(seconds=2)
+        )
 
     # -- leftovers ----------------------------------------------------------------------------
     def project_markers(self) -> tuple[list[str], dict[str, str]]:
@@ -384,3 +470,21 @@ class IacCheck:
         )
         report.counts.update(counts, checks_waived=len(report.waived))
         report.not_applied = not_applied
+
+
+def _user_names() -> set[str]:
+    """This process's user as Terraform may have written it (passwd entry, and $USER / $LOGNAME)."""
+    names = {os.environ.get("USER", ""), os.environ.get("LOGNAME", "")}
+    try:
+        names.add(pwd.getpwuid(os.getuid()).pw_name)
+    except KeyError:
+        pass
+    return {n for n in names if n}
+
+
+def _lock_created(text: str) -> datetime | None:
+    """``2026-11-26 15:48:16.51188222 +0000 UTC`` (Terraform's lock info) as a UTC datetime."""
+    try:
+        return datetime.strptime(text.strip()[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None

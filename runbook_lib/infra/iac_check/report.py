@@ -58,6 +58,8 @@ class IacCheckReport:
     validate_errors: list[dict[str, Any]] = field(default_factory=list)
     fmt_unformatted: list[str] = field(default_factory=list)
     leftovers: list[Leftover] | None = None
+    #: State locks a destroy found held: stack, lock_id, who, operation, created, path, action taken.
+    state_locks: list[dict[str, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     durations_s: dict[str, float] = field(default_factory=dict)
     runs: dict[str, StackRun] = field(default_factory=dict)
