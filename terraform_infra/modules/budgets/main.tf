@@ -9,20 +9,32 @@ locals {
   cost_filters  = length(var.cost_filter_tags) == 0 ? {} : { TagKeyValue = [for k, v in var.cost_filter_tags : format("user:%s$%s", k, v)] }
 }
 
-resource "aws_budgets_budget" "this" {
-  count = local.create ? 1 : 0
+locals {
+  # The platform's monthly budget (key "monthly") and one per service (keyed by service name), built by one resource.
+  budgets = local.create ? merge(
+    { for service, usd in var.service_budgets : service => {
+      name    = "${var.name_prefix}-${lower(replace(service, "/[^A-Za-z0-9]+/", "-"))}"
+      limit   = usd
+      filters = { Service = [service] }
+    } },
+    { monthly = { name = "${var.name_prefix}-monthly", limit = var.monthly_limit_usd, filters = {} } },
+  ) : {}
+}
+
+resource "aws_budgets_budget" "budget" {
+  for_each = local.budgets
 
   account_id   = local.account_id
-  name         = "${var.name_prefix}-monthly"
+  name         = each.value.name
   budget_type  = "COST"
-  limit_amount = format("%.2f", var.monthly_limit_usd)
+  limit_amount = format("%.2f", each.value.limit)
   limit_unit   = "USD"
   time_unit    = "MONTHLY"
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-monthly" })
+  tags = merge(var.tags, { Name = each.value.name })
 
   dynamic "cost_filter" {
-    for_each = local.cost_filters
+    for_each = merge(each.value.filters, local.cost_filters)
 
     content {
       name   = cost_filter.key
@@ -47,46 +59,6 @@ resource "aws_budgets_budget" "this" {
     precondition {
       condition     = length(local.notifications) == 0 || length(var.subscriber_emails) + length(var.subscriber_sns_topic_arns) > 0
       error_message = "Notifications need at least one subscriber (subscriber_emails or subscriber_sns_topic_arns)."
-    }
-  }
-}
-
-resource "aws_budgets_budget" "service" {
-  for_each = local.create ? var.service_budgets : {}
-
-  account_id   = local.account_id
-  name         = "${var.name_prefix}-${lower(replace(each.key, "/[^A-Za-z0-9]+/", "-"))}"
-  budget_type  = "COST"
-  limit_amount = format("%.2f", each.value)
-  limit_unit   = "USD"
-  time_unit    = "MONTHLY"
-
-  tags = merge(var.tags, { Name = "${var.name_prefix}-${lower(replace(each.key, "/[^A-Za-z0-9]+/", "-"))}" })
-
-  cost_filter {
-    name   = "Service"
-    values = [each.key]
-  }
-
-  dynamic "cost_filter" {
-    for_each = local.cost_filters
-
-    content {
-      name   = cost_filter.key
-      values = cost_filter.value
-    }
-  }
-
-  dynamic "notification" {
-    for_each = local.notifications
-
-    content {
-      comparison_operator        = "GREATER_THAN"
-      threshold                  = notification.value.threshold_percent
-      threshold_type             = "PERCENTAGE"
-      notification_type          = notification.value.type
-      subscriber_email_addresses = var.subscriber_emails
-      subscriber_sns_topic_arns  = var.subscriber_sns_topic_arns
     }
   }
 }

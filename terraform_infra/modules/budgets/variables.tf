@@ -17,6 +17,11 @@ variable "service_budgets" {
     condition     = alltrue([for v in values(var.service_budgets) : v > 0])
     error_message = "service_budgets values must be greater than 0."
   }
+
+  validation {
+    condition     = !contains(keys(var.service_budgets), "monthly")
+    error_message = "service_budgets must not have the key \"monthly\" (the platform's budget is kept under it)."
+  }
 }
 
 variable "cost_filter_tags" {

@@ -39,12 +39,18 @@ resource "aws_ecr_lifecycle_policy" "this" {
 
 # --- Function ---------------------------------------------------------------------------------------
 
-resource "aws_cloudwatch_log_group" "function" {
-  name              = "/aws/lambda/${local.function_name}"
+# The function's log group and the API's access log.
+resource "aws_cloudwatch_log_group" "this" {
+  for_each = {
+    function = "/aws/lambda/${local.function_name}"
+    access   = "/aws/apigateway/${var.name}/access"
+  }
+
+  name              = each.value
   retention_in_days = var.log_retention_days
   kms_key_id        = var.log_kms_key_arn
 
-  tags = merge(var.tags, { Name = "${var.name}-function-logs" })
+  tags = merge(var.tags, { Name = "${var.name}-${each.key}-logs" })
 }
 
 resource "aws_sqs_queue" "dlq" {
@@ -102,7 +108,7 @@ resource "aws_lambda_function" "this" {
   }
 
   dynamic "logging_config" {
-    for_each = var.enable_json_logging ? [aws_cloudwatch_log_group.function.name] : []
+    for_each = var.enable_json_logging ? [aws_cloudwatch_log_group.this["function"].name] : []
 
     content {
       log_format = "JSON"
@@ -132,14 +138,6 @@ resource "aws_lambda_function" "this" {
 }
 
 # --- HTTP API ---------------------------------------------------------------------------------------
-
-resource "aws_cloudwatch_log_group" "access" {
-  name              = "/aws/apigateway/${var.name}/access"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.log_kms_key_arn
-
-  tags = merge(var.tags, { Name = "${var.name}-access-logs" })
-}
 
 resource "aws_apigatewayv2_api" "this" {
   name          = var.name
@@ -191,7 +189,7 @@ resource "aws_apigatewayv2_stage" "this" {
   }
 
   access_log_settings {
-    destination_arn = aws_cloudwatch_log_group.access.arn
+    destination_arn = aws_cloudwatch_log_group.this["access"].arn
     format = jsonencode({
       requestId          = "$context.requestId"
       sourceIp           = "$context.identity.sourceIp"

@@ -134,24 +134,15 @@ resource "aws_security_group" "this" {
 
 # aws_security_group_rule, not aws_vpc_security_group_*_rule: the latter reads a referenced group back
 # as "<account>/<sg>" when the provider does not know its account id (sandbox), and plans a change forever.
-resource "aws_security_group_rule" "self_ingress" {
-  count = local.create_sg ? 1 : 0
+resource "aws_security_group_rule" "self" {
+  for_each = local.create_sg ? {
+    ingress = "MWAA requires all traffic between members of its own security group."
+    egress  = "Traffic between MWAA components."
+  } : {}
 
-  type              = "ingress"
+  type              = each.key
   security_group_id = aws_security_group.this[0].id
-  description       = "MWAA requires all traffic between members of its own security group."
-  protocol          = "-1"
-  from_port         = 0
-  to_port           = 0
-  self              = true
-}
-
-resource "aws_security_group_rule" "self_egress" {
-  count = local.create_sg ? 1 : 0
-
-  type              = "egress"
-  security_group_id = aws_security_group.this[0].id
-  description       = "Traffic between MWAA components."
+  description       = each.value
   protocol          = "-1"
   from_port         = 0
   to_port           = 0

@@ -131,26 +131,16 @@ resource "aws_route_table_association" "private" {
 
 data "aws_region" "current" {}
 
-resource "aws_vpc_endpoint" "s3" {
-  count = var.enable_s3_endpoint ? 1 : 0
+# Gateway endpoints keep S3 and DynamoDB traffic of the private subnets off the NAT gateways.
+resource "aws_vpc_endpoint" "gateway" {
+  for_each = toset([for service, enabled in { s3 = var.enable_s3_endpoint, dynamodb = var.enable_dynamodb_endpoint } : service if enabled])
 
   vpc_id            = aws_vpc.this.id
-  service_name      = "com.amazonaws.${data.aws_region.current.name}.s3"
+  service_name      = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = aws_route_table.private[*].id
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-s3" })
-}
-
-resource "aws_vpc_endpoint" "dynamodb" {
-  count = var.enable_dynamodb_endpoint ? 1 : 0
-
-  vpc_id            = aws_vpc.this.id
-  service_name      = "com.amazonaws.${data.aws_region.current.name}.dynamodb"
-  vpc_endpoint_type = "Gateway"
-  route_table_ids   = aws_route_table.private[*].id
-
-  tags = merge(var.tags, { Name = "${var.name_prefix}-dynamodb" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-${each.key}" })
 }
 
 # --- Flow logs -----------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ output "private_route_table_ids" {
 
 output "s3_endpoint_id" {
   description = "S3 gateway endpoint ID, for aws:SourceVpce conditions in bucket policies."
-  value       = try(aws_vpc_endpoint.s3[0].id, null)
+  value       = try(aws_vpc_endpoint.gateway["s3"].id, null)
 }
 
 output "security_group_ids" {
