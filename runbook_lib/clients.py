@@ -7,6 +7,7 @@ Bulk S3 copies use their own tuned client (``runbook_lib.migrate.objects``).
 
 from __future__ import annotations
 
+import os
 from importlib import metadata
 from typing import Any
 from urllib.parse import urlparse
@@ -50,9 +51,53 @@ def aws_client(
     if sandboxed:
         kwargs.update(endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test")
         return boto3.client(service, **kwargs)
+    return aws_session(aws, region=region).client(service, **kwargs)
+
+
+#: Assumed-role credentials, one per process and (profile, role, external id, session name, region): they
+#: refresh themselves before they expire, so every client built from them shares one AssumeRole call.
+_ROLE_CREDENTIALS: dict[tuple[Any, ...], Any] = {}
+DEFAULT_ROLE_SESSION_NAME = "runbook"
+
+
+def aws_session(aws: AwsLike | None = None, *, region: str | None = None) -> Any:
+    """A boto3 session for real AWS: ``aws.profile``, then ``aws.assume_role_arn`` (STS AssumeRole) if set.
+
+    With a role, the session's credentials are the role's (with ``aws.external_id`` and
+    ``aws.role_session_name`` when the params have them), refreshed before they expire; every client
+    built by :func:`aws_client` (and the object migrator's target client) goes through here.
+    """
+    import boto3
+
     profile = getattr(aws, "profile", None)
-    session = boto3.Session(profile_name=profile) if profile else boto3.Session()
-    return session.client(service, **kwargs)
+    region = region or getattr(aws, "region", None) or "us-east-1"
+    role_arn = getattr(aws, "assume_role_arn", None)
+    if not role_arn:
+        return boto3.Session(profile_name=profile) if profile else boto3.Session()
+    external_id = getattr(aws, "external_id", None)
+    session_name = getattr(aws, "role_session_name", None) or DEFAULT_ROLE_SESSION_NAME
+    key = (os.getpid(), profile, role_arn, external_id, session_name, region)
+    credentials = _ROLE_CREDENTIALS.get(key)
+    if credentials is None:
+        from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
+
+        base = boto3.Session(profile_name=profile, region_name=region) if profile else boto3.Session(region_name=region)
+        extra: dict[str, Any] = {"RoleSessionName": session_name}
+        if external_id:
+            extra["ExternalId"] = external_id
+        fetcher = AssumeRoleCredentialFetcher(
+            client_creator=base._session.create_client,  # noqa: SLF001 - botocore's own assume-role path
+            source_credentials=base.get_credentials(),
+            role_arn=role_arn,
+            extra_args=extra,
+        )
+        credentials = DeferredRefreshableCredentials(method="assume-role", refresh_using=fetcher.fetch_credentials)
+        _ROLE_CREDENTIALS[key] = credentials
+    import botocore.session
+
+    core = botocore.session.Session()
+    core._credentials = credentials  # noqa: SLF001 - the documented way to give a session refreshable credentials
+    return boto3.Session(botocore_session=core, region_name=region)
 
 
 def mongo_client(url: str, **kwargs: Any) -> Any:

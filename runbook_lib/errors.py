@@ -112,6 +112,31 @@ class PreflightError(RunbookError):
         )
 
 
+class AccountNotAllowedError(RunbookError):
+    """The AWS account the credentials reach is not in ``aws.allowed_account_ids`` (or cannot be read).
+
+    ``account`` is None when the caller identity could not be read (no credentials, no route to STS):
+    an account that cannot be named cannot be allowed.
+    """
+
+    exit_code = 4
+
+    def __init__(self, account: str | None, allowed: Sequence[str], *, where: str, reason: str | None = None) -> None:
+        self.account = account
+        self.allowed = list(allowed)
+        self.where = where
+        self.key = "aws.allowed_account_ids"
+        if account is None:
+            message = f"{where}: cannot read the AWS caller identity ({reason}); refusing to go on"
+            hint = "check aws.profile / aws.assume_role_arn and the credentials, then try again"
+        else:
+            message = (
+                f"{where}: AWS account {account} is not in aws.allowed_account_ids {self.allowed}; refusing to go on"
+            )
+            hint = "use credentials for an allowed account, or add the account to aws.allowed_account_ids"
+        super().__init__(message, hint=hint)
+
+
 # -- Commands and Terraform ----------------------------------------------------------------------------------------
 class CommandError(RunbookError):
     """A subprocess exited non-zero, or ran past its timeout.

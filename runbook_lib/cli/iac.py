@@ -64,6 +64,10 @@ def _check(args: argparse.Namespace) -> int:
     from runbook_lib.params import load_params
 
     params = load_params(args.env)
+    if not args.static_only:  # fmt, validate and checkov alone talk to no AWS account
+        from runbook_lib.phases.account_guard import require_allowed_account
+
+        require_allowed_account(params.aws, where=f"runbook iac check --env {args.env}")
     progress = None if args.json else (lambda message: print(f"... {message}", file=sys.stderr, flush=True))
     check = IacCheck(
         params,

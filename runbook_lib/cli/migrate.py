@@ -27,7 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("kind", metavar="{" + ",".join(DOCUMENTED_KINDS) + "}", help="what to migrate")
     parser.add_argument("--env", required=True, help="the params file to use: params/<ENV>.yaml")
     parser.add_argument("--verify-only", action="store_true", help="compare target with source; copy nothing")
-    add_switch(parser, "--resume", default=True, help="skip what the checkpoint says is already verified (default: on)")
+    add_switch(
+        parser,
+        "--resume",
+        default=True,
+        help="resume a checkpoint whose target matches, whichever run made it (says which); --no-resume moves "
+        "any checkpoint aside, renamed with its run id, and copies from the start (default: on)",
+    )
     parser.add_argument(
         "--checkpoint-dir",
         type=Path,
@@ -43,9 +49,11 @@ def _migrate(args: argparse.Namespace) -> int:
     from runbook_lib.migrate.base import default_checkpoint_dir
     from runbook_lib.migrate.registry import get_migrator
     from runbook_lib.params import load_params, resolve_outputs_dir
+    from runbook_lib.phases.account_guard import require_allowed_account
     from runbook_lib.phases.envlock import env_lock
 
     params = load_params(args.env)
+    require_allowed_account(params.aws, where=f"runbook migrate {args.kind} --env {args.env}")
     sandbox_state = None
     if params.is_sandbox:
         from runbook_lib.sandbox import require_running
@@ -62,6 +70,8 @@ def _migrate(args: argparse.Namespace) -> int:
     lock = env_lock(params, command=f"runbook migrate {args.kind} --env {args.env}").acquire()
     try:
         migrator = migrator_cls.from_params(params, sandbox_state, checkpoint_dir=checkpoint_dir, progress=progress)
+        if not args.verify_only:
+            claim = migrator.claim_checkpoints(_cli_run_id(params.env), resume="matching" if args.resume else "never")
     except BaseException:
         lock.release()
         raise
@@ -71,6 +81,10 @@ def _migrate(args: argparse.Namespace) -> int:
         "verify_only": args.verify_only,
         "resume": args.resume,
     }
+    if not args.verify_only:
+        document["checkpoint"] = claim.to_row()
+        if not args.json:
+            print(f"== checkpoint: {claim.message()}")
     try:
         check = migrator.check()
         document["check"] = {"ok": check.ok, "findings": check.findings}
@@ -93,6 +107,7 @@ def _migrate(args: argparse.Namespace) -> int:
             "ok": verify.ok,
             "rows": [{**to_jsonable(r), "ok": r.ok} for r in verify.rows],
             "problems": verify.problems,
+            "notes": verify.notes,
         }
         document["ok"] = verify.ok
         if not args.json:
@@ -105,6 +120,13 @@ def _migrate(args: argparse.Namespace) -> int:
         if args.json:
             document.setdefault("ok", False)
             print_json(document)
+
+
+def _cli_run_id(env: str) -> str:
+    """The run id a ``runbook migrate`` stamps on a checkpoint folder it starts (``migrate-<env>-<time>-<hex>``)."""
+    from runbook_lib.phases.headless import new_run_id
+
+    return f"migrate-{new_run_id(env)}"
 
 
 def _quiet_progress(*_args: Any, **kwargs: Any) -> Any:
@@ -187,3 +209,5 @@ def _print_verify(verify: Any) -> None:
     )
     for problem in verify.problems:
         print(f"  ! {problem}")
+    for note in getattr(verify, "notes", []):
+        print(f"  - {note}")

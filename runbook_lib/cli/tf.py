@@ -29,6 +29,7 @@ from runbook_lib.cli._common import print_json, print_table
 from runbook_lib.errors import ApplyFailedError, GateRejectedError, PlanError, StalePlanError
 from runbook_lib.infra.terraform_setup import runner_from_params
 from runbook_lib.params import load_params
+from runbook_lib.phases.account_guard import require_allowed_account
 from runbook_lib.phases.envlock import env_lock
 from runbook_lib.terraform import (
     GateDecision,
@@ -118,6 +119,7 @@ def _add_no_init(parser: argparse.ArgumentParser) -> None:
 # ----------------------------------------------------------------------------------------------
 def _load(args: argparse.Namespace) -> tuple[Any, TerraformRunner]:
     params = load_params(args.env)
+    require_allowed_account(params.aws, where=f"runbook tf {args.tf_command} --env {args.env}")  # before anything
     if args.tf_command in _LOCKED_ACTIONS:  # released by _releasing_env_lock when the action ends
         command = f"runbook tf {args.tf_command} --stack {args.stack} --env {args.env}"
         args.env_lock = env_lock(params, command=command).acquire()

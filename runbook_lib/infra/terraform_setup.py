@@ -9,6 +9,7 @@ builds sandbox runners too, and ``infra`` may not import ``phases``; phases and 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,8 +83,20 @@ def runner_from_params(params: RunbookParams, stack: str | Path, **overrides: An
 
 
 def _command_env(params: RunbookParams, endpoint: str | None) -> dict[str, str]:
-    """The AWS part of every command's environment: region, profile, and a stand-in's endpoints."""
+    """The AWS part of every command's environment: region, profile, a stand-in's endpoints, and the guard.
+
+    Against real AWS the provider gets ``aws.allowed_account_ids`` (``TF_VAR_allowed_account_ids``, JSON)
+    and ``aws.assume_role_arn`` (``TF_VAR_assume_role_arn``), which every stack's shared ``providers.tf``
+    reads. Against a stand-in the list is passed empty and no role is assumed: the sandbox override skips
+    the provider's account lookup, and a provider that cannot name its account refuses any allow-list.
+    """
     env: dict[str, str] = {"AWS_REGION": params.aws.region}
+    if endpoint:
+        env["TF_VAR_allowed_account_ids"] = "[]"
+    else:
+        env["TF_VAR_allowed_account_ids"] = json.dumps(list(params.aws.allowed_account_ids))
+        if params.aws.assume_role_arn:
+            env["TF_VAR_assume_role_arn"] = params.aws.assume_role_arn
     if endpoint:
         env.update(
             AWS_ENDPOINT_URL_S3=endpoint,

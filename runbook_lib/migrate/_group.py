@@ -40,6 +40,13 @@ class MigratorGroup(Migrator):
         self.kind = kind  # type: ignore[misc]
         self.members = list(members)
 
+    def target_identity(self) -> str:
+        return "; ".join(f"{label}={member.target_identity()}" for label, member in self.members)
+
+    def carry_forward(self, old_dir: Path) -> None:
+        for _, member in self.members:
+            member.carry_forward(old_dir)
+
     def source_size_bytes(self) -> int:
         """The members' source sizes summed (each member must offer ``source_size_bytes``)."""
         total = 0

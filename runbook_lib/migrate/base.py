@@ -10,7 +10,9 @@ Rules every migrator keeps:
 - the source is never written to (read-only connections/credentials where the
   system allows it);
 - progress is checkpointed in ``checkpoint_dir`` so a killed run resumes
-  without recopying what is already verified, and without duplicates;
+  without recopying what is already verified, and without duplicates; the
+  folder belongs to one run (:meth:`Migrator.claim_checkpoints`): a new run
+  moves an older run's checkpoints aside instead of resuming them;
 - verification compares content (checksums), not only counts.
 """
 
@@ -166,6 +168,26 @@ class Migrator(abc.ABC):
     @abc.abstractmethod
     def verify(self) -> VerifyReport:
         """Compare target with source by content."""
+
+    def target_identity(self) -> str:
+        """What this migrator copies into (endpoint, database, buckets; never a secret), for checkpoint owner stamps."""
+        return ""
+
+    def claim_checkpoints(self, run_id: str, *, resume: str) -> Any:
+        """Make ``checkpoint_dir`` belong to ``run_id``: resume it or move it aside (``migrate.ownership``).
+
+        Returns the :class:`~runbook_lib.migrate.ownership.Claim`; a folder moved aside is offered to
+        :meth:`carry_forward` first.
+        """
+        from runbook_lib.migrate.ownership import claim_checkpoints
+
+        claim = claim_checkpoints(self.checkpoint_dir, run_id=run_id, target=self.target_identity(), resume=resume)
+        if claim.moved_to is not None:
+            self.carry_forward(claim.moved_to)
+        return claim
+
+    def carry_forward(self, old_dir: Path) -> None:  # noqa: B027 - a hook; most migrators carry nothing forward
+        """After an older run's checkpoints were moved to ``old_dir``: keep what a fresh copy still needs (nothing)."""
 
     def run(self, *, verify_only: bool = False, resume: bool = True, fail_on_blockers: bool = True) -> MigrationResult:
         """check -> copy -> verify. Blockers stop before any copy."""

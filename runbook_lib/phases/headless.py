@@ -56,6 +56,7 @@ from runbook_lib.params import (
     resolve_outputs_dir,
 )
 from runbook_lib.paths import project_root
+from runbook_lib.phases.account_guard import require_allowed_account
 from runbook_lib.phases.code_fingerprint import CodeFingerprint, code_fingerprint, infra_fingerprint
 from runbook_lib.phases.envlock import env_lock
 from runbook_lib.phases.kernel_redaction import KERNEL_STARTUP_ARGUMENT
@@ -308,6 +309,8 @@ def run_notebooks(
     if dry_run:
         return result
 
+    # Whatever phases are selected (or left to resume): phase 00's preflight is not the only gate.
+    require_allowed_account(params.aws, where=f"runbook run --env {env}")
     _check_kernel(kernel_name)
     command = f"runbook run --env {env}" + (f" --resume {resume}" if resume else f" --phases {phases or 'all'}")
     # One run per environment; the kernels papermill starts inherit the lock's token (see phases.envlock).

@@ -89,11 +89,30 @@ class MigrationStep:
             sandbox_state = require_running(f"the {kind} migration")
         checkpoints = cls.checkpoint_dir_for(session, kind)
         migrator = get_migrator(kind).from_params(params, sandbox_state, checkpoint_dir=checkpoints)
-        return cls(session=session, kind=kind, migrator=migrator)
+        step = cls(session=session, kind=kind, migrator=migrator)
+        step.claim_checkpoints()
+        return step
+
+    def claim_checkpoints(self) -> Any:
+        """Checkpoints belong to this run: resume only this run's own (``runbook run --resume``, a re-run by hand).
+
+        Another run's checkpoint (a finished rehearsal's) is moved aside, renamed with its run id, and the
+        copy starts from the start; a checkpoint of this run made against another target is refused.
+        Records the ``<kind>_checkpoint`` table (what was resumed or moved aside).
+        """
+        import pandas as pd
+
+        claim = self.migrator.claim_checkpoints(self.session.ledger.run_id, resume="own-run")
+        log.info("%s: %s", self.kind, claim.message())
+        self.session.table(f"{self.kind}_checkpoint", pd.DataFrame([claim.to_row()]))
+        return claim
 
     @staticmethod
     def checkpoint_dir_for(session: PhaseSession, kind: str) -> Path:
         """``<outputs>/.checkpoints/<env>/<kind>``, where ``<outputs>`` is the folder holding the session's run folder.
+
+        The folder is shared by runs but belongs to one at a time (:meth:`claim_checkpoints`); dumps are
+        not kept here (see :func:`runbook_lib.migrate.ownership.default_dump_dir`).
 
         ``$RUNBOOK_CHECKPOINT_DIR/<env>/<kind>`` instead when the operator set that variable (the papermill
         kernel inherits the runner's environment).
@@ -195,9 +214,14 @@ class MigrationStep:
 
     def verify(self) -> Any:
         """Compare target with source by content; raises after recording when anything differs."""
+        import pandas as pd
+
         self.verify_report = self.migrator.verify()
         frame = self.verify_report.to_frame()
         self.session.table(f"{self.kind}_verification", frame)
+        if self.verify_report.notes:  # what was not compared, and staged dumps deleted or kept
+            self.session.table(f"{self.kind}_verification_notes",
+                               pd.DataFrame({"note": list(self.verify_report.notes)}))
         if not self.verify_report.ok:
             raise verification_error(self.kind, self.verify_report)
         return frame

@@ -17,6 +17,7 @@ from runbook_lib import sandbox, tools
 from runbook_lib.clients import aws_client
 from runbook_lib.endpoints import aws_endpoint_url
 from runbook_lib.errors import PreflightError, RunbookError
+from runbook_lib.phases.account_guard import account_verdict
 
 log = logging.getLogger("runbook_lib.phases.preflight")
 
@@ -72,7 +73,6 @@ def check_tools(terraform_binary: str = "auto") -> list[PreflightCheck]:
 def check_aws_identity(params: Any, report: PreflightReport) -> list[PreflightCheck]:
     """STS GetCallerIdentity, then the account allow-list (refuses a real account not listed)."""
     aws = params.aws
-    sandboxed = aws.endpoint_url is not None
     results: list[PreflightCheck] = []
     try:
         report.endpoint_url = aws_endpoint_url(aws)
@@ -83,17 +83,8 @@ def check_aws_identity(params: Any, report: PreflightReport) -> list[PreflightCh
         return [PreflightCheck("aws", "identity", False, f"{type(error).__name__}: {error}")]
     report.account_id, report.caller_arn = identity["Account"], identity["Arn"]
     results.append(PreflightCheck("aws", "identity", True, f"{identity['Arn']} (account {identity['Account']})"))
-    allowed = list(aws.allowed_account_ids)
-    if identity["Account"] in allowed:
-        results.append(
-            PreflightCheck("aws", "account allowed", True, f"{identity['Account']} is in aws.allowed_account_ids")
-        )
-    elif sandboxed and not allowed:
-        results.append(PreflightCheck("aws", "account allowed", True, "sandbox: no allow-list set", blocking=False))
-    else:
-        results.append(PreflightCheck(
-            "aws", "account allowed", False,
-            f"account {identity['Account']} is not in aws.allowed_account_ids {allowed}; refusing to go on"))
+    verdict = account_verdict(identity["Account"], aws)  # the rule every entry point's guard applies
+    results.append(PreflightCheck("aws", "account allowed", verdict.allowed, verdict.detail, blocking=verdict.blocking))
     return results
 
 

@@ -19,6 +19,7 @@ from runbook_lib.errors import ParamsError
 from runbook_lib.evidence import EvidenceLedger
 from runbook_lib.params import RunbookParams, load_params, load_params_file, params_hash, resolve_outputs_dir
 from runbook_lib.phases import kernel_redaction
+from runbook_lib.phases.account_guard import require_allowed_account
 from runbook_lib.phases.envlock import hold_for_session, release_session
 from runbook_lib.phases.headless import new_run_id
 
@@ -79,6 +80,7 @@ def open_phase(
         evidence_dir: the run folder (injected by ``runbook run``).
     """
     params = load_params_file(params_file, env=env) if params_file else load_params(env)
+    require_allowed_account(params.aws, where=f"phase {phase} (env {env})")  # by hand or under `runbook run`
     redact.install_log_filter()
     kernel_redaction.install()  # every output leaves this kernel redacted (a no-op outside a notebook)
     redact.add_patterns(params.evidence.redact_patterns)

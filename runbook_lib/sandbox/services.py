@@ -230,6 +230,23 @@ def pg_data_root(state_dir: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"runbook-sandbox-{tag}"
 
 
+def _private_pwfile(password: str, user: str | None) -> Path:
+    """The superuser password for ``initdb --pwfile``: mode 0600 in a fresh 0700 folder of unpredictable name.
+
+    Why not beside the data folder: that path is predictable and the file would be created with the
+    umask's mode, readable by every local user until initdb finished. Owned by ``user`` (who runs
+    initdb) when set; the caller removes the folder.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="runbook-pgpw-"))  # 0700
+    fd, name = tempfile.mkstemp(dir=folder, suffix=".pw")  # 0600, created exclusively
+    with os.fdopen(fd, "w") as handle:
+        handle.write(password + "\n")
+    if user:
+        shutil.chown(folder, user)
+        shutil.chown(name, user)
+    return Path(name)
+
+
 def start_postgres(spec: ServiceSpec, state_dir: Path) -> None:
     """``initdb`` a fresh cluster (password auth on TCP) and start it on loopback."""
     bindir = postgres_bindir()
@@ -246,12 +263,10 @@ def start_postgres(spec: ServiceSpec, state_dir: Path) -> None:
         password = spec.extra.get("password") or secrets.token_urlsafe(18)
         spec.extra["password"] = password
         spec.extra["user"] = "postgres"
-        pwfile = data_dir.parent / f".{spec.name}.pw"
-        pwfile.write_text(password + "\n")
+        pwfile = _private_pwfile(password, user)
         if user:
             shutil.chown(root, user)
             shutil.chown(data_dir, user)
-            shutil.chown(pwfile, user)
         try:
             run_command(
                 _as_pg_user([str(bindir / "initdb"), "-D", str(data_dir), "-U", "postgres", f"--pwfile={pwfile}",
@@ -259,7 +274,7 @@ def start_postgres(spec: ServiceSpec, state_dir: Path) -> None:
                 timeout=120, logger_name="runbook_lib.sandbox",
             )
         finally:
-            pwfile.unlink(missing_ok=True)
+            shutil.rmtree(pwfile.parent, ignore_errors=True)
     spec.data_dir = str(data_dir)
     spec.log_file = str(state_dir / "logs" / f"{spec.name}.log")
     Path(spec.log_file).parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,11 @@ stacks use: a service left out would send its calls to the real AWS (seen
 when a third-party module used ElastiCache and Redshift). The key list comes
 from ``terraform providers schema -json`` of the provider in use when it can be
 read, else from the list shipped with this package (taken from provider
-5.100.0).
+5.100.0). One key per service: the provider also accepts aliases (``s3api``
+for ``s3``, ``cloudwatchlogs`` for ``logs``, ...) and warns "Only one of the
+following attributes should be set ... This will be an error in a future
+release" when a service and its alias are both set, so aliases are dropped
+where the canonical key is set (:func:`canonical_endpoint_keys`).
 """
 
 from __future__ import annotations
@@ -46,6 +50,26 @@ def shipped_endpoint_keys() -> list[str]:
     """The endpoint keys of the AWS provider version this package was built against."""
     text = resources.files("runbook_lib.data").joinpath("aws_provider_endpoint_keys.json").read_text()
     return list(json.loads(text)["keys"])
+
+
+def endpoint_key_aliases() -> dict[str, list[str]]:
+    """Canonical endpoint key -> its aliases, as the provider's service names data lists them (shipped)."""
+    text = resources.files("runbook_lib.data").joinpath("aws_provider_endpoint_keys.json").read_text()
+    return {k: list(v) for k, v in json.loads(text).get("aliases", {}).items()}
+
+
+def canonical_endpoint_keys(keys: list[str], aliases: dict[str, list[str]] | None = None) -> list[str]:
+    """``keys`` with one key per service: an alias is dropped when its canonical key (or an earlier alias) is there.
+
+    Every service stays redirected — its one key is kept — so nothing reaches the real AWS.
+    """
+    aliases = endpoint_key_aliases() if aliases is None else aliases
+    present = set(keys)
+    dropped: set[str] = set()
+    for canonical, names in aliases.items():
+        group = [k for k in (canonical, *names) if k in present]
+        dropped.update(group[1:])
+    return [k for k in keys if k not in dropped]
 
 
 def endpoint_keys_from_schema(schema: dict) -> list[str]:
@@ -89,7 +113,8 @@ def render_override(
     endpoint_keys: list[str],
     max_retries: int = 2,
 ) -> str:
-    """The HCL text of the override for the given provider blocks."""
+    """The HCL text of the override for the given provider blocks (one endpoint key per service)."""
+    endpoint_keys = canonical_endpoint_keys(list(endpoint_keys))
     out = [_HEADER]
     for block in blocks:
         out.append('provider "aws" {\n')

@@ -28,6 +28,22 @@ def own_redactor(monkeypatch):
     return fresh
 
 
+@pytest.fixture(autouse=True)
+def moto_account(monkeypatch):
+    """STS answers in-process (moto, account 123456789012): `runbook tf` checks the account first."""
+    from moto import mock_aws
+
+    from runbook_lib.phases import account_guard
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    account_guard.clear_cache()
+    with mock_aws():
+        yield
+    account_guard.clear_cache()
+
+
 PARAMS = """\
 env: {env}
 protected: {protected}
@@ -82,7 +98,7 @@ def setup(tmp_path, monkeypatch):
             mode=mode,
             allow=allow,
             protected="true" if protected else "false",
-            accounts='["123456789012"]' if protected else "[]",
+            accounts='["123456789012"]',  # moto's account: the account guard runs before every action
             policy=policy,
         )
         (params / f"{env}.yaml").write_text(text)

@@ -329,6 +329,11 @@ def test_runbook_tf_plan_is_refused_while_another_run_holds_the_environment(tmp_
     params_file = _params_file(tmp_path, text.replace("env: sandbox", "env: unit"), env="unit")
     monkeypatch.setenv("RUNBOOK_PARAMS_DIR", str(params_file.parent))
     monkeypatch.setenv("RUNBOOK_TERRAFORM_BINARY", sys.executable)  # never run: the lock stops it first
+    from runbook_lib.phases import account_guard  # the account guard runs first; this test is about the lock
+
+    monkeypatch.setattr(
+        account_guard, "caller_identity", lambda aws: account_guard.CallerIdentity("123456789012", "arn:aws:iam::x")
+    )
     other = Holder(tmp_path, params_file, "runbook run --env unit")
     try:
         assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--no-init"]) == 1

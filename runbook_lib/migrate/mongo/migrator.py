@@ -109,6 +109,13 @@ class MongoMigrator(Migrator):
         self._source_uri, self._target_uri = source_uri, target_uri
         self._lock = threading.Lock()
 
+    def target_identity(self) -> str:
+        """The target's hosts and databases (an owner stamp's target; the URI's credentials left out)."""
+        from urllib.parse import urlsplit
+
+        hosts = urlsplit(self._target_uri).netloc.rpartition("@")[2] if self._target_uri else "target"
+        return f"{hosts}/" + ",".join(d.target for d in self.databases)
+
     # ------------------------------------------------------------------ construction from params
     @classmethod
     def from_params(

@@ -11,6 +11,7 @@ import logging
 import os
 from typing import Any
 
+from runbook_lib.clients import aws_session
 from runbook_lib.endpoints import aws_endpoint_url
 from runbook_lib.errors import ParamsError, SandboxDownError
 from runbook_lib.migrate.objects.sizes import MiB
@@ -172,23 +173,5 @@ def bulk_clients(params: Any, sandbox_state: Any | None, *, pool: int) -> tuple[
         "max_attempts": aws.max_attempts,
     }
     source = s3_client(endpoint, session=boto3.Session(profile_name=profile), **tuning)
-    target = s3_client(aws_endpoint_url(aws), session=_target_session(aws), **tuning)
+    target = s3_client(aws_endpoint_url(aws), session=aws_session(aws), **tuning)
     return source, target
-
-
-def _target_session(aws: Any) -> Any:
-    """A boto3 session for the target account: ``aws.profile``, then ``aws.assume_role_arn`` if set."""
-    import boto3  # slow to import: loaded only when a client is built
-
-    session = boto3.Session(profile_name=aws.profile) if aws.profile else boto3.Session()
-    if not aws.assume_role_arn:
-        return session
-    credentials = session.client("sts", region_name=aws.region).assume_role(
-        RoleArn=aws.assume_role_arn, RoleSessionName="runbook-migrate-s3"
-    )["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=aws.region,
-    )

@@ -105,6 +105,11 @@ class S3Migrator(Migrator):
         #: Bytes the last ``check()`` listed in the source (the input of the path choice).
         self.checked_bytes: int | None = None
 
+    def target_identity(self) -> str:
+        """The target endpoint and buckets (an owner stamp's target; no credentials)."""
+        endpoint = getattr(getattr(self.target, "meta", None), "endpoint_url", "") or "s3"
+        return f"{endpoint} " + ",".join(sorted({p.target_bucket for p in self.mappings}))
+
     @classmethod
     def from_params(
         cls,

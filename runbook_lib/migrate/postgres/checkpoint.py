@@ -47,6 +47,7 @@ class PgCheckpoint:
     dump_done: bool = False
     dump_sha256: str = ""
     dumped_at: str = ""
+    dump_deleted_at: str = ""  # set when verify passed and the dump was deleted
     tables: list[DataEntry] = field(default_factory=list)
     other_data: list[int] = field(default_factory=list)  # dump ids of SEQUENCE SET / BLOBS entries
     target_prepared: bool = False

@@ -151,3 +151,28 @@ def _record(move: PgMove, checkpoint: PgCheckpoint, folder: Path) -> None:
     checkpoint.dumped_at = utc_now()
     checkpoint.dump_done = True
     move.save_checkpoint(checkpoint)
+
+
+def settle_dumps(move: PgMove, report: Any) -> None:
+    """After verify: delete this pair's dumps if ``report.ok`` (they are the source's data), else keep them.
+
+    A failed verification keeps them for the retry. Either way a log line and a note of ``report``
+    (the verification notes in the evidence) say which.
+    """
+    from runbook_lib.migrate.postgres.checkpoint import SchemaCheckpoint
+
+    for path, loader in ((move.checkpoint_path, PgCheckpoint), (move.schema_checkpoint_path, SchemaCheckpoint)):
+        checkpoint = loader.load(path)
+        if checkpoint is None or not checkpoint.dump_dir or not Path(checkpoint.dump_dir).exists():
+            continue
+        folder = Path(checkpoint.dump_dir)
+        if report.ok:
+            shutil.rmtree(folder, ignore_errors=True)
+            checkpoint.dump_deleted_at = utc_now()
+            move.save_checkpoint(checkpoint)
+            message = f"dump {folder} deleted: verify of {move.target_database} passed"
+            log.info(message)
+        else:
+            message = f"dump {folder} kept for the retry: verify of {move.target_database} failed"
+            log.warning(message)
+        report.notes.append(message)

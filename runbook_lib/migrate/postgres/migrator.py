@@ -59,6 +59,7 @@ from runbook_lib.migrate.base import (
     VerifyReport,
     default_checkpoint_dir,
 )
+from runbook_lib.migrate.ownership import default_dump_dir
 from runbook_lib.migrate.postgres import dump, restore, schema, sequences
 from runbook_lib.migrate.postgres.checkpoint import PgCheckpoint, SchemaCheckpoint, SchemaStep
 from runbook_lib.migrate.postgres.checksums import SnapshotSums, TableSums
@@ -97,7 +98,8 @@ class PostgresMigrator(Migrator):
         replace_target: allow dropping a non-empty target database this migrator did not create.
         no_tablespaces: restore everything into the default tablespace (RDS manages storage).
         accept: finding objects the operator acknowledged (their blockers become warnings).
-        dump_dir: parent folder for dumps (default: ``checkpoint_dir``).
+        dump_dir: parent folder for dumps (default: ``checkpoint_dir``; ``from_params`` uses the work folder,
+            :func:`~runbook_lib.migrate.ownership.default_dump_dir`). A dump is deleted once verify() passed.
         maintenance_db: the target database used to create/drop the target database.
         drill_down_limit: tables larger than this many rows are not compared row by row on mismatch.
         analyze: run ANALYZE on the target after the restore (planner statistics are not dumped).
@@ -184,6 +186,8 @@ class PostgresMigrator(Migrator):
                 "at least one database mapping (name, source_dsn_ref, target_dsn_ref)",
             )
         base_dir = checkpoint_dir or default_checkpoint_dir(params.env, cls.kind)
+        # Dumps are the source's data: staged outside the outputs folder operators back up and share.
+        dump_dir = default_dump_dir(params.env, cls.kind)
         members: list[tuple[str, Migrator]] = []
         for mapping in mappings:
             source_dsn, target_dsn = resolve_dsns(params, sandbox_state, mapping, rds_endpoint)
@@ -198,12 +202,28 @@ class PostgresMigrator(Migrator):
                         checkpoint_dir=base_dir,
                         workers=params.migration.workers,
                         progress=progress,
+                        dump_dir=dump_dir,
                     ),
                 )
             )
         if len(members) == 1:
             return members[0][1]
         return MigratorGroup(cls.kind, members, checkpoint_dir=base_dir, progress=progress)
+
+    def target_identity(self) -> str:
+        """``host:port/database`` of the target (an owner stamp's target)."""
+        return self.target.describe(self.target_database)
+
+    def carry_forward(self, old_dir: Path) -> None:
+        """Keep one fact of an older run's checkpoint of this pair: the target database was created by this migrator.
+
+        Only that (a fresh checkpoint with ``target_prepared``), so the new run may recreate it; nothing
+        copied is taken as done.
+        """
+        old = PgCheckpoint.load(old_dir / self.checkpoint_path.name)
+        src_desc, tgt_desc = self.source.describe(self.database), self.target.describe(self.target_database)
+        if old is not None and old.target_prepared and (old.source, old.target) == (src_desc, tgt_desc):
+            self.save_checkpoint(PgCheckpoint(source=src_desc, target=tgt_desc, target_prepared=True))
 
     # ------------------------------------------------------------------ what the step modules use (PgMove)
     @property
@@ -304,6 +324,8 @@ class PostgresMigrator(Migrator):
                 "target_database": self.target_database,
                 "jobs": self.jobs,
                 "resumed": bool(resume and checkpoint.dump_done),
+                "dump_root": str(self.dump_root),
+                "dump_kept": "until verify() of this database passes",
             },
         )
         if checkpoint.complete:
@@ -380,7 +402,9 @@ class PostgresMigrator(Migrator):
         The source side comes from the dump's snapshot when this object just copied (see the
         module docstring), else from the live source. Also compares sequences and large objects.
         """
-        return verify_move(self, dict(self._snapshot_sums), self._snapshot_note)
+        report = verify_move(self, dict(self._snapshot_sums), self._snapshot_note)
+        dump.settle_dumps(self, report)
+        return report
 
     # ------------------------------------------------------------------ housekeeping
     def drop_target(self) -> None:
