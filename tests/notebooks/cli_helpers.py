@@ -20,3 +20,9 @@ def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str
         env=dict(os.environ),
         timeout=timeout,
     )
+
+
+def run_folder(outputs: Path) -> Path:
+    """The one run folder under an outputs dir (dot-folders are the runner's private work area and checkpoints)."""
+    (run_dir,) = [p for p in outputs.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    return run_dir

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cli_helpers import run_cli
+from cli_helpers import run_cli, run_folder
 
 pytestmark = pytest.mark.notebooks
 
@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_preflight_runs_headless_and_leaves_verified_evidence(sandbox, tmp_path: Path, check_evidence) -> None:
     result = run_cli("run", "--env", "sandbox", "--phases", "0", "--outputs-dir", str(tmp_path), "--json")
     assert result.returncode == 0, result.stderr[-2000:]
-    run_dir = next(tmp_path.iterdir())
+    run_dir = run_folder(tmp_path)
     manifest = json.loads((run_dir / "manifest.json").read_text())
     phase = manifest["phases"]["00_preflight"]
     assert phase["status"] == "succeeded"
@@ -41,5 +41,5 @@ def test_preflight_refuses_an_account_not_allowed_and_records_the_failure(sandbo
     )
     assert result.returncode != 0
     assert "111111111111" in result.stderr + result.stdout
-    manifest = json.loads(next(out.iterdir()).joinpath("manifest.json").read_text())
+    manifest = json.loads(run_folder(out).joinpath("manifest.json").read_text())
     assert manifest["phases"]["00_preflight"]["status"] == "failed"
