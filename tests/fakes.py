@@ -66,3 +66,20 @@ def empty_bucket(client: Any, bucket: str, *, versions: bool = False) -> int:
             client.delete_objects(Bucket=bucket, Delete={"Objects": keys})
             deleted += len(keys)
     return deleted
+
+
+#: The parameters cell papermill fills in a phase notebook (what ``runbook run`` injects).
+PARAMETERS_CELL = 'env = "none"\nrun_id = None\nevidence_dir = None\nparams_file = None\nphase = None'
+
+
+def write_phase_notebook(path: Any, *sources: str) -> None:
+    """A small phase notebook at ``path``: a title, the tagged parameters cell, then one code cell per source."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(PARAMETERS_CELL)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}"), params]
+    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)

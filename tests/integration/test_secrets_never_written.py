@@ -20,8 +20,8 @@ import uuid
 from pathlib import Path
 
 import boto3
-import nbformat
 import pytest
+from fakes import write_phase_notebook
 
 from runbook_lib import redact
 from runbook_lib.evidence import MANIFEST_NAME
@@ -30,7 +30,6 @@ from runbook_lib.paths import project_root
 pytestmark = pytest.mark.integration
 
 SECRET = "Rb&<k>\"q'\nZeta-9911-tail"
-PARAMETERS_CELL = 'env = "none"\nrun_id = None\nevidence_dir = None\nparams_file = None\nphase = None'
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "test",
     "AWS_SECRET_ACCESS_KEY": "test",
@@ -55,15 +54,6 @@ SHOW = [
     "print(json.dumps({'value': secret}))\nprint('url', quote(secret, safe=''))",
 ]
 
-
-def _notebook(path: Path, *sources: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell(PARAMETERS_CELL)
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}"), params]
-    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
 
 
 def _forms() -> list[bytes]:
@@ -100,9 +90,10 @@ def workspace(sandbox, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pa
     text = text.replace(sandbox_ref, f'target_dsn_ref: {{secretsmanager_arn: "{arn}"}}')
     (params_dir / "sandbox.yaml").write_text(text)
     hold = root / "hold"
-    _notebook(notebooks / "00_show.ipynb", OPEN, *SHOW, "session.done()")
-    _notebook(notebooks / "01_fail.ipynb", OPEN, "raise ValueError(f'cannot connect with password {secret!r}')")
-    _notebook(
+    write_phase_notebook(notebooks / "00_show.ipynb", OPEN, *SHOW, "session.done()")
+    fail = "raise ValueError(f'cannot connect with password {secret!r}')"
+    write_phase_notebook(notebooks / "01_fail.ipynb", OPEN, fail)
+    write_phase_notebook(
         notebooks / "02_slow.ipynb",
         OPEN,
         *SHOW,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from fakes import write_phase_notebook
 
 from runbook_lib import redact
 from runbook_lib.cli import main
@@ -46,17 +47,7 @@ def _signed_params(params_file: Path) -> None:
 def _evidence_verifies(run_dir: Path, params_dir: Path) -> bool:
     """`runbook evidence verify` as check_evidence runs it: the key comes from the run's env's params."""
     return main(["evidence", "verify", str(run_dir), "--params-dir", str(params_dir)]) == 0
-PARAMETERS_CELL = 'env = "none"\nrun_id = None\nevidence_dir = None\nparams_file = None\nphase = None'
 
-
-def _notebook(path: Path, *sources: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell(PARAMETERS_CELL)
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}"), params]
-    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
 
 
 def _phases(numbers: list[int]) -> list[Phase]:
@@ -129,7 +120,7 @@ def test_fingerprint_ignores_outputs_but_not_sources(tmp_path: Path) -> None:
     notebooks.mkdir()
     lib.mkdir()
     (lib / "mod.py").write_text("X = 1\n")
-    _notebook(notebooks / "00_a.ipynb", "print(1)")
+    write_phase_notebook(notebooks / "00_a.ipynb", "print(1)")
     first = code_fingerprint(notebooks, lib, tmp_path)
     assert first.git_commit == "unknown"
 
@@ -140,7 +131,7 @@ def test_fingerprint_ignores_outputs_but_not_sources(tmp_path: Path) -> None:
     assert code_fingerprint(notebooks, lib, tmp_path).sources_sha256 == first.sources_sha256
 
     (lib / "mod.py").write_text("X = 2\n")
-    _notebook(notebooks / "01_b.ipynb", "print(2)")
+    write_phase_notebook(notebooks / "01_b.ipynb", "print(2)")
     changed = code_fingerprint(notebooks, lib, tmp_path)
     assert changed.changes_since(first) == ["lib/mod.py changed", "notebooks/01_b.ipynb added"]
 
@@ -155,20 +146,20 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     (lib / "stand_in.py").write_text("# the code fingerprint covers this folder in these tests\n")
     _signed_params(params_dir / "sandbox.yaml")
     marker = root / "fixed.marker"
-    _notebook(
+    write_phase_notebook(
         notebooks / "00_ok.ipynb",
         "import pandas as pd\nfrom runbook_lib.evidence.ledger import EvidenceLedger\n"
         "ledger = EvidenceLedger.open(evidence_dir)\n"
         "ledger.record_table(phase, 'checks', pd.DataFrame({'check': ['env'], 'value': [env]}))",
         "print('ok', env, run_id, phase)",
     )
-    _notebook(
+    write_phase_notebook(
         notebooks / "01_flaky.ipynb",
         "from pathlib import Path\nprint('connecting to postgresql://app:Flaky-Pw-123@db/platform')",
         f"if not Path({str(marker)!r}).exists():\n    raise ValueError('marker missing: fix the environment')",
         "print('fixed')",
     )
-    _notebook(
+    write_phase_notebook(
         notebooks / "02_gate.ipynb",
         "from runbook_lib.errors import GateRejectedError\n"
         "raise GateRejectedError('network-plan', 'plan deletes aws_db_instance.this')",
@@ -265,7 +256,7 @@ def test_resume_refused_when_params_change(workspace: dict[str, Path], failed_ru
 def test_resume_refused_when_code_changes(workspace: dict[str, Path], failed_run: dict[str, object]) -> None:
     changed = workspace["root"] / "notebooks-changed"
     shutil.copytree(workspace["notebooks"], changed)
-    _notebook(changed / "01_flaky.ipynb", "print('someone edited the failing notebook')")
+    write_phase_notebook(changed / "01_flaky.ipynb", "print('someone edited the failing notebook')")
     with pytest.raises(ResumeRefusedError) as info:
         _run(workspace, resume=failed_run["run_id"], notebooks_dir=changed)
     assert info.value.what == "code"
@@ -360,13 +351,13 @@ def _checkpoint_workspace(root: Path) -> dict[str, Path]:
     (lib / "stand_in.py").write_text("# fingerprinted\n")
     shutil.copy(FIXTURE, params_dir / "sandbox.yaml")
     marker = root / "fixed.marker"
-    _notebook(
+    write_phase_notebook(
         notebooks / "00_write.ipynb",
         OPEN_SESSION,
         "checkpoints.mkdir(parents=True, exist_ok=True)\n(checkpoints / 'mongo-x.json').write_text(run_id)",
         RECORD_CHECKPOINTS,
     )
-    _notebook(
+    write_phase_notebook(
         notebooks / "01_resume.ipynb",
         OPEN_SESSION,
         RECORD_CHECKPOINTS,
@@ -546,7 +537,7 @@ def _infra_workspace(root: Path) -> dict[str, Path]:
         ws[folder].mkdir(parents=True)
     (ws["lib"] / "stand_in.py").write_text("# fingerprinted\n")
     _signed_params(ws["params"] / "sandbox.yaml")
-    _notebook(
+    write_phase_notebook(
         ws["notebooks"] / "00_apply.ipynb",
         "from pathlib import Path\n"
         f"if not Path({str(ws['marker'])!r}).exists():\n    raise ValueError('marker missing')",
@@ -646,7 +637,7 @@ def test_killed_phase_leaves_no_notebook_in_the_run_folder_and_resume_keeps_it(
     _signed_params(ws["params"] / "sandbox.yaml")
     hold = tmp_path / "hold"
     hold.write_text("keep the phase running")
-    _notebook(
+    write_phase_notebook(
         ws["notebooks"] / "00_slow.ipynb",
         "from runbook_lib.params import SecretRef, resolve_secret\n"
         "secret = resolve_secret(SecretRef(env='RB_KILL_SECRET'))\nprint('resolved:', secret)",
