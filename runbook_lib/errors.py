@@ -452,9 +452,181 @@ class AtScalePathUnavailableError(MigrationError):
         )
 
 
+class BrokerUnreachableError(MigrationError):
+    """A Kafka cluster (source or target) did not answer a metadata request in time.
+
+    ``side`` is ``source`` or ``target``; ``key`` the parameter that names its bootstrap address;
+    ``bootstrap`` is already redacted by the caller.
+    """
+
+    def __init__(self, side: str, bootstrap: str, key: str, detail: str = "") -> None:
+        self.side = side
+        self.bootstrap = bootstrap
+        self.key = key
+        super().__init__(
+            f"cannot reach the {side} Kafka cluster at {bootstrap}" + (f" ({detail})" if detail else ""),
+            hint=f"start the broker (or open the network path to it), or fix {key}",
+        )
+
+
+class TopicConflictError(MigrationError):
+    """A target topic exists in a shape the mirror cannot write into (fewer partitions, other configs).
+
+    Raised by the check, before anything is written; ``reasons`` names each difference.
+    """
+
+    def __init__(self, topic: str, reasons: Sequence[str]) -> None:
+        self.topic = topic
+        self.reasons = list(reasons)
+        super().__init__(
+            f"target topic {topic!r} cannot take the mirror: {'; '.join(self.reasons)}",
+            hint=f"delete or recreate {topic!r} on the target with the source's partitions and configs, "
+            "or map the source topic to another target_topic",
+        )
+
+
+class ActiveConsumerGroupError(MigrationError):
+    """A consumer group whose offsets must be translated still has members (its offsets are still moving)."""
+
+    def __init__(self, group: str, side: str, state: str, key: str) -> None:
+        self.group = group
+        self.side = side
+        self.state = state
+        super().__init__(
+            f"consumer group {group!r} is still active on the {side} cluster (state {state})",
+            hint=f"stop its consumers and run again, or remove it from {key}",
+        )
+
+
+# -- Cutover and disaster recovery --------------------------------------------------------------------------------
+class CutoverError(RunbookError):
+    """A cutover step could not run or did not do what it must (freeze, sync, verify, switch, unfreeze)."""
+
+    exit_code = 5
+
+
+class NoGoError(CutoverError):
+    """The go/no-go table has red rows: nothing may switch; ``red`` names each failing check and its source."""
+
+    def __init__(self, red: Sequence[str]) -> None:
+        self.red = list(red)
+        shown = "; ".join(self.red[:6]) + (f" and {len(self.red) - 6} more" if len(self.red) > 6 else "")
+        super().__init__(
+            f"NO-GO: {len(self.red)} check(s) red: {shown}",
+            hint="fix what the red rows' sources show (or run the phase that records them), then build the table again",
+        )
+
+
+class SignOffError(CutoverError):
+    """The named sign-off is missing, incomplete, or was refused (one person twice, a NO-GO, a changed table)."""
+
+    exit_code = 3
+
+
+class DrillError(RunbookError):
+    """The DR drill could not take a backup, restore it, verify it, or clean up after itself."""
+
+    exit_code = 5
+
+
+class RecoveryTargetMissedError(DrillError):
+    """The measured RPO or RTO is over its target in the params (``dr.rpo_target_s`` / ``dr.rto_target_s``)."""
+
+    def __init__(self, missed: Mapping[str, tuple[float, float]]) -> None:
+        self.missed = dict(missed)
+        text = "; ".join(f"{name} {value:.1f} s > target {target:g} s" for name, (value, target) in missed.items())
+        super().__init__(
+            f"DR drill missed its targets: {text}",
+            hint="see the drill's timeline table: shorten the backup interval (RPO) or the restore path (RTO), "
+            "or agree new targets in dr.rpo_target_s / dr.rto_target_s",
+        )
+
+
+# -- Workloads: Spark jobs and the platform inventory --------------------------------------------------------------
+class SparkJobError(RunbookError):
+    """A platform Spark job cannot be catalogued or run: a missing script, bad metadata, a failed run.
+
+    ``job`` names the job (or the metadata file), ``key`` the metadata key at fault when there is one.
+    """
+
+    exit_code = 2
+
+    def __init__(self, job: str, message: str, *, key: str | None = None, hint: str | None = None) -> None:
+        self.job = job
+        self.key = key
+        super().__init__(f"spark job {job}: {message}", hint=hint)
+
+
+class ParityFailedError(SparkJobError):
+    """The parity harness found a job whose deployed output differs from the platform's own run.
+
+    ``failed`` names each job and why (match rate, schema, partitions, row counts); the per-job tables,
+    with the mismatching keys, are already recorded when this is raised.
+    """
+
+    exit_code = 1
+
+    def __init__(self, failed: Mapping[str, str]) -> None:
+        self.failed = dict(failed)
+        text = "; ".join(f"{job}: {why}" for job, why in self.failed.items())
+        super().__init__(
+            ", ".join(self.failed), f"parity failed: {text}",
+            hint="see the job's parity table and mismatching keys; fix the deployed script or the job, then re-run",
+        )
+
+
+class ComposeFileError(RunbookError):
+    """A Docker Compose file the inventory was pointed at is missing or not a compose file."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(
+            f"compose file {path}: {problem}",
+            hint="point --compose at a docker-compose.yml with a top-level 'services' mapping",
+        )
+
+
+class OrchestrationError(RunbookError):
+    """Phase 5's workloads (DAGs -> MWAA, dashboards -> Managed Grafana, OpenMetadata configs) cannot move.
+
+    ``subject`` names the file, DAG, datasource or config at fault, so the one-line message says what to fix.
+    """
+
+    exit_code = 2
+
+    def __init__(self, subject: str, problem: str, *, hint: str | None = None) -> None:
+        self.subject = subject
+        self.problem = problem
+        super().__init__(f"{subject}: {problem}", hint=hint)
+
+
+class UnmappedDatasourceError(OrchestrationError):
+    """A dashboard or alert rule uses a datasource the explicit map in the params does not name."""
+
+    def __init__(self, where: str, uid: str, ds_type: str, known: Sequence[str]) -> None:
+        self.uid = uid
+        self.ds_type = ds_type
+        super().__init__(
+            where,
+            f"datasource uid={uid!r} type={ds_type!r} is not in orchestration.grafana.datasource_map",
+            hint=f"add it to the map (mapped uids: {', '.join(known) or 'none'})",
+        )
+
+
 # -- Evidence and phases -------------------------------------------------------------------------------------------
 class EvidenceError(RunbookError):
     """The evidence folder is missing, incomplete, or a hash does not match."""
+
+
+class SigningKeyNotFoundError(EvidenceError):
+    """The KMS key ``evidence.signing.kms_key_id`` names does not exist (yet).
+
+    Stack ``00_state_backend`` creates it, so on a first run it appears during phase 01; until the run has
+    applied that stack (and before its first signature) a phase end may leave its seal to the next one.
+    """
 
 
 class PhaseFailedError(RunbookError):
@@ -471,4 +643,44 @@ class PhaseFailedError(RunbookError):
         super().__init__(
             f"phase {phase} failed in cell {cell_index}: {ename}: {evalue}",
             hint=f"see the partly executed notebook {notebook}",
+        )
+
+
+class CostError(RunbookError):
+    """The price table, a plan estimate, or a Cost Explorer / Budgets read went wrong (a broken price file, a
+    page cap reached, an API refusal); the message names the file, row or call."""
+
+
+class HealthError(RunbookError):
+    """A CloudWatch metric or alarm read went wrong (a query the API refused, a catalogue entry with bad
+    dimensions); metrics without data are never an error, they are charted as gaps."""
+
+
+class CanaryError(HealthError):
+    """The canary could not run at all (no ingest target, a read-back broker that does not answer); a canary
+    event that fails is not an error but a counted ErrorCount."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint or "check the canary's ingest URL and read-back brokers (params ingest.canary)")
+
+
+class TrafficShiftError(CutoverError):
+    """The ingest alias' weighted routing could not be set or did not read back as asked (a missing version, a
+    weight the Lambda API did not keep, an alias that is not there)."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint or "apply stack 03 (it creates the alias) and publish the new version")
+
+
+class PipelineCheckError(RunbookError):
+    """A generated GitHub Actions workflow failed actionlint or the workflow schema, or names a GitHub environment
+    the deploy role's trust policy does not admit (or the applied trust policy is wider than one repository's
+    environments)."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        shown = "; ".join(self.problems[:5]) + (" …" if len(self.problems) > 5 else "")
+        super().__init__(
+            f"{len(self.problems)} pipeline problem(s): {shown}",
+            hint="fix the params' cicd section or the env's 06_cicd.tfvars allowed_environments, then generate again",
         )

@@ -30,9 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_switch(
         parser,
         "--resume",
-        default=True,
+        default=None,
         help="resume a checkpoint whose target matches, whichever run made it (says which); --no-resume moves "
-        "any checkpoint aside, renamed with its run id, and copies from the start (default: on)",
+        "any checkpoint aside, renamed with its run id, and copies from the start (default: neither - a "
+        "checkpoint left by an earlier run is refused with its run id, so a new copy never continues an old "
+        "one unasked)",
     )
     parser.add_argument(
         "--checkpoint-dir",
@@ -71,7 +73,8 @@ def _migrate(args: argparse.Namespace) -> int:
     try:
         migrator = migrator_cls.from_params(params, sandbox_state, checkpoint_dir=checkpoint_dir, progress=progress)
         if not args.verify_only:
-            claim = migrator.claim_checkpoints(_cli_run_id(params.env), resume="matching" if args.resume else "never")
+            mode = {True: "matching", False: "never", None: "ask"}[args.resume]
+            claim = migrator.claim_checkpoints(_cli_run_id(params.env), resume=mode)
     except BaseException:
         lock.release()
         raise
@@ -94,7 +97,7 @@ def _migrate(args: argparse.Namespace) -> int:
             raise CompatibilityError(args.kind, [f"{f.object}: {f.message}" for f in check.blockers])
         if not args.verify_only:
             try:
-                copy = migrator.copy(resume=args.resume)
+                copy = migrator.copy(resume=args.resume is not False and claim.action != "moved_aside")
             except CopyFailedError as error:
                 document["copy"] = getattr(error, "report", None)
                 document["copy_failed"] = error.failed

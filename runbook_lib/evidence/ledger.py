@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from runbook_lib import redact
-from runbook_lib.errors import EvidenceError, ParamsError
+from runbook_lib.errors import EvidenceError, ParamsError, SigningKeyNotFoundError
 from runbook_lib.evidence.chain import CHAIN_FORMAT, CHAIN_NAME
 from runbook_lib.evidence.manifest import (
     FINAL_STATUSES,
@@ -59,6 +59,9 @@ from runbook_lib.params import params_hash, redacted_dict
 from runbook_lib.util import atomic_write_text, sha256_file, utc_now
 
 log = logging.getLogger("runbook_lib.evidence.ledger")
+
+# The stack that creates the KMS key evidence.signing.kms_key_id names (terraform_infra/stacks/00_state_backend).
+SIGNING_KEY_STACK = "00_state_backend"
 
 
 # --------------------------------------------------------------------------------------------
@@ -498,10 +501,36 @@ class EvidenceLedger:
         if self._signer is None:
             try:
                 self._signer = self._store.signing_config().signer()
+            except SigningKeyNotFoundError as error:
+                if self.may_defer_seal():
+                    log.warning("phase end not signed yet: %s; the next phase end after stack %s is applied "
+                                "signs every record before it", error, SIGNING_KEY_STACK)
+                    self._store.write_index(self._manifest, self._store.seal_view())
+                    return None
+                self._store.write_index(self._manifest, self._store.seal_view())
+                raise
             except Exception:
                 self._store.write_index(self._manifest, self._store.seal_view())
                 raise
         return self._signer
+
+    def may_defer_seal(self) -> bool:
+        """True while a missing KMS signing key is expected: nothing sealed yet and stack 00 not applied.
+
+        On a first run against a new account the key does not exist until phase 01 applies
+        ``00_state_backend``; the chain makes a later signature cover every earlier record, so phase 00's
+        end may leave its seal to the next one. Once the run has applied that stack (or signed anything),
+        a missing key is an error again, and `runbook evidence verify` fails a run whose head is unsigned.
+        """
+        with self._store.locked():
+            self._store.load()
+            records = list(self._store.records)
+        for record in records:
+            if record.kind == "signature":
+                return False
+            if record.kind == "apply" and (record.data or {}).get("stack") == SIGNING_KEY_STACK:
+                return False
+        return True
 
 
 def _has_default_index(frame: Any) -> bool:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from runbook_lib.errors import EvidenceError, ParamsError
+from runbook_lib.errors import EvidenceError, ParamsError, SigningKeyNotFoundError
 from runbook_lib.evidence.chain import canonical_json, sha256_bytes
 from runbook_lib.params import AwsParams, RunbookParams, resolve_path
 from runbook_lib.paths import project_root
@@ -256,6 +256,12 @@ def _kms_call(key_id: str, action: str, call: Any) -> Any:
         return call()
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
+        if code == "NotFoundException":
+            raise SigningKeyNotFoundError(
+                f"KMS {action} with key {key_id} failed: the key does not exist",
+                hint="stack 00_state_backend creates it (evidence_signing_key_alias in its tfvars must equal "
+                "evidence.signing.kms_key_id); apply that stack, or correct the params",
+            ) from None
         raise EvidenceError(
             f"KMS {action} with key {key_id} failed: {code or error}",
             hint=f"check evidence.signing.kms_key_id and that the caller may kms:{action} and kms:GetPublicKey",

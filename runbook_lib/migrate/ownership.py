@@ -10,7 +10,9 @@ never deleted) and start fresh:
 * ``own-run`` (the notebooks): resume only a checkpoint of this very run id (``runbook run --resume``
   of the same run, or a notebook re-run by hand within its interactive run); anything else is moved aside;
 * ``matching`` (``runbook migrate --resume``): resume a checkpoint of any run whose target matches;
-* ``never`` (``runbook migrate --no-resume``): always move aside and start fresh.
+* ``never`` (``runbook migrate --no-resume``): always move aside and start fresh;
+* ``ask`` (``runbook migrate`` with neither flag): a folder holding a checkpoint is refused with a message
+  that names its run and both flags, and nothing is moved: a new run never silently continues an old copy.
 
 Resuming a checkpoint made against another target is refused (:class:`MigrationError`).
 
@@ -36,7 +38,7 @@ log = logging.getLogger("runbook_lib.migrate")
 #: The owner stamp inside a checkpoint folder.
 OWNER_FILE = "owner.json"
 #: How :func:`claim_checkpoints` treats a checkpoint another run left.
-RESUME_MODES = ("own-run", "matching", "never")
+RESUME_MODES = ("own-run", "matching", "never", "ask")
 #: The run id recorded for a checkpoint folder written before owner stamps existed.
 UNRECORDED_RUN = "unrecorded"
 #: Overrides where dumps are staged (a volume with room for a full dump). Set by the operator only.
@@ -111,6 +113,12 @@ def claim_checkpoints(checkpoint_dir: Path, *, run_id: str, target: str, resume:
         folder.mkdir(parents=True, exist_ok=True)
         _write(folder, owner)
         return Claim("fresh", owner, previous)
+    if resume == "ask":
+        raise MigrationError(
+            f"{folder} holds a checkpoint of run {previous.run_id} (target {previous.target or '?'}, "
+            f"made {previous.made_at or '?'})",
+            hint="pass --resume to continue that copy, or --no-resume to move it aside and copy from the start",
+        )
     wants_resume = resume == "matching" or (resume == "own-run" and previous.run_id == run_id)
     if wants_resume:
         if previous.target and target and previous.target != target:

@@ -44,6 +44,7 @@ from runbook_lib.errors import (
     PhaseFailedError,
     ResumeRefusedError,
     RunbookError,
+    SigningKeyNotFoundError,
     ToolMissingError,
 )
 from runbook_lib.evidence import MANIFEST_NAME, EvidenceLedger
@@ -78,6 +79,20 @@ class Phase:
     number: int
     name: str
     path: Path
+
+
+def _check_signing(ledger: EvidenceLedger) -> None:
+    """Reach the signing key before any phase runs, so a wrong key fails the run now, not after phase 00.
+
+    A KMS key that does not exist yet is fine only while stack 00 (which creates it) has not been applied
+    in this run: the first phase end after that apply signs everything before it.
+    """
+    try:
+        log.info("evidence is signed by %s", ledger.check_signing())
+    except SigningKeyNotFoundError as error:
+        if not ledger.may_defer_seal():
+            raise
+        log.warning("%s; phase ends stay unsigned until stack 00_state_backend has created it", error)
 
 
 def discover_phases(notebooks_dir: Path) -> list[Phase]:
@@ -326,6 +341,7 @@ def run_notebooks(
                 params_file=params_file,
                 repo_dir=repo_dir,
             )
+        _check_signing(ledger)
         workspace = RunWorkspace.of(outputs_dir, run_id).create()
         if not to_run:
             log.info("run %s has no phase left to run", run_id)

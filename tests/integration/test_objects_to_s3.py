@@ -206,7 +206,8 @@ def test_the_cli_migrates_resumes_and_fails_on_corruption(
     assert [r["ok"] for r in document["verify"]["rows"]] == [True, True]
     assert list((tmp_path / "checkpoints" / "sandbox" / "s3").glob("*.jsonl"))
 
-    again = json.loads(runbook().stdout)
+    assert runbook().returncode == 1  # a checkpoint is there: neither flag given, so it is refused, not resumed
+    again = json.loads(runbook("--resume").stdout)
     assert again["copy"]["items_copied"] == 0 and again["copy"]["items_skipped"] == sandbox.seeded["s3-source"]
 
     key = "tables/metrics/part-00003.csv"

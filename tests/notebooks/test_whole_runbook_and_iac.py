@@ -25,6 +25,7 @@ import pytest
 from cli_helpers import run_cli
 from fakes import empty_bucket
 
+from runbook_lib.evidence.signing import SigningConfig
 from runbook_lib.infra.iac_check import IacCheck
 from runbook_lib.params import load_params
 
@@ -41,6 +42,7 @@ PHASES = [
 ]
 
 MIN_COVERAGE = 0.85
+KMS_ALIAS = "alias/runbook-evidence-sandbox"  # terraform_infra/envs/sandbox/00_state_backend.tfvars
 
 
 def _table(phase: dict, name: str) -> list[dict]:
@@ -75,9 +77,14 @@ def test_whole_runbook_headless_then_iac_check_and_destroy(sandbox, tmp_path: Pa
         rows = _table(data, f"{kind}_verification")
         assert rows, kind
     check_evidence(run_dir)
+    # The evidence signing key stack 00 created (the one dev/staging/prod sign with) signs through KMS on moto.
+    params = load_params("sandbox")
+    kms_signing = SigningConfig(mode="kms", kms_key_id=KMS_ALIAS, aws=params.aws.model_dump(mode="json")).signer()
+    seal = kms_signing.sign(b"chain head")
+    assert kms_signing.algorithm == "ECDSA_SHA_256" and kms_signing.verify(b"chain head", seal)
+    assert not kms_signing.verify(b"another head", seal)
 
     # ---- 2. the IaC check over the applied sandbox, the production plan, and the teardown
-    params = load_params("sandbox")
     # moto answers the provider's DeleteObjects (force_destroy) for the migrated data-lake objects with
     # HTTP 500 (seen twice in clean-clone runs; one DeleteObject per version works), so the test empties
     # the buckets phase 02 filled before the teardown. Emulator gap, listed in the README.

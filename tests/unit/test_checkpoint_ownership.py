@@ -250,7 +250,12 @@ def test_runbook_migrate_says_whose_checkpoint_it_resumes_and_no_resume_moves_it
 
     folder = tmp_path / "ck"
     _with_checkpoint(folder, "dev-rehearsal", "")
-    assert cli.main(["migrate", "fake", "--env", "sandbox", "--checkpoint-dir", str(folder)]) == 0
+    # Neither flag: refused, naming the run and both flags; nothing moved (a new copy never resumes unasked).
+    assert cli.main(["migrate", "fake", "--env", "sandbox", "--checkpoint-dir", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "holds a checkpoint of run dev-rehearsal" in err and "--resume" in err and "--no-resume" in err
+    assert (folder / "state.json").exists() and not (tmp_path / "ck.run-dev-rehearsal").exists()
+    assert cli.main(["migrate", "fake", "--env", "sandbox", "--resume", "--checkpoint-dir", str(folder)]) == 0
     assert "resuming the checkpoint of run dev-rehearsal" in capsys.readouterr().out
     assert cli.main(["migrate", "fake", "--env", "sandbox", "--no-resume", "--checkpoint-dir", str(folder)]) == 0
     assert "moved aside" in capsys.readouterr().out

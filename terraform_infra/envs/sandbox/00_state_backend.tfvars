@@ -16,3 +16,6 @@ deletion_protection = false
 # moto evaluates bucket-policy conditions only for StringEquals and ignores the rest, so the
 # "Deny unless aws:SecureTransport" statement denies every object request, the backend's own included.
 enable_tls_only_policy = false
+
+# The evidence signing key: its alias is params evidence.signing.kms_key_id of this environment.
+evidence_signing_key_alias = "alias/runbook-evidence-sandbox"

@@ -13,3 +13,6 @@ force_destroy       = false
 deletion_protection = true
 
 enable_tls_only_policy = true
+
+# The evidence signing key: its alias is params evidence.signing.kms_key_id of this environment.
+evidence_signing_key_alias = "alias/runbook-evidence-staging"

@@ -21,3 +21,13 @@ output "backend_config" {
     region         = var.region
   }
 }
+
+output "evidence_signing_key_arn" {
+  description = "The evidence signing key (null when create_evidence_signing_key is false)."
+  value       = try(aws_kms_key.evidence_signing[0].arn, null)
+}
+
+output "evidence_signing_key_alias" {
+  description = "The alias params evidence.signing.kms_key_id names."
+  value       = try(aws_kms_alias.evidence_signing[0].name, null)
+}

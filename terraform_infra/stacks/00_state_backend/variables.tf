@@ -31,3 +31,37 @@ variable "enable_tls_only_policy" {
   type        = bool
   default     = true
 }
+
+variable "create_evidence_signing_key" {
+  description = "Create the asymmetric KMS key that signs the runbook's evidence (params evidence.signing.mode kms)."
+  type        = bool
+  default     = true
+}
+
+variable "evidence_signing_key_alias" {
+  description = "Alias of the evidence signing key; must equal params evidence.signing.kms_key_id of the environment."
+  type        = string
+  default     = "alias/runbook-evidence"
+
+  validation {
+    condition     = can(regex("^alias/[a-zA-Z0-9/_-]+$", var.evidence_signing_key_alias)) && !startswith(var.evidence_signing_key_alias, "alias/aws/")
+    error_message = "evidence_signing_key_alias must look like alias/runbook-evidence-<env> and must not start with alias/aws/."
+  }
+}
+
+variable "evidence_signer_arns" {
+  description = "Principals allowed to sign evidence with the key (the runbook's role); empty: the account root, i.e. IAM policies decide."
+  type        = list(string)
+  default     = []
+}
+
+variable "evidence_key_deletion_window_days" {
+  description = "Days a scheduled deletion of the signing key waits (7-30); old evidence cannot be verified through KMS once it is gone."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.evidence_key_deletion_window_days >= 7 && var.evidence_key_deletion_window_days <= 30
+    error_message = "evidence_key_deletion_window_days must be between 7 and 30."
+  }
+}
