@@ -87,14 +87,12 @@ def _command_env(params: RunbookParams, endpoint: str | None) -> dict[str, str]:
 
     Against real AWS the provider gets ``aws.allowed_account_ids`` (``TF_VAR_allowed_account_ids``, JSON)
     and ``aws.assume_role_arn`` (``TF_VAR_assume_role_arn``), which every stack's shared ``providers.tf``
-    reads. Against a stand-in the list is passed empty and no role is assumed: the sandbox override skips
-    the provider's account lookup, and a provider that cannot name its account refuses any allow-list.
+    reads. Against a stand-in the list is enforced too (the sandbox's is moto's fixed account): the override
+    lets the provider look its account up through the emulator's STS. No role is assumed there.
     """
     env: dict[str, str] = {"AWS_REGION": params.aws.region}
-    if endpoint:
-        env["TF_VAR_allowed_account_ids"] = "[]"
-    else:
-        env["TF_VAR_allowed_account_ids"] = json.dumps(list(params.aws.allowed_account_ids))
+    env["TF_VAR_allowed_account_ids"] = json.dumps(list(params.aws.allowed_account_ids))
+    if not endpoint:
         if params.aws.assume_role_arn:
             env["TF_VAR_assume_role_arn"] = params.aws.assume_role_arn
     if endpoint:

@@ -124,7 +124,6 @@ def render_override(
         out.append('  access_key                  = "test"\n')
         out.append('  secret_key                  = "test"\n')
         out.append("  skip_credentials_validation = true\n")
-        out.append("  skip_requesting_account_id  = true\n")
         out.append("  skip_metadata_api_check     = true\n")
         out.append("  s3_use_path_style           = true\n")
         out.append(f"  max_retries                 = {max_retries}\n")
@@ -136,28 +135,12 @@ def render_override(
     return "".join(out)
 
 
-def write_override(
-    stack_dir: Path,
-    endpoint_url: str,
-    region: str,
-    *,
-    endpoint_keys: list[str] | None = None,
-    max_retries: int = 2,
-) -> Path:
-    """Write ``_sandbox_override.tf`` into ``stack_dir`` and return its path.
+def write_override(stack_dir: Path, endpoint_url: str, region: str) -> Path:
+    """Write ``_sandbox_override.tf`` (the shipped endpoint keys, few retries) into ``stack_dir``; returns its path.
 
-    Args:
-        stack_dir: the Terraform root to redirect.
-        endpoint_url: the AWS stand-in, e.g. ``http://127.0.0.1:45123``.
-        region: region for the default provider block (aliases keep their own).
-        endpoint_keys: endpoint keys to set; defaults to the shipped list.
-        max_retries: few retries so an unimplemented call (HTTP 500) fails fast.
-
-    Returns:
-        The override file's path.
+    Arguments as in :func:`override_text`, which renders it.
     """
-    text = override_text(stack_dir, endpoint_url, region, endpoint_keys=endpoint_keys, max_retries=max_retries)
-    return write_override_text(stack_dir, text)
+    return write_override_text(stack_dir, override_text(stack_dir, endpoint_url, region))
 
 
 def override_text(
@@ -169,6 +152,13 @@ def override_text(
     max_retries: int = 2,
 ) -> str:
     """The override :func:`write_override` writes, without writing it (a runner renders it once per stack).
+
+    Args:
+        stack_dir: the Terraform root to redirect.
+        endpoint_url: the AWS stand-in, e.g. ``http://127.0.0.1:45123``.
+        region: region for the default provider block (aliases keep their own).
+        endpoint_keys: endpoint keys to set; defaults to the shipped list.
+        max_retries: few retries so an unimplemented call (HTTP 500) fails fast.
 
     Raises:
         RunbookError: the stack declares no ``provider "aws"`` block.

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from moto import mock_aws
+from fakes import mocked_aws
 
 from runbook_lib import cli, clients
 from runbook_lib.errors import AccountNotAllowedError
@@ -35,16 +35,9 @@ class Reached(Exception):
 
 @pytest.fixture(autouse=True)
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
     account_guard.clear_cache()
     clients._ROLE_CREDENTIALS.clear()
-    with mock_aws():
+    with mocked_aws(monkeypatch):
         yield
     account_guard.clear_cache()
     clients._ROLE_CREDENTIALS.clear()
@@ -193,9 +186,9 @@ def test_the_runner_passes_the_allow_list_and_role_to_terraform_against_aws(
     assert env["TF_VAR_assume_role_arn"] == role
 
     emulated = params.aws.model_copy(update={"endpoint_url": "http://127.0.0.1:4566"})
-    params = params.model_copy(update={"aws": emulated})  # an emulator: its provider cannot name its account
-    env = runner_from_params(params, stack).env
-    assert env["TF_VAR_allowed_account_ids"] == "[]" and "TF_VAR_assume_role_arn" not in env
+    sandbox = params.model_copy(update={"aws": emulated})  # the emulator's provider checks moto's account too
+    env = runner_from_params(sandbox, stack).env
+    assert json.loads(env["TF_VAR_allowed_account_ids"]) == [MOTO_ACCOUNT] and "TF_VAR_assume_role_arn" not in env
 
 
 def test_every_stack_provider_reads_the_list_and_the_role() -> None:

@@ -44,11 +44,12 @@ def test_every_endpoint_key_of_the_provider_is_set(tmp_path: Path) -> None:
     assert 'alias                       = "replica"' in text
     for flag in (
         "skip_credentials_validation = true",
-        "skip_requesting_account_id  = true",
         "skip_metadata_api_check     = true",
         "s3_use_path_style           = true",
     ):
         assert text.count(flag) == 2
+    # The provider looks its account up (through the emulator's STS), so allowed_account_ids is enforced.
+    assert "skip_requesting_account_id" not in text
 
 
 def test_a_stack_without_an_aws_provider_block_is_refused(tmp_path: Path) -> None:
