@@ -6,6 +6,8 @@ the subprocess scripts under ``tests/integration`` add it themselves).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -83,3 +85,20 @@ def write_phase_notebook(path: Any, *sources: str) -> None:
     nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
+
+
+@contextlib.contextmanager
+def mocked_aws(monkeypatch: Any, *, region: str | None = "eu-west-1") -> Iterator[None]:
+    """moto's ``mock_aws`` with its test credentials and no profile: boto3 inside can reach no real account.
+
+    ``region`` becomes AWS_DEFAULT_REGION (None leaves it as it is, for tests that name a region per client).
+    """
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    if region is not None:
+        monkeypatch.setenv("AWS_DEFAULT_REGION", region)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        yield
