@@ -47,6 +47,7 @@ from typing import Any
 
 from runbook_lib.errors import CompatibilityError
 from runbook_lib.migrate import at_scale
+from runbook_lib.migrate.at_scale import msk_connect
 from runbook_lib.migrate.base import (
     CheckReport,
     CopyReport,
@@ -185,6 +186,11 @@ class MigrationStep:
             if decision.path == "datasync":
                 at_scale.run_datasync(params, self.migrator, runs, clients=self.aws_clients, progress=progress,
                                       reason=decision.reason)
+            elif decision.path == "msk-connect":  # MM2 connectors come from stack 03; read back, not created here
+                connectors = msk_connect.configs_for(self.migrator, f"dmig-{params.env}")
+                self.session.table(f"{self.kind}_mm2_connectors", pd.DataFrame(
+                    [{"connector": n, **c} for n, c in connectors.items()]))
+                msk_connect.run_msk_connect(connectors, params, runs, clients=self.aws_clients)
             else:
                 at_scale.run_dms(params, self.kind, self.migrator, runs, clients=self.aws_clients,
                                  progress=progress, reason=decision.reason)
