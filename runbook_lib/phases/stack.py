@@ -179,8 +179,18 @@ class StackPhase:
         return frame
 
     def drift(self) -> Any:
-        """A refresh-only plan after apply: an empty table means the emulator/cloud agrees with the state."""
-        report = self.runner.drift()
+        """A refresh-only plan after apply: an empty table means the emulator/cloud agrees with the state.
+
+        Attributes the configuration does not set, on resources this phase's apply just created, that the stack's
+        own later resources filled in (a role's inline policies, a NAT gateway's Elastic IP association) are not
+        drift: they are recorded apart, as ``<stack>_drift_settled``.
+        """
+        created: frozenset[str] = frozenset()
+        if self.review is not None and self.result is not None:
+            created = frozenset(k for k, rc in self.review.plan.changes.items() if rc.action in ("create", "replace"))
+        report = self.runner.drift(created=created)
+        if report.settled:
+            self.session.table(f"{self.stack}_drift_settled", report.to_frame(report.settled))
         frame = report.to_frame()
         self.session.table(f"{self.stack}_drift", frame)
         return frame
