@@ -27,6 +27,8 @@ from runbook_lib.health.catalogue import MetricSpec, runbook_specs, specs_for
 from runbook_lib.health.charts import phase_figure
 from runbook_lib.health.discover import PHASE_OF_KIND, Discovery, discover_targets
 from runbook_lib.health.metrics import MetricsResult, fetch_metrics, last_hours
+from runbook_lib.health.migration_metrics import PHASE as MIGRATION_PHASE
+from runbook_lib.health.migration_metrics import migration_specs
 from runbook_lib.params import resolve_outputs_dir, resolve_path
 from runbook_lib.phases.session import PhaseSession
 from runbook_lib.terraform.plan import load_plan_json
@@ -74,7 +76,7 @@ def collect_health(session: PhaseSession, *, hours: float = 3.0, name_filter: st
     aws = session.params.aws
     cloudwatch = aws_client("cloudwatch", aws)
     discovery = discover_targets(lambda service: aws_client(service, aws), name_filter=name_filter, extra=extra)
-    specs = specs_for(discovery.targets) + canary_specs(session.params.env)
+    specs = specs_for(discovery.targets) + canary_specs(session.params.env) + migration_specs(session.params.env)
     start, end = last_hours(hours)
     result = fetch_metrics(cloudwatch, specs, start, end)
     alarms = describe_alarms(cloudwatch, prefix=alarm_prefix)
@@ -89,6 +91,9 @@ def collect_health(session: PhaseSession, *, hours: float = 3.0, name_filter: st
                                                                              title_note=note))
     view.figures[CANARY_PHASE] = session.chart(
         "canary", phase_figure("canary", result.for_phase(CANARY_PHASE), alarms))
+    view.figures[MIGRATION_PHASE] = session.chart(
+        "migration", phase_figure("migration", result.for_phase(MIGRATION_PHASE), alarms,
+                                  title_note=" · published by the runbook's migrators (PutMetricData)"))
     return view
 
 

@@ -488,3 +488,36 @@ def test_from_params_refuses_a_keyword_its_kind_does_not_take(kind: str, keyword
 
     with pytest.raises(TypeError, match=keyword):
         get_migrator(kind).from_params(SimpleNamespace(env="unit"), None, **{keyword: "x"})
+
+
+# ----------------------------------------------------------------------------- the migrators' own metrics
+
+
+def test_copy_and_verify_publish_their_metrics_and_they_read_back(aws: None, tmp_path: Path) -> None:
+    import datetime as dt
+
+    import boto3
+
+    cloudwatch = boto3.client("cloudwatch", region_name="eu-west-1")
+    params = _params()
+    step = _step("s3", 4096, params, tmp_path, clients=lambda service: cloudwatch)
+    step.copy()
+    step.verify()
+    copied = step.session.tables["s3_copy_metrics"].to_dict("records")  # type: ignore[attr-defined]
+    verified = step.session.tables["s3_verify_metrics"].to_dict("records")  # type: ignore[attr-defined]
+    assert copied[0]["points"] == 2 and copied[0]["error"] == ""  # a 0 s copy gives no throughput point
+    assert verified[0]["points"] == 2 and verified[0]["error"] == ""
+    now = dt.datetime.now(dt.UTC)
+    dims = [{"Name": "Env", "Value": params.env}, {"Name": "Kind", "Value": "s3"}]
+    stats = cloudwatch.get_metric_statistics(
+        Namespace="Runbook/Migration", MetricName="ItemsCopied", Dimensions=dims, Statistics=["Sum"], Period=60,
+        StartTime=now - dt.timedelta(minutes=5), EndTime=now + dt.timedelta(minutes=1))
+    assert sum(p["Sum"] for p in stats["Datapoints"]) == 3  # FakeMigrator.copy copied 3 items
+
+
+def test_metrics_that_cannot_be_published_are_recorded_and_the_copy_stands(tmp_path: Path) -> None:
+    step = _step("s3", 4096, _params(), tmp_path)  # every AWS client refused
+    step.copy()
+    (row,) = step.session.tables["s3_copy_metrics"].to_dict("records")  # type: ignore[attr-defined]
+    assert row["points"] == 0 and "no AWS client may be made (cloudwatch)" in row["error"]
+    assert step.migrator.copies == 1  # type: ignore[attr-defined]
