@@ -282,7 +282,9 @@ class KafkaMigrator(Migrator):
                                           max_problems=self.max_problems)
                 report.rows.append(check.row())
                 report.notes.append(f"{check.unit}: {check.sample_equal}/{check.sampled} sampled records byte-equal"
-                                    + (f", {check.duplicates} duplicated" if check.duplicates else ""))
+                                    + (f", {check.duplicates} duplicated" if check.duplicates else "")
+                                    + (f", {check.native} native record(s) on the target (written there, not "
+                                       "mirrored: producers already moved)" if check.native else ""))
         self._verify_groups(report, inv, ends)
         return report
 

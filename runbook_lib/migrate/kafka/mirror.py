@@ -79,51 +79,69 @@ SampleSink = Callable[[LagSample], None]
 def prepare(
     source: SourceCluster, target: TargetCluster, pair: TopicPair, partitions: int, folder: Path, *, resume: bool
 ) -> MirrorCheckpoint:
-    """The checkpoint to continue from: end offsets (kept, or captured now) and each partition's position.
+    """The checkpoint to continue from: end offsets (captured now; a resume extends them to the source's end
+    as of now, which makes a resume after a finished copy the final incremental sync) and each partition's position.
 
     Reads the target's tail of every partition and checks the window since the last checkpoint.
     """
     path = checkpoint_path(folder, pair.source, pair.target)
     checkpoint = MirrorCheckpoint.load(path) if resume else None
-    if checkpoint is None or set(checkpoint.partitions) != set(range(partitions)):
+    resumed = checkpoint is not None and set(checkpoint.partitions) == set(range(partitions))
+    if not resumed:
         checkpoint = MirrorCheckpoint(pair.source, pair.target)
         for p in range(partitions):
             start = start_offset(source, pair.source, p)
             end = end_offset(source, pair.source, p)
             target_low = watermarks(target, pair.target, p)[0]
             checkpoint.partitions[p] = PartitionState(start, end, start, target_low)
+    assert checkpoint is not None
     for p, state in checkpoint.partitions.items():
-        _continue_after_tail(source, target, pair, p, state)
+        if resumed:  # a resume is also the final incremental sync: mirror up to the source's end as of now
+            state.end = max(state.end, end_offset(source, pair.source, p))
+        _continue_after_tail(source, target, pair, p, state, resumed=resumed)
     checkpoint.save(path)
     return checkpoint
 
 
 def _continue_after_tail(
-    source: SourceCluster, target: TargetCluster, pair: TopicPair, partition: int, state: PartitionState
+    source: SourceCluster, target: TargetCluster, pair: TopicPair, partition: int, state: PartitionState,
+    *, resumed: bool = False,
 ) -> None:
+    """Continue after the last record the mirror confirmed or wrote; refuse what would lose or repeat a record.
+
+    A first run (``resumed`` False) mirrors only into a partition holding nothing but its own records. A resumed
+    one also accepts *native* records after its confirmed point — records without the mirror's header, written on
+    the target by producers already moved there (phase 03's staged cutover) — and skips them; the records it
+    wrote itself must still be exactly the source's next ones, in order.
+    """
     tail = last_record(target, pair.target, partition)
     if tail is None or tail.offset < state.target_end:
         return  # nothing written since the confirmed point
-    origin = decode_source(list(tail.headers))
-    if origin is None or origin[0] != partition:
+    written = list(read_range(target, pair.target, partition, state.target_end))
+    origins = [decode_source(list(r.headers)) for r in written]
+    foreign = [r.offset for r, o in zip(written, origins, strict=True) if (o is None and not resumed)
+               or (o is not None and o[0] != partition)]
+    if foreign:
         raise MigrationError(
-            f"target {pair.target}[{partition}] ends with a record the mirror did not write (offset {tail.offset})",
+            f"target {pair.target}[{partition}] holds a record the mirror did not write (offset {foreign[0]})",
             hint=f"mirror into an empty topic: delete {pair.target!r} on the target, or map another target_topic",
         )
-    written = [decode_source(list(r.headers)) for r in read_range(target, pair.target, partition, state.target_end)]
-    mirrored = [o[1] if o and o[0] == partition else -1 for o in written]
-    expected = [r.offset for r in read_range(source, pair.source, partition, state.next_source, origin[1] + 1)]
-    if mirrored != expected:
-        raise MigrationError(
-            f"target {pair.target}[{partition}] after offset {state.target_end} does not hold the source records "
-            f"{state.next_source}..{origin[1]} once each, in order ({len(mirrored)} records for {len(expected)})",
-            hint=f"delete {pair.target!r} on the target and copy again with --no-resume",
-        )
-    state.copied += len(mirrored)
-    state.next_source = origin[1] + 1
+    mirrored = [o[1] for o in origins if o is not None]
+    native = len(written) - len(mirrored)
+    if mirrored:
+        expected = [r.offset for r in read_range(source, pair.source, partition, state.next_source, mirrored[-1] + 1)]
+        if mirrored != expected:
+            raise MigrationError(
+                f"target {pair.target}[{partition}] after offset {state.target_end} does not hold the source records "
+                f"{state.next_source}..{mirrored[-1]} once each, in order ({len(mirrored)} records for "
+                f"{len(expected)})",
+                hint=f"delete {pair.target!r} on the target and copy again with --no-resume",
+            )
+        state.copied += len(mirrored)
+        state.next_source = mirrored[-1] + 1
     state.target_end = tail.offset + 1
-    log.info("%s[%d]: continuing after source offset %d (target tail %d)", pair.target, partition, origin[1],
-             tail.offset)
+    log.info("%s[%d]: continuing at source offset %d (target tail %d; %d native record(s) skipped)", pair.target,
+             partition, state.next_source, tail.offset, native)
 
 
 class _Failures:
