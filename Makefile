@@ -8,10 +8,12 @@ PY := $(VENV)/bin/python
 RUNBOOK := $(VENV)/bin/runbook
 STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
+AIRFLOW_VENV := .venv-airflow
+OPENMETADATA_VENV := .venv-openmetadata
 PYTEST := $(PY) -m pytest
 ENV ?= sandbox
 
-.PHONY: install demo test test-unit test-integration test-notebooks test-browser lint bench clean sandbox-up sandbox-down checkov
+.PHONY: install demo test test-unit test-integration test-notebooks test-browser lint bench clean sandbox-up sandbox-down checkov airflow openmetadata
 
 $(STAMP): pyproject.toml scripts/install.sh
 	bash scripts/install.sh $(PYTHON) $(VENV)
@@ -23,6 +25,15 @@ checkov: $(CHECKOV_VENV)/bin/checkov
 $(CHECKOV_VENV)/bin/checkov:
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install -q --disable-pip-version-check 'checkov>=3.2'
+
+# Phase 5 validates DAGs under MWAA's Airflow and OpenMetadata configs under openmetadata-ingestion, each in its
+# own virtualenv (their pins conflict with the runbook's); scripts/install.sh builds both, cached by a stamp.
+airflow: $(AIRFLOW_VENV)/.built
+$(AIRFLOW_VENV)/.built: scripts/airflow-venv.txt scripts/install_workload_venvs.sh
+	bash scripts/install_workload_venvs.sh $(PYTHON) airflow
+openmetadata: $(OPENMETADATA_VENV)/.built
+$(OPENMETADATA_VENV)/.built: scripts/install_workload_venvs.sh
+	bash scripts/install_workload_venvs.sh $(PYTHON) openmetadata
 
 demo: install checkov
 	$(RUNBOOK) sandbox up --scale small
@@ -55,4 +66,4 @@ sandbox-down: install
 
 clean:
 	-$(RUNBOOK) sandbox down
-	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(AIRFLOW_VENV) $(OPENMETADATA_VENV) .pytest_cache

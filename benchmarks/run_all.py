@@ -20,6 +20,7 @@ def main() -> int:
         [sys.executable, str(HERE / "bench_plan_parse.py")],
         [sys.executable, str(HERE / "bench_objects.py"), *(["--quick"] if quick else [])],
         [sys.executable, str(HERE / "bench_postgres.py"), *(["--size-gib", "0.05"] if quick else [])],
+        [sys.executable, str(HERE / "bench_kafka.py"), *(["--records", "50000"] if quick else [])],
     ]
     status = 0
     for command in runs:

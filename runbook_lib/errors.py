@@ -661,7 +661,9 @@ class CanaryError(HealthError):
     event that fails is not an error but a counted ErrorCount."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint or "check the canary's ingest URL and read-back brokers (params ingest.canary)")
+        super().__init__(
+            message, hint=hint or "check the canary's ingest URL and read-back brokers (params ingest.canary)"
+        )
 
 
 class TrafficShiftError(CutoverError):

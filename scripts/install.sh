@@ -25,3 +25,5 @@ command -v terraform >/dev/null 2>&1 || command -v tofu >/dev/null 2>&1 || {
 "$VENV/bin/pip" install -q --disable-pip-version-check --upgrade pip
 "$VENV/bin/pip" install -q --disable-pip-version-check -e '.[all]'
 "$VENV/bin/runbook" tools install
+# Phase 5: MWAA's Airflow and openmetadata-ingestion in their own virtualenvs (cached; skipped when up to date).
+bash scripts/install_workload_venvs.sh "$PYTHON" all

@@ -17,12 +17,12 @@ from runbook_lib.cli._common import add_switch, print_json, print_table, to_json
 from runbook_lib.errors import CompatibilityError, CopyFailedError, MigrationVerificationError
 
 #: Shown in --help; the registry is the authority (an unknown kind lists the known ones).
-DOCUMENTED_KINDS = ("s3", "postgres", "mongo")
+DOCUMENTED_KINDS = ("s3", "postgres", "mongo", "kafka")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "migrate", help="check, copy and verify one kind of data (objects, PostgreSQL, MongoDB)"
+        "migrate", help="check, copy and verify one kind of data (objects, PostgreSQL, MongoDB, Kafka)"
     )
     parser.add_argument("kind", metavar="{" + ",".join(DOCUMENTED_KINDS) + "}", help="what to migrate")
     parser.add_argument("--env", required=True, help="the params file to use: params/<ENV>.yaml")

@@ -16,6 +16,7 @@ from runbook_lib.evidence.manifest import (
     MANIFEST_NAME,
     Manifest,
 )
+from runbook_lib.evidence.summary_html import render_summary
 
 log = logging.getLogger("runbook_lib.evidence.index_html")
 
@@ -128,11 +129,16 @@ def render_index(manifest: Manifest, seal: SealView | None = None) -> str:
             f"<td>{esc(record.error or '')}</td>"
             "</tr>"
         )
-    charts = "".join(
-        f'<figure><img src="{esc(c.file, quote=True)}" alt="{esc(c.name)}" style="max-width:480px">'
-        f"<figcaption>{esc(r.name)}: {esc(c.name)}</figcaption></figure>"
+    charts = "".join(  # grouped by phase: phase 07 alone draws a figure per phase, the canary, and the bill
+        f"<h3>{esc(r.name)}</h3>"
+        + "".join(
+            f'<figure style="display:inline-block"><a href="{esc(c.file, quote=True)}">'
+            f'<img src="{esc(c.file, quote=True)}" alt="{esc(c.name)}" style="max-width:480px"></a>'
+            f"<figcaption>{esc(c.name)}</figcaption></figure>"
+            for c in r.charts
+        )
         for r in manifest.phases.values()
-        for c in r.charts
+        if r.charts
     )
     params = esc(json.dumps(manifest.params, indent=2, sort_keys=True))
     return f"""<!DOCTYPE html>
@@ -145,6 +151,7 @@ pre{{background:#f6f8fa;padding:1em}}</style>
 {render_seal(seal)}<p>env <b>{esc(str(manifest.env))}</b> · git <code>{esc(manifest.git_commit)}</code> ·
 params sha256 <code>{esc(str(manifest.params_hash))}</code> · created {esc(manifest.created_at)} ·
 updated {esc(manifest.updated_at)} · <a href="{MANIFEST_NAME}">manifest.json</a></p>
+{render_summary(manifest)}<h2>Phases</h2>
 <table><thead><tr><th>phase</th><th>status</th><th>started</th><th>ended</th><th>plans</th><th>gates</th>
 <th>evidence</th><th>error</th></tr></thead><tbody>
 {"".join(rows)}

@@ -28,7 +28,7 @@ def runner_from_params(params: RunbookParams, stack: str | Path, **overrides: An
 
     Sets: binary, var files (``terraform.var_files`` plus ``<env_dir>/<stack>.tfvars`` if it exists),
     the endpoint override, ``allow_destroy``, timeouts, a per-environment ``TF_DATA_DIR``
-    (``<stack>/.terraform/envs/<env>``) and, for a stack with an ``s3`` backend,
+    (``<stack>/.terraform/envs/<env>``; the sandbox's in its own folder) and, for a stack with an ``s3`` backend,
     ``<env_dir>/backend.hcl`` (if present) plus :func:`~runbook_lib.terraform.backend.backend_config_from_params`.
 
     A stack with a ``local`` backend (stack 00, which creates the state bucket) keeps its state in
@@ -59,7 +59,7 @@ def runner_from_params(params: RunbookParams, stack: str | Path, **overrides: An
         if tf.env_dir is not None and (_absolute(tf.env_dir, root) / "backend.hcl").exists():
             backend_files.append(_absolute(tf.env_dir, root) / "backend.hcl")
         backend = backend_config_from_params(params, stack_dir.name, endpoint)
-    data_dir = stack_dir / ".terraform" / "envs" / params.env
+    data_dir = _data_dir(stack_dir, params)
     if backend_type == "local":
         backend = {"path": str(_local_state_path(stack_dir, data_dir, sandbox=bool(endpoint)))}
         Path(backend["path"]).parent.mkdir(parents=True, exist_ok=True)
@@ -113,6 +113,17 @@ def _local_state_path(stack_dir: Path, data_dir: Path, *, sandbox: bool) -> Path
     if sandbox:
         return (sandbox_dir() / "terraform" / f"{stack_dir.name}.tfstate").resolve()
     return data_dir / "terraform.tfstate"
+
+
+def _data_dir(stack_dir: Path, params: RunbookParams) -> Path:
+    """``TF_DATA_DIR`` (backend settings, saved plans): ``<stack>/.terraform/envs/<env>``; the sandbox's in its folder.
+
+    Why the sandbox's goes with the sandbox: two sandboxes (a demo and the test tiers, or two test tiers side by
+    side) share one checkout; their plans and backend settings must not overwrite each other's in the stack folder.
+    """
+    if params.is_sandbox:
+        return (sandbox_dir() / "terraform" / "data" / stack_dir.name).resolve()
+    return stack_dir / ".terraform" / "envs" / params.env
 
 
 def _absolute(path: str | Path, root: Path) -> Path:

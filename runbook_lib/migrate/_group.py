@@ -8,18 +8,14 @@ object and verify unit with the member's label, so nothing one member found is l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import abc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypedDict, Unpack
 
-from runbook_lib.migrate.base import (
-    CheckReport,
-    CopyReport,
-    Finding,
-    Migrator,
-    ProgressFactory,
-    VerifyReport,
-    VerifyRow,
-)
+from runbook_lib.migrate import base
+from runbook_lib.migrate.base import Migrator, ProgressFactory
 
 
 class MigratorGroup(Migrator):
@@ -54,17 +50,17 @@ class MigratorGroup(Migrator):
             total += int(member.source_size_bytes())  # type: ignore[attr-defined]
         return total
 
-    def check(self) -> CheckReport:
-        report = CheckReport(kind=self.kind)
+    def check(self) -> base.CheckReport:
+        report = base.CheckReport(kind=self.kind)
         for label, member in self.members:
             for finding in member.check().findings:
                 report.findings.append(
-                    Finding(finding.severity, f"{label}/{finding.object}", finding.message, finding.fix)
+                    base.Finding(finding.severity, f"{label}/{finding.object}", finding.message, finding.fix)
                 )
         return report
 
-    def copy(self, *, resume: bool = True) -> CopyReport:
-        report = CopyReport(kind=self.kind)
+    def copy(self, *, resume: bool = True) -> base.CopyReport:
+        report = base.CopyReport(kind=self.kind)
         for label, member in self.members:
             part = member.copy(resume=resume)
             report.items_copied += part.items_copied
@@ -74,13 +70,76 @@ class MigratorGroup(Migrator):
             report.details[label] = part.details
         return report
 
-    def verify(self) -> VerifyReport:
-        report = VerifyReport(kind=self.kind)
+    def verify(self) -> base.VerifyReport:
+        report = base.VerifyReport(kind=self.kind)
         for label, member in self.members:
             part = member.verify()
             report.rows.extend(
-                VerifyRow(**{**row.__dict__, "unit": f"{label}/{row.unit}"}) for row in part.rows
+                base.VerifyRow(**{**row.__dict__, "unit": f"{label}/{row.unit}"}) for row in part.rows
             )
             report.problems.extend(f"{label}/{problem}" for problem in part.problems)
             report.notes.extend(f"{label}/{note}" for note in getattr(part, "notes", []))
         return report
+
+
+class BuildOptions(TypedDict, total=False):
+    """The keywords of ``Migrator.from_params`` after params and sandbox state, typed once for every kind.
+
+    ``checkpoint_dir``: where checkpoints go (:func:`runbook_lib.migrate.base.default_checkpoint_dir` when None);
+    ``progress``: a tqdm-like factory (tqdm.auto when None).
+    """
+
+    checkpoint_dir: Path | None
+    progress: ProgressFactory | None
+
+
+class MappedBuildOptions(BuildOptions, total=False):
+    """:class:`BuildOptions` of a :class:`MappedMigrator`, plus ``target_endpoint``: the target address AWS
+    reports (an RDS instance or DocumentDB cluster endpoint), instead of the one the sandbox discovers."""
+
+    target_endpoint: str | None
+
+
+def check_build_options(options: Mapping[str, Any], typed: type) -> None:
+    """Refuse a keyword ``typed`` does not declare, as explicit keywords would (a typo must not become a default)."""
+    unknown = sorted(set(options) - set(typed.__annotations__) - set(BuildOptions.__annotations__))
+    if unknown:
+        raise TypeError(f"from_params() got unexpected keyword arguments: {', '.join(unknown)}")
+
+
+@dataclass(frozen=True)
+class MemberOptions:
+    """What ``from_params`` hands each member it builds: where checkpoints go, the progress factory, and
+    the target address AWS reports (an RDS instance or DocumentDB cluster endpoint; None: found by the kind)."""
+
+    checkpoint_dir: Path
+    progress: ProgressFactory | None
+    target_endpoint: str | None
+
+
+Members = list[tuple[str, Migrator]]
+
+
+class MappedMigrator(Migrator):
+    """A kind whose params section maps several databases: one member per mapping, a group when several.
+
+    Why: the PostgreSQL and MongoDB kinds built their members differently but wrapped them the same way;
+    the wrapping (checkpoint folder, one member or a :class:`MigratorGroup`) lives here once.
+    """
+
+    @classmethod
+    def from_params(cls, params: Any, sandbox_state: Any | None, **options: Unpack[MappedBuildOptions]) -> Migrator:
+        """As ``Migrator.from_params``; ``target_endpoint`` overrides the target address the sandbox discovers."""
+        check_build_options(options, MappedBuildOptions)
+        base_dir = options.get("checkpoint_dir") or base.default_checkpoint_dir(params.env, cls.kind)
+        progress = options.get("progress")
+        member_options = MemberOptions(base_dir, progress, options.get("target_endpoint"))
+        members = cls.members_from_params(params, sandbox_state, member_options)
+        if len(members) == 1:
+            return members[0][1]
+        return MigratorGroup(cls.kind, members, checkpoint_dir=base_dir, progress=progress)
+
+    @classmethod
+    @abc.abstractmethod
+    def members_from_params(cls, params: Any, sandbox_state: Any | None, options: MemberOptions) -> Members:
+        """One ``(label, migrator)`` per mapping of the kind's params section (at least one, else ParamsError)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from runbook_lib.errors import ParamsError
 from runbook_lib.migrate.base import Migrator
+from runbook_lib.migrate.kafka import KafkaMigrator
 from runbook_lib.migrate.mongo import MongoMigrator
 from runbook_lib.migrate.objects import S3Migrator
 from runbook_lib.migrate.postgres import PostgresMigrator
@@ -40,3 +41,4 @@ def known_kinds() -> list[str]:
 register_migrator(S3Migrator)
 register_migrator(PostgresMigrator)
 register_migrator(MongoMigrator)
+register_migrator(KafkaMigrator)

@@ -5,8 +5,10 @@ only the leaves (``errors``, ``paths``, ``redact``). Callers use the names re-ex
 """
 
 from runbook_lib.params.at_scale import AtScaleParams, DataSyncParams, DmsParams
+from runbook_lib.params.cost import USAGE_KEYS, CostParams
 from runbook_lib.params.fingerprint import canonical_json, diff_keys, params_hash, redacted_dict
 from runbook_lib.params.formats import Allowed
+from runbook_lib.params.ingest import CanaryParams, IngestCutoverParams, IngestParams
 from runbook_lib.params.loading import (
     available_envs,
     load_params,
@@ -37,8 +39,13 @@ __all__ = [
     "DESTRUCTIVE_ACTIONS",
     "GATE_ACTIONS",
     "SIGNING_MODES",
+    "USAGE_KEYS",
+    "CostParams",
     "PRODUCTION_ENVS",
     "Allowed",
+    "CanaryParams",
+    "IngestCutoverParams",
+    "IngestParams",
     "AtScaleParams",
     "AwsParams",
     "BackendParams",

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from runbook_lib.params.at_scale import AtScaleParams
-from runbook_lib.params.formats import BucketName, MongoDbName, PgName, S3Prefix, StrictModel, TopicName, rule_error
+from runbook_lib.params.formats import (
+    Allowed,
+    BucketName,
+    MongoDbName,
+    PgName,
+    S3Prefix,
+    StrictModel,
+    TopicName,
+    rule_error,
+)
 from runbook_lib.params.secret_refs import SecretRef
 
 
@@ -38,6 +47,10 @@ class MongoMapping(StrictModel):
     collections: list[str] = Field(default_factory=list)
 
 
+#: A Kafka consumer group id as the mirror accepts it (printable, no spaces).
+ConsumerGroupId = Annotated[str, Allowed("1-249 printable characters, no spaces", pattern=r"[!-~]{1,249}")]
+
+
 class TopicMapping(StrictModel):
     """Mirror Kafka topic ``source_topic`` to ``target_topic`` (default: same name).
 
@@ -49,6 +62,11 @@ class TopicMapping(StrictModel):
     target_topic: TopicName | None = None
     source_bootstrap_ref: SecretRef
     target_bootstrap_ref: SecretRef
+    #: Consumer groups whose offsets must be translated: each must have no active member when offsets are
+    #: translated (else an error). Groups not listed are translated when inactive, reported when active.
+    groups: list[ConsumerGroupId] = Field(default_factory=list)
+    #: Replication factor of the recreated topic; None: the source's, capped at the target's broker count.
+    replication_factor: int | None = Field(default=None, ge=1, le=16)
 
 
 class MigrationParams(StrictModel):
@@ -75,6 +93,20 @@ class MigrationParams(StrictModel):
                 None,
                 "both access_key_ref and secret_key_ref (MinIO's keys), or neither for anonymous reads",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _unique_kafka_targets(self) -> MigrationParams:
+        seen: dict[str, int] = {}
+        for index, mapping in enumerate(self.kafka):
+            key = f"{mapping.target_bootstrap_ref!r}/{mapping.target_topic or mapping.source_topic}"
+            if key in seen:
+                raise rule_error(
+                    f"migration.kafka[{index}].target_topic",
+                    mapping.target_topic or mapping.source_topic,
+                    f"a target topic not already written by migration.kafka[{seen[key]}]",
+                )
+            seen[key] = index
         return self
 
     @model_validator(mode="after")

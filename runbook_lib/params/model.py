@@ -11,8 +11,13 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from runbook_lib.params.cicd import CicdParams
+from runbook_lib.params.cost import CostParams
 from runbook_lib.params.formats import DATASYNC_AGENT_ALLOWED, EnvName, StrictModel, rule_error
+from runbook_lib.params.ingest import IngestParams
 from runbook_lib.params.migration import MigrationParams
+from runbook_lib.params.orchestration import OrchestrationParams
+from runbook_lib.params.resilience import CutoverParams, DrParams
 from runbook_lib.params.sections import (
     DESTRUCTIVE_ACTIONS,
     GATE_ACTIONS,
@@ -42,6 +47,12 @@ class RunbookParams(StrictModel):
     migration: MigrationParams = Field(default_factory=MigrationParams)
     evidence: EvidenceParams = Field(default_factory=EvidenceParams)
     network: NetworkParams = Field(default_factory=NetworkParams)
+    ingest: IngestParams = Field(default_factory=IngestParams)
+    orchestration: OrchestrationParams = Field(default_factory=OrchestrationParams)
+    cost: CostParams = Field(default_factory=CostParams)
+    cicd: CicdParams = Field(default_factory=CicdParams)
+    cutover: CutoverParams = Field(default_factory=CutoverParams)
+    dr: DrParams | None = None
 
     @model_validator(mode="before")
     @classmethod

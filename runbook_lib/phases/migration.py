@@ -45,8 +45,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from runbook_lib.clients import aws_client
 from runbook_lib.errors import CompatibilityError
+from runbook_lib.health import migration_metrics
 from runbook_lib.migrate import at_scale
+from runbook_lib.migrate.at_scale import msk_connect
 from runbook_lib.migrate.base import (
     CheckReport,
     CopyReport,
@@ -185,6 +188,11 @@ class MigrationStep:
             if decision.path == "datasync":
                 at_scale.run_datasync(params, self.migrator, runs, clients=self.aws_clients, progress=progress,
                                       reason=decision.reason)
+            elif decision.path == "msk-connect":  # MM2 connectors come from stack 03; read back, not created here
+                connectors = msk_connect.configs_for(self.migrator, f"dmig-{params.env}")
+                self.session.table(f"{self.kind}_mm2_connectors", pd.DataFrame(
+                    [{"connector": n, **c} for n, c in connectors.items()]))
+                msk_connect.run_msk_connect(connectors, params, runs, clients=self.aws_clients)
             else:
                 at_scale.run_dms(params, self.kind, self.migrator, runs, clients=self.aws_clients,
                                  progress=progress, reason=decision.reason)
@@ -211,6 +219,25 @@ class MigrationStep:
         import pandas as pd
 
         self.session.table(f"{self.kind}_copy", pd.DataFrame([self._copy_row(report, path)]))
+        self._publish("copy", lambda env: migration_metrics.copy_metric_data(env, report))
+
+    def _publish(self, what: str, data: Callable[[str], list[dict[str, Any]]]) -> None:
+        """Put the step's metrics in CloudWatch (``Runbook/Migration``); a failure is recorded, never raised.
+
+        Why not raised: the data moved and was proven either way; the metrics are for the charts and alarms.
+        """
+        import pandas as pd
+
+        params = self.session.params
+        row: dict[str, Any] = {"step": what, "namespace": migration_metrics.NAMESPACE, "kind": self.kind}
+        try:
+            cloudwatch = (self.aws_clients or (lambda name: aws_client(name, params.aws)))("cloudwatch")
+            row["points"] = migration_metrics.publish(cloudwatch, data(params.env))
+            row["error"] = ""
+        except Exception as error:  # noqa: BLE001 - any failure: recorded in the table, the run goes on
+            log.warning("%s %s metrics not published: %s", self.kind, what, error)
+            row["points"], row["error"] = 0, f"{type(error).__name__}: {error}"
+        self.session.table(f"{self.kind}_{what}_metrics", pd.DataFrame([row]))
 
     def verify(self) -> Any:
         """Compare target with source by content; raises after recording when anything differs."""
@@ -219,6 +246,8 @@ class MigrationStep:
         self.verify_report = self.migrator.verify()
         frame = self.verify_report.to_frame()
         self.session.table(f"{self.kind}_verification", frame)
+        report = self.verify_report
+        self._publish("verify", lambda env: migration_metrics.verify_metric_data(env, report))
         if self.verify_report.notes:  # what was not compared, and staged dumps deleted or kept
             self.session.table(f"{self.kind}_verification_notes",
                                pd.DataFrame({"note": list(self.verify_report.notes)}))

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from runbook_lib.cost.estimate import PlanEstimate, estimate_from_params
 from runbook_lib.errors import RunbookError
 from runbook_lib.infra import verify as infra_verify
 from runbook_lib.infra.terraform_setup import runner_from_params
@@ -20,6 +21,7 @@ from runbook_lib.params import resolve_path
 from runbook_lib.phases.session import PhaseSession
 from runbook_lib.terraform import ApplyResult, OutputValue, PlanReview, TerraformRunner
 from runbook_lib.terraform.approval import DECISIONS, GateDecision, PendingGate, headless_gate, interactive_gate
+from runbook_lib.terraform.plan_view import PlanView
 from runbook_lib.terraform.tfvars import read_tfvars
 
 log = logging.getLogger("runbook_lib.phases.stack")
@@ -36,6 +38,7 @@ class StackPhase:
     gate: GateDecision | PendingGate | None = None
     result: ApplyResult | None = None
     outputs: dict[str, OutputValue] = field(default_factory=dict)
+    estimate: PlanEstimate | None = None  # the plan's monthly cost, shown and recorded before the gate
 
     @classmethod
     def open(cls, session: PhaseSession, stack: str) -> StackPhase:
@@ -51,34 +54,65 @@ class StackPhase:
                                         summary=self.review.plan.summary_dict())
         frame = self.review.plan.summary_by_action()
         self.session.table(f"{self.stack}_plan_by_action", frame)
+        self.estimate = self._estimate()
         return frame
+
+    def _estimate(self) -> PlanEstimate | None:
+        """The plan's offline monthly cost (runbook_lib.cost), recorded before the gate; never fails the phase."""
+        assert self.review is not None, "plan() first"
+        try:
+            estimate = estimate_from_params(self.review.plan, stack=self.stack, params=self.session.params)
+        except RunbookError as error:
+            log.warning("%s: no cost estimate: %s", self.stack, error.one_line())
+            return None
+        self.session.table(f"{self.stack}_cost_estimate", estimate.by_resource())
+        cov = estimate.coverage()
+        print(f"{self.stack}: estimated USD {estimate.total_usd:,.2f}/month (prices of {estimate.price_date}, "
+              f"usage profile {estimate.usage_profile}); {len(estimate.not_priced)} line(s) not priced; "
+              f"types priced {len(cov.covered_types)}/{len(cov.chargeable_types)}")
+        return estimate
 
     def changes(self) -> Any:
         """Every change in the reviewed plan (address, type, action) — what the gate approves."""
         assert self.review is not None, "plan() first"
         return self.review.plan.changes_frame()[["key", "type", "action"]]
 
-    def request_approval(self) -> GateDecision | PendingGate:
+    def review_view(self, cost_estimate: Any = None) -> PlanView:
+        """The plan review the gate shows (summary, full addresses, attribute changes, cost, drift), folded."""
+        assert self.review is not None, "plan() first"
+        return PlanView(self.review.plan, stack=self.stack, plan_sha256=self.review.plan_sha256,
+                        cost_estimate=cost_estimate)
+
+    def request_approval(self, cost_estimate: Any = None) -> GateDecision | PendingGate:
         """The gate the parameters ask for: headless policy (decides now) or Approve / Reject buttons.
 
-        Every decision is recorded in the evidence with who, when and the plan hash.
+        Every decision is recorded in the evidence with who, when and the plan hash. ``cost_estimate`` (a table
+        of the plan's estimated cost; default: the estimate ``plan()`` made) is shown in the review; a headless
+        gate shows the same review in the notebook, so its HTML export holds what the policy approved.
         """
         assert self.review is not None, "plan() first"
+        if cost_estimate is None and self.estimate is not None:
+            cost_estimate = self.estimate.by_resource()  # the estimate plan() computed, shown before the decision
         gates = self.session.params.gates
         name = f"{self.stack}-{'destroy' if self.review.destroy else 'apply'}"
 
         def record(decision: GateDecision) -> None:
             if decision.plan_sha256 == self.review.plan_sha256:  # type: ignore[union-attr]
-                self.session.gate(decision.to_dict())
+                entry = decision.to_dict()
+                if self.estimate is not None:
+                    entry["cost_estimate"] = self.estimate.summary()
+                self.session.gate(entry)
 
         DECISIONS.subscribe(record)
         if gates.mode == "headless":
+            self.review_view(cost_estimate).show()
             params = self.session.params
             self.gate = headless_gate(self.review, list(gates.auto_approve_actions), gates.approver, gate=name,
                                       protected=params.protected, env=params.env)
         else:
             self.gate = interactive_gate(self.review, gate=name, approver=gates.approver,
-                                         allow_destroy=self.session.params.terraform.allow_destroy)
+                                         allow_destroy=self.session.params.terraform.allow_destroy,
+                                         cost_estimate=cost_estimate)
         return self.gate
 
     def apply(self) -> Any:
@@ -145,8 +179,18 @@ class StackPhase:
         return frame
 
     def drift(self) -> Any:
-        """A refresh-only plan after apply: an empty table means the emulator/cloud agrees with the state."""
-        report = self.runner.drift()
+        """A refresh-only plan after apply: an empty table means the emulator/cloud agrees with the state.
+
+        Attributes the configuration does not set, on resources this phase's apply just created, that the stack's
+        own later resources filled in (a role's inline policies, a NAT gateway's Elastic IP association) are not
+        drift: they are recorded apart, as ``<stack>_drift_settled``.
+        """
+        created: frozenset[str] = frozenset()
+        if self.review is not None and self.result is not None:
+            created = frozenset(k for k, rc in self.review.plan.changes.items() if rc.action in ("create", "replace"))
+        report = self.runner.drift(created=created)
+        if report.settled:
+            self.session.table(f"{self.stack}_drift_settled", report.to_frame(report.settled))
         frame = report.to_frame()
         self.session.table(f"{self.stack}_drift", frame)
         return frame

@@ -36,6 +36,16 @@ SOURCE_BUCKETS = ("raw", "curated")
 SOURCE_DATABASE = "platform"
 MONGO_DATABASE = "events"
 KAFKA_TOPICS = {"ingest.events": 3, "ingest.dlq": 1}
+#: Configs set on the seeded topics (the migrator must recreate them on the target).
+KAFKA_TOPIC_CONFIGS = {
+    "ingest.events": {"retention.ms": "604800000", "cleanup.policy": "delete"},
+    "ingest.dlq": {"retention.ms": "1209600000", "max.message.bytes": "1048588"},
+}
+#: Consumer groups with committed offsets (no members): offsets per partition, times the scale factor.
+KAFKA_GROUPS = {
+    "analytics": {("ingest.events", 0): 100, ("ingest.events", 1): 150, ("ingest.events", 2): 120},
+    "dlq-replayer": {("ingest.dlq", 0): 20},
+}
 #: Keys that break naive copy tools; all must survive the move.
 AWKWARD_KEYS = (
     "landing/with space/file 1.json",
@@ -199,12 +209,13 @@ def seed_mongo(url: str, factor: int, rng: random.Random) -> int:
 
 
 def seed_kafka(bootstrap: str, factor: int, rng: random.Random) -> int:
-    """Keyed JSON messages on ``ingest.events`` (3 partitions) and ``ingest.dlq``."""
-    from confluent_kafka import Producer
+    """Keyed JSON messages on ``ingest.events`` (3 partitions) and ``ingest.dlq``, topic configs, two groups."""
+    from confluent_kafka import ConsumerGroupTopicPartitions, Producer, TopicPartition
     from confluent_kafka.admin import AdminClient, NewTopic
 
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    futures = admin.create_topics([NewTopic(t, p, 1) for t, p in KAFKA_TOPICS.items()])
+    futures = admin.create_topics([NewTopic(t, p, 1, config=KAFKA_TOPIC_CONFIGS.get(t, {}))
+                                   for t, p in KAFKA_TOPICS.items()])
     for future in futures.values():
         future.result(timeout=30)
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20})
@@ -221,6 +232,11 @@ def seed_kafka(bootstrap: str, factor: int, rng: random.Random) -> int:
     remaining = producer.flush(30)
     if remaining:
         raise SandboxError(f"{remaining} Kafka messages were not delivered while seeding", hint="see the broker log")
+    requests = [ConsumerGroupTopicPartitions(group, [TopicPartition(t, p, o * factor) for (t, p), o in offsets.items()])
+                for group, offsets in KAFKA_GROUPS.items()]
+    for request in requests:  # one group per request (the admin API's rule)
+        for future in admin.alter_consumer_group_offsets([request]).values():
+            future.result(timeout=30)
     return count
 
 

@@ -41,6 +41,7 @@ from runbook_lib.errors import PlanError, PlanRejectedError
 from runbook_lib.terraform.data_loss import data_loss_reasons
 from runbook_lib.terraform.destroy_guard import destructive_findings
 from runbook_lib.terraform.plan import DESTRUCTIVE_ACTIONS
+from runbook_lib.terraform.plan_view import PlanView
 from runbook_lib.util import utc_now
 
 if TYPE_CHECKING:
@@ -380,6 +381,7 @@ def interactive_gate(
     display: bool = True,
     max_rows: int = 200,
     decisions: DecisionLog = DECISIONS,
+    cost_estimate: Any = None,
 ) -> PendingGate:
     """Show the plan for review with Approve / Reject buttons; return at once with a :class:`PendingGate`.
 
@@ -389,35 +391,25 @@ def interactive_gate(
         approver: recorded as ``decided_by`` (default: the JupyterHub or OS user).
         allow_destroy: ``terraform.allow_destroy``, to mark destructive changes that are allowed.
         display: render in the notebook (False builds the widget only, e.g. for tests).
-        max_rows: the change table is cut to this many rows.
+        max_rows: unused (kept for callers): the review lists every change, folded (``plan_view``).
         decisions: where the decision is recorded.
+        cost_estimate: an optional table (DataFrame) of the plan's estimated cost, shown in the review.
     """
     pending = PendingGate(review, gate=gate, approver=approver, decisions=decisions)
     widget = pending.build_widget()
     if display:
-        import pandas as pd
-        from IPython.display import HTML
         from IPython.display import display as show
 
-        plan = review.plan
-        show(
-            HTML(
-                f"<h4>Gate <code>{gate}</code>: plan <code>{review.plan_sha256[:12]}</code> "
-                f"({len(plan.changes)} changes)</h4>"
-            )
+        findings = destructive_findings(review.plan, allow_destroy)
+        view = PlanView(
+            review.plan,
+            stack=Path(getattr(review, "stack_dir", review.plan_path.parent)).name,
+            plan_sha256=review.plan_sha256,
+            gate=gate,
+            cost_estimate=cost_estimate,
+            destructive=tuple((f.address, f.what, f.allowed) for f in findings),
         )
-        show(plan.summary_by_action().set_index("action").T)
-        show(plan.summary_by_module())
-        changes = plan.changes_frame()[["key", "type", "action"]]
-        show(changes.head(max_rows))
-        findings = destructive_findings(plan, allow_destroy)
-        if findings:
-            show(HTML("<b style='color:crimson'>Deletes, replaces or destroys data of resources that hold data:</b>"))
-            rows = [
-                {"address": f.address, "destroys data": f.what, "allowed by params": f.allowed} for f in findings
-            ]
-            with pd.option_context("display.max_colwidth", None, "display.width", None):
-                show(pd.DataFrame(rows))  # the whole reason: a cut one hides what is lost
+        show(view)  # one HTML block, whole addresses, detail folded: Lab and HTML export alike
         show(widget)
     return pending
 

@@ -190,6 +190,28 @@ def lifecycle_expiration(before: Any, after: Any) -> str | None:
     return "; ".join(found) + ": objects are deleted"
 
 
+
+def _database_rules(what: str) -> tuple[Rule, ...]:
+    """What RDS instances and clusters, DocumentDB and Neptune clusters share: backups, the final snapshot, deletes."""
+    return (
+        decreased("backup_retention_period", why="automated backups older than the new period are deleted"),
+        turned_on("skip_final_snapshot", why="a later delete keeps no final snapshot"),
+        turned_off("deletion_protection", why=f"the {what} can then be deleted"),
+    )
+
+
+def _key_rules(enabled: str) -> tuple[Rule, ...]:
+    """A KMS key and its replica: switched off or a shorter recovery window after a delete."""
+    return (
+        turned_off(enabled, why="everything encrypted with the key becomes unreadable"),
+        decreased("deletion_window_in_days", why="a deleted key can be recovered for less time"),
+    )
+
+
+_DELETES_AUTOMATED_BACKUPS = turned_on(
+    "delete_automated_backups", why="a later delete also deletes the automated backups"
+)
+
 #: The rules per resource type. A type not listed here has no data-destroying in-place update we know of.
 RULES: dict[str, tuple[Rule, ...]] = {
     "aws_s3_bucket_lifecycle_configuration": (lifecycle_expiration,),
@@ -206,36 +228,12 @@ RULES: dict[str, tuple[Rule, ...]] = {
         turned_on("force_destroy", why="a later delete empties the bucket instead of failing"),
         turned_off("versioning", 0, "enabled", why="overwritten and deleted objects lose their versions"),
     ),
-    "aws_kms_key": (
-        turned_off("is_enabled", why="everything encrypted with the key becomes unreadable"),
-        decreased("deletion_window_in_days", why="a deleted key can be recovered for less time"),
-    ),
-    "aws_kms_replica_key": (
-        turned_off("enabled", why="everything encrypted with the key becomes unreadable"),
-        decreased("deletion_window_in_days", why="a deleted key can be recovered for less time"),
-    ),
-    "aws_db_instance": (
-        decreased("backup_retention_period", why="automated backups older than the new period are deleted"),
-        turned_on("skip_final_snapshot", why="a later delete keeps no final snapshot"),
-        turned_off("deletion_protection", why="the database can then be deleted"),
-        turned_on("delete_automated_backups", why="a later delete also deletes the automated backups"),
-    ),
-    "aws_rds_cluster": (
-        decreased("backup_retention_period", why="automated backups older than the new period are deleted"),
-        turned_on("skip_final_snapshot", why="a later delete keeps no final snapshot"),
-        turned_off("deletion_protection", why="the cluster can then be deleted"),
-        turned_on("delete_automated_backups", why="a later delete also deletes the automated backups"),
-    ),
-    "aws_docdb_cluster": (
-        decreased("backup_retention_period", why="automated backups older than the new period are deleted"),
-        turned_on("skip_final_snapshot", why="a later delete keeps no final snapshot"),
-        turned_off("deletion_protection", why="the cluster can then be deleted"),
-    ),
-    "aws_neptune_cluster": (
-        decreased("backup_retention_period", why="automated backups older than the new period are deleted"),
-        turned_on("skip_final_snapshot", why="a later delete keeps no final snapshot"),
-        turned_off("deletion_protection", why="the cluster can then be deleted"),
-    ),
+    "aws_kms_key": _key_rules("is_enabled"),
+    "aws_kms_replica_key": _key_rules("enabled"),
+    "aws_db_instance": (*_database_rules("database"), _DELETES_AUTOMATED_BACKUPS),
+    "aws_rds_cluster": (*_database_rules("cluster"), _DELETES_AUTOMATED_BACKUPS),
+    "aws_docdb_cluster": _database_rules("cluster"),
+    "aws_neptune_cluster": _database_rules("cluster"),
     "aws_dynamodb_table": (
         turned_off("point_in_time_recovery", 0, "enabled", why="the point-in-time backups are deleted"),
         turned_off("deletion_protection_enabled", why="the table can then be deleted"),

@@ -148,10 +148,15 @@ NO_DATA_TYPES: frozenset[str] = frozenset(
         "aws_docdb_cluster_parameter_group",
         "aws_docdb_subnet_group",
         "aws_msk_configuration",
+        # MirrorMaker 2 / MSK Replicator: replication processes; the records and their offsets are in the clusters
+        "aws_mskconnect_custom_plugin",
+        "aws_mskconnect_connector",
+        "aws_msk_replicator",
         "aws_opensearch_domain_policy",
         "aws_ecr_lifecycle_policy",  # its rules expire images; the repository is stateful
         # compute and APIs: code and configuration, deployed again from the stacks
         "aws_lambda_function",
+        "aws_lambda_alias",  # a name for a version and its routing weights
         "aws_lambda_permission",
         "aws_apigatewayv2_api",
         "aws_apigatewayv2_authorizer",

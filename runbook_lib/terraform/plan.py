@@ -37,6 +37,7 @@ from typing import Any
 import pandas as pd
 
 from runbook_lib.errors import PlanError
+from runbook_lib.terraform.configured import configured_attributes
 
 log = logging.getLogger("runbook_lib.terraform.plan")
 
@@ -451,6 +452,8 @@ class Plan:
     raw_sha256: str | None = None
     applyable: bool | None = None
     errored: bool = False
+    #: config address -> the attributes its configuration sets (``configuration`` of ``show -json``)
+    configured: dict[str, frozenset[str]] = field(default_factory=dict)
 
     # -- selections ---------------------------------------------------------------------------
     @property
@@ -657,6 +660,7 @@ def parse_plan(
         raw_sha256=plan_sha256,
         applyable=data.get("applyable"),
         errored=bool(data.get("errored", False)),
+        configured=configured_attributes(data),
     )
 
 

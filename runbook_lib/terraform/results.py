@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from runbook_lib.terraform.approval import GateDecision
+from runbook_lib.terraform.configured import settled_after_create
 from runbook_lib.terraform.messages import Diagnostic, ResourceApplyStatus, statuses_frame
 from runbook_lib.terraform.plan import Plan
 from runbook_lib.util import utc_now
@@ -83,16 +84,27 @@ class DriftReport:
     checked_at: str
     plan_sha256: str | None = None
 
-    def to_frame(self) -> pd.DataFrame:
+    @property
+    def drifted(self) -> tuple[DriftItem, ...]:
+        """What changed outside Terraform (or a plan would change): everything but what settled after a create."""
+        return tuple(i for i in self.items if i.source != SETTLED)
+
+    @property
+    def settled(self) -> tuple[DriftItem, ...]:
+        """Attributes the configuration does not set, filled in after the last apply created the resource."""
+        return tuple(i for i in self.items if i.source == SETTLED)
+
+    def to_frame(self, items: tuple[DriftItem, ...] | None = None) -> pd.DataFrame:
         """One row per drifted resource: address, type, module, action, changed (attribute paths), source."""
+        items = self.drifted if items is None else items
         return pd.DataFrame(
             {
-                "address": [i.address for i in self.items],
-                "type": [i.type for i in self.items],
-                "module": [i.module for i in self.items],
-                "action": [i.action for i in self.items],
-                "changed": [", ".join(i.changed) for i in self.items],
-                "source": [i.source for i in self.items],
+                "address": [i.address for i in items],
+                "type": [i.type for i in items],
+                "module": [i.module for i in items],
+                "action": [i.action for i in items],
+                "changed": [", ".join(i.changed) for i in items],
+                "source": [i.source for i in items],
             }
         )
 
@@ -100,11 +112,28 @@ class DriftReport:
         return asdict(self)
 
     @classmethod
-    def from_plan(cls, plan: Plan, exit_code: int, mode: str) -> DriftReport:
-        items = [_drift_item(rc, "drift") for rc in plan.resource_drift.values() if rc.action != "no-op"]
+    def from_plan(
+        cls, plan: Plan, exit_code: int, mode: str, *, created: frozenset[str] = frozenset()
+    ) -> DriftReport:
+        """``created``: addresses the last apply created; their unconfigured attributes may settle (``SETTLED``)."""
+        items = []
+        for rc in plan.resource_drift.values():
+            if rc.action == "no-op":
+                continue
+            item = _drift_item(rc, "drift")
+            if rc.action == "update" and settled_after_create(
+                item.address, item.changed, created=created, configured=plan.configured
+            ):
+                item = _drift_item(rc, SETTLED)
+            items.append(item)
         if mode == "plan":
             items += [_drift_item(rc, "planned") for rc in plan.changes.values()]
-        return cls(mode, exit_code == 2, exit_code, tuple(items), utc_now(), plan.raw_sha256)
+        has_drift = exit_code == 2 and any(i.source != SETTLED for i in items)
+        return cls(mode, has_drift, exit_code, tuple(items), utc_now(), plan.raw_sha256)
+
+
+#: A drift item that is not drift: see :mod:`runbook_lib.terraform.configured`.
+SETTLED = "settled after create"
 
 
 def _drift_item(rc: Any, source: str) -> DriftItem:

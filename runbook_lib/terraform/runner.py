@@ -533,14 +533,15 @@ class TerraformRunner:
         _register_secrets(found)
         return state
 
-    def drift(self, *, mode: str = "refresh-only") -> DriftReport:
+    def drift(self, *, mode: str = "refresh-only", created: frozenset[str] = frozenset()) -> DriftReport:
         """Compare the real infrastructure with Terraform's state.
 
         ``refresh-only`` (default) runs ``plan -refresh-only -detailed-exitcode``: exit 2 and
         ``resource_drift`` mean something changed outside Terraform. ``plan`` runs an ordinary
         ``plan -detailed-exitcode``: exit 2 means Terraform would change something (drift *or*
         configuration not yet applied), and the planned changes are listed too. The plan file is
-        temporary and never applied.
+        temporary and never applied. ``created`` (addresses the last apply created) lets attributes
+        their configuration does not set settle instead of counting as drift (:mod:`.configured`).
         """
         if mode not in ("refresh-only", "plan"):
             raise ParamsError("mode", mode, ["refresh-only", "plan"])
@@ -552,7 +553,7 @@ class TerraformRunner:
             if result.returncode not in (0, 2):
                 raise self._failure(result, messages)
             plan = self.show(out, plan_sha256=file_sha256(out))
-        report = DriftReport.from_plan(plan, result.returncode, mode)
+        report = DriftReport.from_plan(plan, result.returncode, mode, created=created)
         log.info("drift check (%s): %d items, exit %d", mode, len(report.items), result.returncode)
         return report
 

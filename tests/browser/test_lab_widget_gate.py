@@ -80,7 +80,10 @@ def test_interactive_gate_approve_click_reaches_the_kernel(jupyter_lab, lab_page
     # The plan under review is on screen: its sha, its change count and the change table.
     gate_text = gate_cell.locator(".jp-OutputArea").inner_text()
     assert f"plan {sha[:12]}" in gate_text
-    assert f"({len(changing)} changes)" in gate_text
+    assert f"— {len(changing)} changes (" in gate_text  # the review's headline: count, then counts by action
+    # Every change is there with its full address, folded: one click on the summary unfolds it.
+    gate_cell.locator("summary", has_text="full addresses").click()
+    gate_text = gate_cell.locator(".jp-OutputArea").inner_text()
     assert all(address in gate_text for address in changing)
     assert "PENDING" in gate_text
     assert lab.error_outputs() == []

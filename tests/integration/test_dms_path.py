@@ -31,19 +31,11 @@ pytestmark = pytest.mark.integration
 def test_dms_full_load_and_cdc_against_the_sandbox_moto(sandbox) -> None:
     client = aws_client("dms", endpoint_url=sandbox.url("aws"), region="eu-west-1", max_attempts=1)
     name = f"it-{uuid.uuid4().hex[:6]}"
-    source = DmsEndpoint.from_dsn(
-        f"{name}-src",
-        "source",
-        sandbox.url("postgres-source", with_secret=True),
-        SOURCE_DATABASE,
-        ssl_mode="none",
-    )
-    target = DmsEndpoint.from_dsn(
-        f"{name}-tgt",
-        "target",
-        sandbox.url("postgres-target", with_secret=True),
-        SOURCE_DATABASE,
-        ssl_mode="none",
+    source, target = (
+        DmsEndpoint.from_pg_endpoint(
+            f"{name}-{short}", side, sandbox.url(f"postgres-{side}", with_secret=True), SOURCE_DATABASE, ssl_mode="none"
+        )
+        for short, side in (("src", "source"), ("tgt", "target"))
     )
     migration = DmsMigration(
         client,
@@ -306,7 +298,11 @@ def test_mongo_through_dms_builds_document_mode_endpoints_and_recreates_the_inde
     mongo_target = f"{MONGO_DATABASE}_dms_{uuid.uuid4().hex[:6]}"
     params = _dms_params(tmp_path, monkeypatch, cdc=True, mongo_target=mongo_target)
     migrator = MongoMigrator.from_params(
-        params, sandbox, checkpoint_dir=tmp_path / "checkpoints", progress=quiet_progress, docdb_endpoint=DOCDB_REPORTED
+        params,
+        sandbox,
+        checkpoint_dir=tmp_path / "checkpoints",
+        progress=quiet_progress,
+        target_endpoint=DOCDB_REPORTED,
     )
     assert isinstance(migrator, MongoMigrator)
     assert migrator.dms_uris == (sandbox.url("mongo-source"), f"mongodb://{DOCDB_REPORTED}/")

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -52,46 +53,27 @@ def scratch(sandbox, tmp_path: Path):
     mongo_client(sandbox.url("mongo-target")).drop_database(mongo_target)
 
 
-def _runbook(*args: str, params_dir: Path) -> subprocess.CompletedProcess[str]:
+def _migrate(kind: str, checkpoints: Path, *extra: str, params_dir: Path) -> tuple[dict[str, Any], str]:
+    """``runbook migrate KIND --env sandbox --json`` in a child with these params: its document and all it printed."""
     env = {**os.environ, "RUNBOOK_PARAMS_DIR": str(params_dir)}
-    return subprocess.run(
+    args = ["migrate", kind, "--env", "sandbox", "--json", *extra, "--checkpoint-dir", str(checkpoints)]
+    result = subprocess.run(
         [sys.executable, "-m", "runbook_lib.cli", *args], capture_output=True, text=True, env=env, timeout=600
     )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout), result.stdout + result.stderr
 
 
 def test_cli_migrates_postgres_from_params_then_verifies_only(scratch, tmp_path: Path) -> None:
     name, _, params_dir = scratch
-    checkpoints = str(tmp_path / "checkpoints")
-    first = _runbook(
-        "migrate",
-        "postgres",
-        "--env",
-        "sandbox",
-        "--json",
-        "--checkpoint-dir",
-        checkpoints,
-        params_dir=params_dir,
-    )
-    assert first.returncode == 0, first.stderr[-2000:]
-    document = json.loads(first.stdout)
+    document, first = _migrate("postgres", tmp_path / "checkpoints", params_dir=params_dir)
     assert document["ok"] is True and document["check"]["ok"] is True
     [row] = [r for r in document["verify"]["rows"] if r["unit"] == "public.items"]
     assert row["source_count"] == row["target_count"] == row["matched"] == 500
-    again = _runbook(
-        "migrate",
-        "postgres",
-        "--env",
-        "sandbox",
-        "--json",
-        "--verify-only",
-        "--checkpoint-dir",
-        checkpoints,
-        params_dir=params_dir,
-    )
-    assert again.returncode == 0, again.stderr[-2000:]
-    assert json.loads(again.stdout)["verify"]["ok"] is True
+    again, printed = _migrate("postgres", tmp_path / "checkpoints", "--verify-only", params_dir=params_dir)
+    assert again["verify"]["ok"] is True
     password = PgEndpoint.from_dsn(load_params_secret_dsn()).password
-    assert password and password not in first.stdout + first.stderr + again.stdout + again.stderr
+    assert password and password not in first + printed
 
 
 def load_params_secret_dsn() -> str:
@@ -102,18 +84,7 @@ def load_params_secret_dsn() -> str:
 
 def test_cli_migrates_mongo_from_params(scratch, tmp_path: Path) -> None:
     _, mongo_target, params_dir = scratch
-    result = _runbook(
-        "migrate",
-        "mongo",
-        "--env",
-        "sandbox",
-        "--json",
-        "--checkpoint-dir",
-        str(tmp_path / "cp"),
-        params_dir=params_dir,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    document = json.loads(result.stdout)
+    document, _ = _migrate("mongo", tmp_path / "cp", params_dir=params_dir)
     assert document["ok"] is True
     units = {r["unit"]: r for r in document["verify"]["rows"]}
     assert units[f"events.devices->{mongo_target}.devices"]["matched"] == 1000
@@ -151,7 +122,7 @@ def test_from_params_follows_the_rds_endpoint_binding(sandbox, scratch, monkeypa
             params,
             sandbox,
             checkpoint_dir=tmp_path,
-            rds_endpoint="other.cluster-x.eu-west-1.rds.amazonaws.com:5432",
+            target_endpoint="other.cluster-x.eu-west-1.rds.amazonaws.com:5432",
         )
         assert f"{explicit.target.get('host')}:{explicit.target.get('port')}" == target.address
     finally:

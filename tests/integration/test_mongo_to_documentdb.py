@@ -7,17 +7,11 @@ The seeded ``events`` database is only read; each test writes to a target databa
 from __future__ import annotations
 
 import json
-import os
-import random
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
-from fakes import quiet_progress
+from fakes import quiet_progress, sigkill_mid_copy
 
 from runbook_lib.clients import mongo_client
 from runbook_lib.migrate.mongo import DatabaseSpec, MongoMigrator
@@ -98,23 +92,13 @@ def test_sigkill_mid_copy_then_resume_leaves_nothing_missing_or_doubled(urls, ta
         )
     )
     migrator = _migrator(urls, target_db, tmp_path, batch_size=40)
-    child = subprocess.Popen([sys.executable, str(CHILD), str(config)], stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:  # wait for the first checkpointed batch
-            if migrator.checkpoint_path.exists():
-                states = json.loads(migrator.checkpoint_path.read_text())["collections"]
-                if any(s["copied"] for s in states.values()):
-                    break
-            assert child.poll() is None, child.stderr.read() if child.stderr else ""
-            time.sleep(0.02)
-        time.sleep(random.Random(SEED).uniform(0.1, 0.6))
-        assert child.poll() is None, "the copy finished before the kill; the kill must land mid-copy"
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
+
+    def first_batch_checkpointed() -> bool:
+        if not migrator.checkpoint_path.exists():
+            return False
+        return any(s["copied"] for s in json.loads(migrator.checkpoint_path.read_text())["collections"].values())
+
+    sigkill_mid_copy(CHILD, config, first_batch_checkpointed, poll=0.02, delay=(0.1, 0.6), seed=SEED)
     states = json.loads(migrator.checkpoint_path.read_text())["collections"]
     copied_before = sum(s["copied"] for s in states.values())
     assert 0 < copied_before < 3000 and not all(s["done"] for s in states.values())

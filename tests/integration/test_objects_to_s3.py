@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
-from fakes import empty_bucket
+from fakes import empty_bucket, quiet_progress
 
 from runbook_lib.migrate.objects import (
     PROBE_PREFIX,
@@ -43,18 +43,6 @@ REPO = Path(__file__).resolve().parents[2]
 CHILD = Path(__file__).with_name("s3_copy_child.py")
 KILL_SEED = 20261126
 MiB = 1024 * 1024
-
-
-class _NoBar:
-    def update(self, _n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def no_bar(**_kwargs: Any) -> _NoBar:
-    return _NoBar()
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +95,7 @@ def test_seeded_buckets_move_and_verify(
         [(b, t, "") for b, t in buckets.items()],
         checkpoint_dir=tmp_path,
         workers=4,
-        progress=no_bar,
+        progress=quiet_progress,
     )
     check = m.check()
     assert check.ok, check.blockers
@@ -147,7 +135,8 @@ def test_seeded_buckets_move_and_verify(
 def test_a_corrupted_target_object_is_mismatched(
     source: Any, target: Any, buckets: dict[str, str], tmp_path: Path
 ) -> None:
-    m = S3Migrator(source, target, [("raw", buckets["raw"], "landing/")], checkpoint_dir=tmp_path, progress=no_bar)
+    mapping = ("raw", buckets["raw"], "landing/")
+    m = S3Migrator(source, target, [mapping], checkpoint_dir=tmp_path, progress=quiet_progress)
     m.copy()
     assert m.verify().ok
     key = AWKWARD_KEYS[1]
@@ -288,7 +277,7 @@ def test_sigkill_mid_copy_then_resume_copies_each_object_once(
         verified_before = {r["key"] for r in before}
         assert len(verified_before) < len(objects), "the kill did not land mid-copy"
 
-        m = S3Migrator(source, target, [mapping], checkpoint_dir=tmp_path, workers=4, progress=no_bar)
+        m = S3Migrator(source, target, [mapping], checkpoint_dir=tmp_path, workers=4, progress=quiet_progress)
         written: list[str] = []
         events = ("provide-client-params.s3.PutObject", "provide-client-params.s3.CreateMultipartUpload")
         for event in events:

@@ -10,17 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import random
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 import pytest
-from fakes import quiet_progress
+from fakes import quiet_progress, sigkill_mid_copy
 
 from runbook_lib.errors import CompatibilityError
 from runbook_lib.migrate.postgres import PgCheckpoint, PgEndpoint, PostgresMigrator, quote_ident
@@ -188,29 +183,19 @@ def test_sigkill_mid_copy_then_resume_leaves_nothing_missing_or_doubled(
             handle,
         )
     migrator = _migrator(dsns, target_name, tmp_path, database=scratch_source)
-    child = subprocess.Popen([sys.executable, str(CHILD), str(config)], stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:  # wait until the restore has begun
-            checkpoint = PgCheckpoint.load(migrator.checkpoint_path) if migrator.checkpoint_path.exists() else None
-            if checkpoint is not None and checkpoint.pre_data:
-                break
-            assert child.poll() is None, child.stderr.read() if child.stderr else ""
-            time.sleep(0.05)
-        time.sleep(random.Random(SEED).uniform(0.2, 1.0))
-        assert child.poll() is None, "the copy finished before the kill; the kill must land mid-copy"
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
+
+    def restore_begun() -> bool:
+        checkpoint = PgCheckpoint.load(migrator.checkpoint_path) if migrator.checkpoint_path.exists() else None
+        return checkpoint is not None and bool(checkpoint.pre_data)
+
+    child_pid = sigkill_mid_copy(CHILD, config, restore_begun, poll=0.05, delay=(0.2, 1.0), seed=SEED)
     killed_at = PgCheckpoint.load(migrator.checkpoint_path)
     assert killed_at is not None and not killed_at.complete
     assert len(killed_at.tables_done) < len(killed_at.tables)
 
     report = migrator.copy(resume=True)
     assert report.details["dump_reused"] is True
-    leftover = Path(tempfile.gettempdir()).glob(f"runbook-pgpass-{child.pid}-*")
+    leftover = Path(tempfile.gettempdir()).glob(f"runbook-pgpass-{child_pid}-*")
     assert not list(leftover)  # the killed child's passfile was cleaned up by the next run
     assert report.items_skipped == len(killed_at.tables_done)
     verify = migrator.verify()

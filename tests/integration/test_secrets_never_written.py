@@ -21,7 +21,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from fakes import write_phase_notebook
+from fakes import folder_args, write_phase_notebook
 
 from runbook_lib import redact
 from runbook_lib.evidence import MANIFEST_NAME
@@ -116,12 +116,7 @@ def _command(ws: dict[str, Path], *args: str) -> list[str]:
         "run",
         "--env",
         "sandbox",
-        "--notebooks-dir",
-        str(ws["notebooks"]),
-        "--params-dir",
-        str(ws["params"]),
-        "--outputs-dir",
-        str(ws["outputs"]),
+        *folder_args(ws, ws["outputs"]),
         *args,
     ]
 

@@ -39,6 +39,9 @@ PHASES = [
     "04_processing",
     "05_orchestration_observability",
     "06_cicd",
+    "07_cost_health",
+    "08_cutover",
+    "09_dr",
 ]
 
 MIN_COVERAGE = 0.85
@@ -76,6 +79,21 @@ def test_whole_runbook_headless_then_iac_check_and_destroy(sandbox, tmp_path: Pa
     for kind in ("s3", "postgres", "mongo"):
         rows = _table(data, f"{kind}_verification")
         assert rows, kind
+    # What phases 03-09 move and decide is in their tables: each must be there and hold rows.
+    for phase, table in (
+        ("03_streaming_ingestion", "kafka_verification"),
+        ("03_streaming_ingestion", "ingest_cutover_steps"),
+        ("04_processing", "spark_parity"),
+        ("05_orchestration_observability", "05_dag_validation"),
+        ("06_cicd", "cicd_workflows"),
+        ("07_cost_health", "health_metrics"),
+        ("08_cutover", "go_no_go"),
+        ("08_cutover", "rollback_rehearsal"),
+        ("09_dr", "dr_rpo_rto"),
+    ):
+        assert _table(manifest["phases"][phase], table), (phase, table)
+    cutover = _table(manifest["phases"]["03_streaming_ingestion"], "ingest_cutover_steps")
+    assert cutover[-1]["applied_pct"] == 100 and all(row["passed"] for row in cutover)
     check_evidence(run_dir)
     # The evidence signing key stack 00 created (the one dev/staging/prod sign with) signs through KMS on moto.
     params = load_params("sandbox")

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fakes import mocked_aws
 
 from runbook_lib.cli import main
 
@@ -31,15 +32,10 @@ def own_redactor(monkeypatch):
 @pytest.fixture(autouse=True)
 def moto_account(monkeypatch):
     """STS answers in-process (moto, account 123456789012): `runbook tf` checks the account first."""
-    from moto import mock_aws
-
     from runbook_lib.phases import account_guard
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
     account_guard.clear_cache()
-    with mock_aws():
+    with mocked_aws(monkeypatch, region=None):
         yield
     account_guard.clear_cache()
 

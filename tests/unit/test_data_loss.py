@@ -121,31 +121,6 @@ DESTROYING: list[tuple[str, dict[str, Any], str]] = [
         "deletion_window_in_days 30 → 7",
     ),
     (
-        "rds-backups-off",
-        _update("aws_db_instance", {"backup_retention_period": 14}, {"backup_retention_period": 0}),
-        "backup_retention_period 14 → 0",
-    ),
-    (
-        "rds-skip-final-snapshot",
-        _update("aws_db_instance", {"skip_final_snapshot": False}, {"skip_final_snapshot": True}),
-        "skip_final_snapshot false → true",
-    ),
-    (
-        "rds-deletion-protection-off",
-        _update("aws_db_instance", {"deletion_protection": True}, {"deletion_protection": False}),
-        "deletion_protection true → false",
-    ),
-    (
-        "docdb-backups-off",
-        _update("aws_docdb_cluster", {"backup_retention_period": 7}, {"backup_retention_period": 0}),
-        "backup_retention_period 7 → 0",
-    ),
-    (
-        "docdb-deletion-protection-off",
-        _update("aws_docdb_cluster", {"deletion_protection": True}, {"deletion_protection": False}),
-        "deletion_protection true → false",
-    ),
-    (
         "dynamodb-ttl-on",
         _update(
             "aws_dynamodb_table",
@@ -164,6 +139,21 @@ DESTROYING: list[tuple[str, dict[str, Any], str]] = [
         _update("aws_sqs_queue", {"message_retention_seconds": 1209600}, {"message_retention_seconds": 60}),
         "message_retention_seconds 1209600 → 60",
     ),
+]
+
+
+#: RDS instances and clusters, DocumentDB and Neptune clusters share their rules: each rule is tried on each type.
+DATABASE_TYPES = ("aws_db_instance", "aws_rds_cluster", "aws_docdb_cluster", "aws_neptune_cluster")
+DESTROYING += [
+    (f"{rtype}-{attr}", _update(rtype, {attr: old}, {attr: new}), f"{attr} {shown}")
+    for rtype in DATABASE_TYPES
+    for attr, old, new, shown in (
+        ("backup_retention_period", 14, 0, "14 → 0"),
+        ("skip_final_snapshot", False, True, "false → true"),
+        ("deletion_protection", True, False, "true → false"),
+        ("delete_automated_backups", False, True, "false → true"),
+    )
+    if attr != "delete_automated_backups" or rtype in ("aws_db_instance", "aws_rds_cluster")
 ]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
-from moto import mock_aws
+from fakes import RecordingBars, mocked_aws
 
 from runbook_lib.errors import DataSyncError, ParamsError
 from runbook_lib.migrate.at_scale import datasync as ds
@@ -28,37 +28,21 @@ SOURCE_LOC = "arn:aws:datasync:eu-west-1:123456789012:location/loc-0123456789abc
 DEST_LOC = "arn:aws:datasync:eu-west-1:123456789012:location/loc-0123456789abcdef1"
 
 
-class Bar:
-    def __init__(self, **kwargs: Any) -> None:
-        self.total = kwargs.get("total")
-        self.n = 0
-        self.descriptions: list[str] = []
-        self.closed = False
-
-    def update(self, n: int) -> None:
-        self.n += n
-
-    def set_description(self, text: str) -> None:
-        self.descriptions.append(text)
-
-    def close(self) -> None:
-        self.closed = True
-
-
-class Bars:
-    def __init__(self) -> None:
-        self.made: list[Bar] = []
-
-    def __call__(self, **kwargs: Any) -> Bar:
-        self.made.append(Bar(**kwargs))
-        return self.made[-1]
+def _minio_source() -> ds.ObjectStorageSource:
+    """The object-storage source of the stubbed real-AWS tests: MinIO through a DataSync agent."""
+    return ds.ObjectStorageSource(
+        "minio.internal",
+        "raw",
+        agent_arns=(AGENT,),
+        server_port=9000,
+        access_key="minio-reader",
+        secret_key="s3cr3t",
+    )
 
 
 @pytest.fixture()
 def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
+    with mocked_aws(monkeypatch, region=None):
         yield boto3.client("datasync", region_name="eu-west-1")
 
 
@@ -73,7 +57,7 @@ def test_choose_path_at_the_threshold() -> None:
 
 
 def test_sandbox_run_falls_back_to_an_s3_source_and_says_so(client: Any) -> None:
-    bars = Bars()
+    bars = RecordingBars()
     run = ds.migrate_bucket(
         client,
         ds.ObjectStorageSource("minio.local", "raw"),
@@ -93,7 +77,7 @@ def test_sandbox_run_falls_back_to_an_s3_source_and_says_so(client: Any) -> None
     source = client.describe_location_s3(LocationArn=task["SourceLocationArn"])
     destination = client.describe_location_s3(LocationArn=task["DestinationLocationArn"])
     assert source["LocationUri"].startswith("s3://raw") and destination["LocationUri"].startswith("s3://platform-raw")
-    assert bars.made[0].descriptions[-1] == "DataSync SUCCESS" and bars.made[0].closed
+    assert bars.bars[0].descriptions[-1] == "DataSync SUCCESS" and bars.bars[0].closed
 
 
 def real_aws_stub(client: Any, final: dict[str, Any]) -> Stubber:
@@ -169,16 +153,9 @@ def test_real_aws_uses_an_object_storage_source_and_follows_the_bytes() -> None:
         "FilesVerified": 3,
         "Result": {"TransferStatus": "SUCCESS", "VerifyStatus": "SUCCESS"},
     }
-    bars = Bars()
+    bars = RecordingBars()
     sleeps: list[float] = []
-    source = ds.ObjectStorageSource(
-        "minio.internal",
-        "raw",
-        agent_arns=(AGENT,),
-        server_port=9000,
-        access_key="minio-reader",
-        secret_key="s3cr3t",
-    )
+    source = _minio_source()
     assert "s3cr3t" not in repr(source)
     with real_aws_stub(client, final) as stub:
         locations = ds.create_locations(
@@ -197,7 +174,7 @@ def test_real_aws_uses_an_object_storage_source_and_follows_the_bytes() -> None:
     assert locations.source_kind == "object-storage" and locations.notes == []
     assert run.ok and run.statuses == ["PREPARING", "TRANSFERRING", "SUCCESS"] and sleeps == [7, 7]
     assert (run.bytes_transferred, run.files_transferred, run.files_verified) == (300, 3, 3)
-    assert bars.made[0].total == 300 and bars.made[0].n == 300
+    assert bars.bars[0].total == 300 and bars.bars[0].n == 300
 
 
 def test_an_error_result_raises_with_datasyncs_code() -> None:
@@ -207,21 +184,14 @@ def test_an_error_result_raises_with_datasyncs_code() -> None:
         "Status": "ERROR",
         "Result": {"ErrorCode": "VerificationFailed", "ErrorDetail": "3 files differ"},
     }
-    source = ds.ObjectStorageSource(
-        "minio.internal",
-        "raw",
-        agent_arns=(AGENT,),
-        server_port=9000,
-        access_key="minio-reader",
-        secret_key="s3cr3t",
-    )
+    source = _minio_source()
     with real_aws_stub(client, final):
         locations = ds.create_locations(
             client, source, ds.S3Destination("platform-raw-prod", ROLE), sandbox=False, tags={"phase": "03"}
         )
         task = ds.create_task(client, locations, name="raw", tags={"phase": "03"})
         with pytest.raises(DataSyncError) as caught:
-            ds.run_task(client, task, progress=Bars(), poll_interval=0, sleep=lambda _s: None)
+            ds.run_task(client, task, progress=RecordingBars(), poll_interval=0, sleep=lambda _s: None)
     error = caught.value
     assert (error.execution_arn, error.status, error.error_code, error.error_detail) == (
         EXECUTION,
@@ -244,7 +214,7 @@ def test_a_timeout_leaves_the_execution_running_and_names_it(client: Any) -> Non
         ds.run_task(
             client,
             task,
-            progress=Bars(),
+            progress=RecordingBars(),
             poll_interval=0,
             timeout=1.5,
             clock=lambda: float(next(ticks)),

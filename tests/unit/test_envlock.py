@@ -17,7 +17,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from moto import mock_aws
+from fakes import mocked_aws
 
 from runbook_lib import filelock
 from runbook_lib.cli import main
@@ -212,10 +212,7 @@ def test_where_the_lock_file_lives(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 # -- the object in the state bucket (AWS) -------------------------------------------------------------------
 @pytest.fixture
 def dev_params(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
+    with mocked_aws(monkeypatch, region=None):
         s3 = boto3.client("s3", region_name="eu-west-1")
         s3.create_bucket(Bucket="dmig-dev-tfstate", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
         s3.put_bucket_versioning(Bucket="dmig-dev-tfstate", VersioningConfiguration={"Status": "Enabled"})

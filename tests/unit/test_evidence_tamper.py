@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
-from moto import mock_aws
+from fakes import mocked_aws
 
 from runbook_lib import redact
 from runbook_lib.cli import main
@@ -492,9 +492,7 @@ def test_the_project_params_sign_every_environment() -> None:
 # -- KMS (moto) ----------------------------------------------------------------------------------------------------
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
+    with mocked_aws(monkeypatch):
         import boto3
 
         yield boto3.client("kms", region_name="eu-west-1")

@@ -54,7 +54,7 @@ class _Clock:
 
 
 def _endpoints() -> tuple[DmsEndpoint, DmsEndpoint]:
-    source = DmsEndpoint.from_dsn(
+    source = DmsEndpoint.from_pg_endpoint(
         "platform-src", "source", "postgresql://mig:hunter2-secret@10.0.0.5:5432/x", "platform"
     )
     target = DmsEndpoint(

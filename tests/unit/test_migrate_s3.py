@@ -19,8 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from fakes import RecordingBars
-from moto import mock_aws
+from fakes import RecordingBars, mocked_aws
 
 from runbook_lib.errors import CopyFailedError, ParamsError
 from runbook_lib.migrate.objects import (
@@ -50,9 +49,7 @@ BIG = random.Random(7).randbytes(2 * PART + 12345)  # 3 parts at PART
 
 @pytest.fixture()
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
+    with mocked_aws(monkeypatch, region=None):
         client = s3_client(None, region="us-east-1")
         for bucket in ("src", "dst"):
             client.create_bucket(Bucket=bucket)
@@ -186,10 +183,8 @@ def test_resume_recopies_a_target_object_changed_since(aws: Any, tmp_path: Path)
 
 
 # ------------------------------------------------------------------------------------ verification
-def test_same_size_corruption_without_a_checksum_is_found_by_rereading(aws: Any, tmp_path: Path) -> None:
-    m = migrator(aws, tmp_path)
-    m.copy()
-    key = AWKWARD_KEYS[2]
+def _corrupt_same_size(aws: Any, key: str, **extra: Any) -> bytes:
+    """Rewrite ``dst/key`` with its bytes' case swapped (same size, same headers); returns the original bytes."""
     original = aws.get_object(Bucket="dst", Key=key)
     body = original["Body"].read()
     aws.put_object(
@@ -200,7 +195,16 @@ def test_same_size_corruption_without_a_checksum_is_found_by_rereading(aws: Any,
         CacheControl="max-age=60",
         ContentEncoding="identity",
         Metadata=original["Metadata"],
+        **extra,
     )
+    return body
+
+
+def test_same_size_corruption_without_a_checksum_is_found_by_rereading(aws: Any, tmp_path: Path) -> None:
+    m = migrator(aws, tmp_path)
+    m.copy()
+    key = AWKWARD_KEYS[2]
+    body = _corrupt_same_size(aws, key)
     # amazonaws.com: a write the server validated is trusted while the listing shows its ETag …
     assert m.verify_mode_for("dst") == "listing"
     verify = m.verify()  # … this one was rewritten (new ETag) without a checksum of ours, so it is read back
@@ -474,20 +478,9 @@ def test_listing_verify_rereads_an_object_rewritten_since_and_finds_the_corrupti
     m = migrator(aws, tmp_path, target_capabilities=MD5_ETAGS)
     m.copy()
     key = AWKWARD_KEYS[4]
-    original = aws.get_object(Bucket="dst", Key=key)
-    body = original["Body"].read()
     expected = m.journal_entries(BucketPair("src", "dst"))[key].checksum.value
-    aws.put_object(  # same size, same headers, and the right checksum declared for the wrong bytes
-        Bucket="dst",
-        Key=key,
-        Body=body.swapcase(),
-        ContentType=original["ContentType"],
-        CacheControl="max-age=60",
-        ContentEncoding="identity",
-        Metadata=original["Metadata"],
-        ChecksumAlgorithm="SHA256",
-        ChecksumSHA256=expected,
-    )
+    # same size, same headers, and the right checksum declared for the wrong bytes
+    body = _corrupt_same_size(aws, key, ChecksumAlgorithm="SHA256", ChecksumSHA256=expected)
     reads = count_calls(aws, ("GetObject", "HeadObject"))
     verify = m.verify()
     assert (verify.rows[0].mismatched, verify.rows[0].missing) == (1, 0)

@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 import yaml
-from moto import mock_aws
+from fakes import mocked_aws
 
 from runbook_lib.errors import AtScalePathUnavailableError, DataSyncError, DmsTaskError, ParamsError
 from runbook_lib.migrate import at_scale
@@ -145,9 +145,7 @@ def _step(kind: str, size: int, params: RunbookParams, tmp: Path, clients: Any =
 
 @pytest.fixture()
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
+    with mocked_aws(monkeypatch, region=None):
         yield
 
 
@@ -175,7 +173,7 @@ def test_cdc_required_sends_a_small_database_to_dms_but_not_objects(tmp_path: Pa
     assert at_scale.decide("postgres", 10, params).path == "dms"
     assert "CDC" in at_scale.decide("postgres", 10, params).reason
     assert at_scale.decide("s3", 10, params).path == "direct"
-    assert at_scale.decide("kafka", THRESHOLD * 9, params).path == "direct"  # no at-scale path
+    assert at_scale.decide("kafka", THRESHOLD * 9, params).path == "msk-connect"  # MirrorMaker 2 on MSK Connect
 
 
 def test_sizes_come_from_the_migrators_and_groups_sum_them(tmp_path: Path) -> None:
@@ -478,3 +476,48 @@ def test_an_operator_set_checkpoint_dir_wins_over_the_run_folder(
     MigrationStep.open(_session_in(tmp_path / "outs"), "fake")
     assert built.given == tmp_path / "volume" / "dev" / "fake"
     assert not (tmp_path / "outs" / ".checkpoints").exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "keyword"),
+    [("s3", "target_endpoint"), ("s3", "checkpoint_dri"), ("postgres", "rds_endpoint"), ("mongo", "docdb_endpoint")],
+)
+def test_from_params_refuses_a_keyword_its_kind_does_not_take(kind: str, keyword: str) -> None:
+    """The kinds' from_params take typed keywords (BuildOptions); one they do not declare fails as a signature would."""
+    from runbook_lib.migrate.registry import get_migrator
+
+    with pytest.raises(TypeError, match=keyword):
+        get_migrator(kind).from_params(SimpleNamespace(env="unit"), None, **{keyword: "x"})
+
+
+# ----------------------------------------------------------------------------- the migrators' own metrics
+
+
+def test_copy_and_verify_publish_their_metrics_and_they_read_back(aws: None, tmp_path: Path) -> None:
+    import datetime as dt
+
+    import boto3
+
+    cloudwatch = boto3.client("cloudwatch", region_name="eu-west-1")
+    params = _params()
+    step = _step("s3", 4096, params, tmp_path, clients=lambda service: cloudwatch)
+    step.copy()
+    step.verify()
+    copied = step.session.tables["s3_copy_metrics"].to_dict("records")  # type: ignore[attr-defined]
+    verified = step.session.tables["s3_verify_metrics"].to_dict("records")  # type: ignore[attr-defined]
+    assert copied[0]["points"] == 2 and copied[0]["error"] == ""  # a 0 s copy gives no throughput point
+    assert verified[0]["points"] == 2 and verified[0]["error"] == ""
+    now = dt.datetime.now(dt.UTC)
+    dims = [{"Name": "Env", "Value": params.env}, {"Name": "Kind", "Value": "s3"}]
+    stats = cloudwatch.get_metric_statistics(
+        Namespace="Runbook/Migration", MetricName="ItemsCopied", Dimensions=dims, Statistics=["Sum"], Period=60,
+        StartTime=now - dt.timedelta(minutes=5), EndTime=now + dt.timedelta(minutes=1))
+    assert sum(p["Sum"] for p in stats["Datapoints"]) == 3  # FakeMigrator.copy copied 3 items
+
+
+def test_metrics_that_cannot_be_published_are_recorded_and_the_copy_stands(tmp_path: Path) -> None:
+    step = _step("s3", 4096, _params(), tmp_path)  # every AWS client refused
+    step.copy()
+    (row,) = step.session.tables["s3_copy_metrics"].to_dict("records")  # type: ignore[attr-defined]
+    assert row["points"] == 0 and "no AWS client may be made (cloudwatch)" in row["error"]
+    assert step.migrator.copies == 1  # type: ignore[attr-defined]

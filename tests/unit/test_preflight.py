@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from moto import mock_aws
+from fakes import mocked_aws
 
 from runbook_lib.errors import RunbookError, SandboxDownError
 from runbook_lib.phases import preflight
@@ -24,14 +24,7 @@ MOTO_ACCOUNT = "123456789012"
 
 @pytest.fixture()
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
+    with mocked_aws(monkeypatch):
         yield
 
 

@@ -138,38 +138,43 @@ def test_a_timed_out_apply_is_interrupted_and_keeps_what_completed(fake_terrafor
     runner.plan()  # the stack directory was given back
 
 
-def test_stack_phase_records_a_timed_out_apply_before_the_error_propagates(
-    fake_terraform: Path, tmp_path: Path
-) -> None:
+def _gated_stack_phase(fake_terraform: Path, tmp_path: Path, run_id: str) -> StackPhase:
+    """A stack phase of a fresh run, planned and approved, whose runner's apply times out (or as FAKE_TF_* say)."""
     params = load_params("sandbox")
-    ledger = EvidenceLedger("unit-timeout", tmp_path / "outputs", params=params, phases=["01_x"])
+    ledger = EvidenceLedger(run_id, tmp_path / "outputs", params=params, phases=["01_x"])
     ledger.start_phase("01_x")
     session = PhaseSession(phase="01_x", params=params, ledger=ledger, owns_phase=True)
     phase = StackPhase(session=session, stack="demo", runner=_timing_out_runner(fake_terraform))
     phase.review = phase.runner.plan()
     phase.gate = headless_gate(phase.review, ALL_ACTIONS, "test", decisions=DecisionLog())
-    with pytest.raises(ApplyFailedError):
+    return phase
+
+
+def _failed_apply_entry(phase: StackPhase, error: type[BaseException] = ApplyFailedError) -> dict:
+    """Apply, expect ``error``, and return the one apply the phase recorded."""
+    with pytest.raises(error):
         phase.apply()
-    (entry,) = session.ledger.manifest.phases["01_x"].applies
+    (entry,) = phase.session.ledger.manifest.phases["01_x"].applies
+    return entry
+
+
+def test_stack_phase_records_a_timed_out_apply_before_the_error_propagates(
+    fake_terraform: Path, tmp_path: Path
+) -> None:
+    phase = _gated_stack_phase(fake_terraform, tmp_path, "unit-timeout")
+    entry = _failed_apply_entry(phase)
     assert entry["status"] == "timed out" and entry["stack"] == "demo"
     assert "ran past" in entry["error"]
     done = {r["address"] for r in entry["resources"] if r["status"] == "complete"}
     assert done == {"terraform_data.replace", "terraform_data.delete[0]"}
-    assert any(t.name == "demo_apply" for t in session.ledger.manifest.phases["01_x"].tables)
+    assert any(t.name == "demo_apply" for t in phase.session.ledger.manifest.phases["01_x"].tables)
 
 
 def test_stack_phase_records_an_interrupted_apply(fake_terraform: Path, tmp_path: Path, monkeypatch) -> None:
     """Ctrl-C (a notebook's interrupt) during the apply: what the stream said so far is recorded, then it re-raises."""
     import runbook_lib.terraform.runner as runner_module
 
-    params = load_params("sandbox")
-    ledger = EvidenceLedger("unit-interrupt", tmp_path / "outputs", params=params, phases=["01_x"])
-    ledger.start_phase("01_x")
-    session = PhaseSession(phase="01_x", params=params, ledger=ledger, owns_phase=True)
-    runner = _timing_out_runner(fake_terraform)
-    phase = StackPhase(session=session, stack="demo", runner=runner)
-    phase.review = runner.plan()
-    phase.gate = headless_gate(phase.review, ALL_ACTIONS, "test", decisions=DecisionLog())
+    phase = _gated_stack_phase(fake_terraform, tmp_path, "unit-interrupt")
     real_run = runner_module.run_command
 
     def interrupted(*args, on_stdout_line=None, **kwargs):
@@ -180,9 +185,7 @@ def test_stack_phase_records_an_interrupted_apply(fake_terraform: Path, tmp_path
         raise KeyboardInterrupt
 
     monkeypatch.setattr(runner_module, "run_command", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        phase.apply()
-    (entry,) = session.ledger.manifest.phases["01_x"].applies
+    entry = _failed_apply_entry(phase, KeyboardInterrupt)
     assert entry["status"] == "interrupted" and entry["error"] == "KeyboardInterrupt"
     assert {r["address"] for r in entry["resources"] if r["status"] == "complete"} == {
         "terraform_data.replace",
@@ -193,16 +196,7 @@ def test_stack_phase_records_an_interrupted_apply(fake_terraform: Path, tmp_path
 def test_stack_phase_records_a_failed_apply(fake_terraform: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("FAKE_TF_APPLY", str(FIXTURES / "apply_errored.jsonl"))
     monkeypatch.delenv("FAKE_TF_APPLY_HANG")
-    params = load_params("sandbox")
-    ledger = EvidenceLedger("unit-failed", tmp_path / "outputs", params=params, phases=["01_x"])
-    ledger.start_phase("01_x")
-    session = PhaseSession(phase="01_x", params=params, ledger=ledger, owns_phase=True)
-    phase = StackPhase(session=session, stack="demo", runner=_timing_out_runner(fake_terraform))
-    phase.review = phase.runner.plan()
-    phase.gate = headless_gate(phase.review, ALL_ACTIONS, "test", decisions=DecisionLog())
-    with pytest.raises(ApplyFailedError):
-        phase.apply()
-    (entry,) = session.ledger.manifest.phases["01_x"].applies
+    entry = _failed_apply_entry(_gated_stack_phase(fake_terraform, tmp_path, "unit-failed"))
     assert entry["status"] == "failed" and not entry["ok"]
     assert {r["address"]: r["status"] for r in entry["resources"]} == {
         "terraform_data.ok": "complete",

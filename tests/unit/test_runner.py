@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from fakes import write_phase_notebook
+from fakes import folder_args, write_phase_notebook
 
 from runbook_lib import redact
 from runbook_lib.cli import main
@@ -304,12 +304,7 @@ def test_gate_rejected_in_notebook_exits_3(workspace: dict[str, Path], capsys: p
             "sandbox",
             "--phases",
             "2",
-            "--notebooks-dir",
-            str(workspace["notebooks"]),
-            "--params-dir",
-            str(workspace["params"]),
-            "--outputs-dir",
-            str(workspace["root"] / "gate-outputs"),
+            *folder_args(workspace, workspace["root"] / "gate-outputs"),
         ]
     )
     assert code == 3
@@ -321,13 +316,7 @@ def test_gate_rejected_in_notebook_exits_3(workspace: dict[str, Path], capsys: p
 
 
 def test_bad_env_and_bad_spec_exit_2(workspace: dict[str, Path]) -> None:
-    common = [
-        "--notebooks-dir",
-        str(workspace["notebooks"]),
-        "--params-dir",
-        str(workspace["params"]),
-        "--dry-run",
-    ]
+    common = [*folder_args(workspace), "--dry-run"]
     assert main(["run", "--env", "qa", *common]) == 2
     assert main(["run", "--env", "sandbox", "--phases", "7", *common]) == 2
     assert main(["run", "--env", "sandbox", "--phases", "0-2", *common]) == 0
@@ -584,8 +573,7 @@ def test_resume_fingerprints_terraform_code_and_the_envs_tfvars(tmp_path: Path) 
         "terraform_infra/modules/net/main.tf changed",
     ]
     assert "--accept-changes" in refused.value.one_line()
-    folders = ["--notebooks-dir", str(ws["notebooks"]), "--params-dir", str(ws["params"])]
-    assert main(["run", "--env", "sandbox", "--accept-changes", "--dry-run", *folders]) == 2  # needs --resume
+    assert main(["run", "--env", "sandbox", "--accept-changes", "--dry-run", *folder_args(ws)]) == 2  # needs --resume
 
     ws["marker"].write_text("fixed")
     result = _run(ws, resume=run_dir.name, accept_changes=True)

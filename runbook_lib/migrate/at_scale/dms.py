@@ -20,7 +20,7 @@ migrators' ``verify()`` (counts and checksums per table/collection), run once wr
 
 Endpoints and mappings per engine:
 
-* **PostgreSQL** (:meth:`DmsEndpoint.from_dsn`): table mappings include every table of the given
+* **PostgreSQL** (:meth:`DmsEndpoint.from_pg_endpoint`): table mappings include every table of the given
   schemas (:func:`table_mappings`). DMS creates tables minimally (no secondary indexes, constraints,
   defaults or sequence values), so the schema comes from the native tools: ``pg_restore
   --section=pre-data`` before the task, ``post-data`` and the sequence values after the full load

@@ -137,13 +137,16 @@ class DmsEndpoint:
         cls,
         identifier: str,
         endpoint_type: Literal["source", "target"],
-        pg: PgEndpoint,
+        pg: PgEndpoint | str,
         database: str,
         *,
         engine: str = "postgres",
         ssl_mode: str = "require",
     ) -> DmsEndpoint:
-        """From the PostgreSQL migrator's endpoint (host, port, user, password): the same secret, the same server."""
+        """From the PostgreSQL migrator's endpoint or its DSN (host, port, user, password): the same secret and
+        server the native path uses."""
+        if isinstance(pg, str):
+            pg = PgEndpoint.from_dsn(pg)
         return cls(
             identifier,
             endpoint_type,
@@ -155,21 +158,6 @@ class DmsEndpoint:
             pg.password,
             ssl_mode=ssl_mode,
         )
-
-    @classmethod
-    def from_dsn(
-        cls,
-        identifier: str,
-        endpoint_type: Literal["source", "target"],
-        dsn: str,
-        database: str,
-        *,
-        engine: str = "postgres",
-        ssl_mode: str = "require",
-    ) -> DmsEndpoint:
-        """From a PostgreSQL DSN (host, port, user, password) — the same secret the native path uses."""
-        pg = PgEndpoint.from_dsn(dsn)
-        return cls.from_pg_endpoint(identifier, endpoint_type, pg, database, engine=engine, ssl_mode=ssl_mode)
 
     @classmethod
     def from_mongo_uri(

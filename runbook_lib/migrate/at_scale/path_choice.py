@@ -29,8 +29,9 @@ PATHS: dict[str, tuple[str, str]] = {
     "s3": ("direct", "datasync"),
     "postgres": ("native", "dms"),
     "mongo": ("native", "dms"),
+    "kafka": ("direct", "msk-connect"),
 }
-AT_SCALE_PATHS = frozenset({"datasync", "dms"})
+AT_SCALE_PATHS = frozenset({"datasync", "dms", "msk-connect"})
 #: Which ``migration.at_scale`` member each at-scale path reads.
 SECTION_FOR_PATH = {"datasync": "datasync", "dms": "dms"}
 REQUIRED_KEYS = {
@@ -97,6 +98,15 @@ def decide(kind: str, size_bytes: int, params: Any) -> PathDecision:
             else "the runbook copies it directly and verifies every object"
         )
         return PathDecision(kind, size_bytes, threshold, path, reason)
+    if above == "msk-connect":
+        at_scale = size_bytes >= threshold
+        relation = "at or above" if at_scale else "below"
+        reason = f"{human_bytes(size_bytes)} is {relation} the {human_bytes(threshold)} " + (
+            "threshold: MirrorMaker 2 on MSK Connect mirrors it (stack 03, enable_msk_connect)"
+            if at_scale
+            else "threshold: the runbook mirrors it directly and verifies every record"
+        )
+        return PathDecision(kind, size_bytes, threshold, above if at_scale else below, reason)
     dms_params = migration.at_scale.dms if migration.at_scale else None
     cdc = bool(dms_params and dms_params.cdc_required)
     choice = choose_db_path(size_bytes, threshold, cdc_required=cdc)

@@ -30,14 +30,12 @@ from typing import Any
 from runbook_lib.clients import aws_client, mongo_client
 from runbook_lib.endpoints import aws_endpoint_url, resolve_endpoint
 from runbook_lib.errors import ParamsError
-from runbook_lib.migrate._group import MigratorGroup
+from runbook_lib.migrate._group import MappedMigrator, MemberOptions, Members
 from runbook_lib.migrate.base import (
     CheckReport,
     CopyReport,
-    Migrator,
     ProgressFactory,
     VerifyReport,
-    default_checkpoint_dir,
 )
 from runbook_lib.migrate.mongo.checkpoint import MongoCheckpoint
 from runbook_lib.migrate.mongo.compat import check_compatibility
@@ -51,7 +49,7 @@ from runbook_lib.params import resolve_secret
 log = logging.getLogger("runbook_lib.migrate.mongo")
 
 
-class MongoMigrator(Migrator):
+class MongoMigrator(MappedMigrator):
     """Move MongoDB databases to DocumentDB with the pymongo API (see the module docstring).
 
     Args:
@@ -118,19 +116,11 @@ class MongoMigrator(Migrator):
 
     # ------------------------------------------------------------------ construction from params
     @classmethod
-    def from_params(
-        cls,
-        params: Any,
-        sandbox_state: Any | None,
-        *,
-        checkpoint_dir: Path | None = None,
-        progress: ProgressFactory | None = None,
-        docdb_endpoint: str | None = None,
-    ) -> Migrator:
-        """One migrator per (source URI, target URI) pair of ``migration.mongo`` (a group when several).
+    def members_from_params(cls, params: Any, sandbox_state: Any | None, options: MemberOptions) -> Members:
+        """One member per (source URI, target URI) pair of ``migration.mongo`` (a group when several).
 
         In the sandbox the target is where the DocumentDB endpoint binds: a cluster endpoint moto
-        reports (``docdb_endpoint``, or discovered with ``DescribeDBClusters``) is resolved through
+        reports (``target_endpoint``, or discovered with ``DescribeDBClusters``) is resolved through
         :func:`runbook_lib.endpoints.resolve_endpoint`; without one, the ``mongo-target`` service is used.
         """
         mappings = list(params.migration.mongo)
@@ -140,7 +130,7 @@ class MongoMigrator(Migrator):
             )
         resolver = (lambda name: sandbox_state.url(name, with_secret=True)) if sandbox_state is not None else None
         endpoint_url = aws_endpoint_url(params.aws)
-        reported = docdb_endpoint or (_discover_docdb_endpoint(params) if params.is_sandbox else None)
+        reported = options.target_endpoint or (_discover_docdb_endpoint(params) if params.is_sandbox else None)
         groups: dict[tuple[str, str], list[DatabaseSpec]] = {}
         dms_uris: dict[tuple[str, str], tuple[str, str]] = {}
         for mapping in mappings:
@@ -155,8 +145,7 @@ class MongoMigrator(Migrator):
             spec = DatabaseSpec(mapping.name, mapping.target_name, tuple(mapping.collections))
             groups.setdefault((source_uri, target_uri), []).append(spec)
             dms_uris[(source_uri, target_uri)] = (source_uri, dms_target_uri)
-        base_dir = checkpoint_dir or default_checkpoint_dir(params.env, cls.kind)
-        members: list[tuple[str, Migrator]] = []
+        members: Members = []
         for (source_uri, target_uri), specs in groups.items():
             label = "+".join(f"{s.name}-{s.target}" for s in specs)
             members.append(
@@ -166,17 +155,15 @@ class MongoMigrator(Migrator):
                         mongo_client(source_uri),
                         mongo_client(target_uri),
                         specs,
-                        checkpoint_dir=base_dir,
-                        progress=progress,
+                        checkpoint_dir=options.checkpoint_dir,
+                        progress=options.progress,
                         label=label,
                         source_uri=dms_uris[(source_uri, target_uri)][0],
                         target_uri=dms_uris[(source_uri, target_uri)][1],
                     ),
                 )
             )
-        if len(members) == 1:
-            return members[0][1]
-        return MigratorGroup(cls.kind, members, checkpoint_dir=base_dir, progress=progress)
+        return members
 
     # ------------------------------------------------------------------ size (the input of the path choice)
     def source_size_bytes(self) -> int:

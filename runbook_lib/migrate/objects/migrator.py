@@ -16,10 +16,11 @@ import time
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 from urllib.parse import urlparse
 
 from runbook_lib.errors import CopyFailedError, ParamsError
+from runbook_lib.migrate._group import BuildOptions, check_build_options
 from runbook_lib.migrate.base import (
     CheckReport,
     CopyReport,
@@ -111,15 +112,9 @@ class S3Migrator(Migrator):
         return f"{endpoint} " + ",".join(sorted({p.target_bucket for p in self.mappings}))
 
     @classmethod
-    def from_params(
-        cls,
-        params: Any,
-        sandbox_state: Any | None,
-        *,
-        checkpoint_dir: Path | None = None,
-        progress: ProgressFactory | None = None,
-    ) -> S3Migrator:
+    def from_params(cls, params: Any, sandbox_state: Any | None, **options: Unpack[BuildOptions]) -> S3Migrator:
         """Build from ``params.migration.s3`` (see ``Migrator.from_params``; the clients: ``client.bulk_clients``)."""
+        check_build_options(options, BuildOptions)
         migration = params.migration
         if not migration.s3:
             raise ParamsError("migration.s3", [], "at least one bucket mapping (source_bucket, target_bucket, prefix)")
@@ -131,9 +126,9 @@ class S3Migrator(Migrator):
             source,
             target,
             pairs,
-            checkpoint_dir=checkpoint_dir or default_checkpoint_dir(params.env, cls.kind),
+            checkpoint_dir=options.get("checkpoint_dir") or default_checkpoint_dir(params.env, cls.kind),
             workers=workers,
-            progress=progress,
+            progress=options.get("progress"),
             part_concurrency=part_concurrency,
             multipart_threshold=DEFAULT_MULTIPART_THRESHOLD,
             verify_mode=migration.s3_verify_mode,

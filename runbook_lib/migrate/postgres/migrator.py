@@ -49,15 +49,13 @@ from pathlib import Path
 from typing import Any
 
 from runbook_lib.errors import MigrationError, ParamsError
-from runbook_lib.migrate._group import MigratorGroup
+from runbook_lib.migrate._group import MappedMigrator, MemberOptions, Members
 from runbook_lib.migrate.base import (
     CheckReport,
     CopyReport,
     Finding,
-    Migrator,
     ProgressFactory,
     VerifyReport,
-    default_checkpoint_dir,
 )
 from runbook_lib.migrate.ownership import default_dump_dir
 from runbook_lib.migrate.postgres import dump, restore, schema, sequences
@@ -79,7 +77,7 @@ from runbook_lib.process import run_command
 log = logging.getLogger(__name__)
 
 
-class PostgresMigrator(Migrator):
+class PostgresMigrator(MappedMigrator):
     """Move one PostgreSQL database to RDS for PostgreSQL (see the module docstring).
 
     Args:
@@ -161,19 +159,11 @@ class PostgresMigrator(Migrator):
 
     # ------------------------------------------------------------------ construction from params
     @classmethod
-    def from_params(
-        cls,
-        params: Any,
-        sandbox_state: Any | None,
-        *,
-        checkpoint_dir: Path | None = None,
-        progress: ProgressFactory | None = None,
-        rds_endpoint: str | None = None,
-    ) -> Migrator:
-        """One migrator per ``migration.postgres`` mapping (a group when there are several).
+    def members_from_params(cls, params: Any, sandbox_state: Any | None, options: MemberOptions) -> Members:
+        """One member per ``migration.postgres`` mapping (``from_params`` makes a group when there are several).
 
         In the sandbox the target is where the RDS endpoint binds: the RDS instance moto reports
-        (``rds_endpoint``, or discovered with ``DescribeDBInstances``) is resolved through
+        (``target_endpoint``, or discovered with ``DescribeDBInstances``) is resolved through
         :func:`runbook_lib.endpoints.resolve_endpoint`; without one, the ``postgres-target``
         service of the sandbox state is used directly. Against real AWS the target DSN secret
         names the RDS endpoint itself.
@@ -185,12 +175,11 @@ class PostgresMigrator(Migrator):
                 [],
                 "at least one database mapping (name, source_dsn_ref, target_dsn_ref)",
             )
-        base_dir = checkpoint_dir or default_checkpoint_dir(params.env, cls.kind)
         # Dumps are the source's data: staged outside the outputs folder operators back up and share.
         dump_dir = default_dump_dir(params.env, cls.kind)
-        members: list[tuple[str, Migrator]] = []
+        members: Members = []
         for mapping in mappings:
-            source_dsn, target_dsn = resolve_dsns(params, sandbox_state, mapping, rds_endpoint)
+            source_dsn, target_dsn = resolve_dsns(params, sandbox_state, mapping, options.target_endpoint)
             members.append(
                 (
                     mapping.name,
@@ -199,16 +188,14 @@ class PostgresMigrator(Migrator):
                         target_dsn,
                         mapping.name,
                         mapping.jobs,
-                        checkpoint_dir=base_dir,
+                        checkpoint_dir=options.checkpoint_dir,
                         workers=params.migration.workers,
-                        progress=progress,
+                        progress=options.progress,
                         dump_dir=dump_dir,
                     ),
                 )
             )
-        if len(members) == 1:
-            return members[0][1]
-        return MigratorGroup(cls.kind, members, checkpoint_dir=base_dir, progress=progress)
+        return members
 
     def target_identity(self) -> str:
         """``host:port/database`` of the target (an owner stamp's target)."""

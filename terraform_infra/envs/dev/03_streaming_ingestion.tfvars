@@ -21,7 +21,6 @@ kafka_version                    = "3.6.0"
 msk_broker_instance_type         = "kafka.t3.small"
 msk_broker_volume_size           = 50
 log_retention_days               = 90
-ingest_package_type              = "Image"
 ingest_image_tag                 = "v1"
 ingest_reserved_concurrency      = 5
 enable_ingest_kafka              = true

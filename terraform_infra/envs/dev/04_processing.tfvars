@@ -22,12 +22,7 @@ enable_glue_crawler                = true
 enable_glue_security_configuration = true
 enable_glue_catalog_encryption     = true
 glue_crawler_schedule              = "cron(30 2 * * ? *)"
-glue_jobs = {
-  curate-events = {
-    execution_class = "FLEX"
-    description     = "Raw zone JSON events to curated zone Parquet."
-  }
-}
+# Glue jobs: spark_jobs.auto.tfvars.json in the stack, generated from the jobs' metadata; sizing as there.
 
 enable_emr               = true
 enable_emr_cluster       = false # dev runs Spark on Glue; start a cluster from the security configuration when needed

@@ -16,8 +16,7 @@ remote_state_config = {
 }
 
 github_repository    = "example-org/data-migration"
-allowed_branches     = ["main", "develop"]
-allowed_environments = ["dev"]
+allowed_environments = ["dev", "dev-plan"] # the apply and plan jobs of the generated workflow
 create_oidc_provider = true
 state_bucket_name    = "dmig-dev-tfstate"
 lock_table_name      = "dmig-dev-tflock"

@@ -21,7 +21,6 @@ kafka_version                    = "3.6.0"
 msk_broker_instance_type         = "kafka.m7g.large"
 msk_broker_volume_size           = 500
 log_retention_days               = 365
-ingest_package_type              = "Image"
 ingest_image_tag                 = "v1"
 ingest_reserved_concurrency      = 50
 enable_ingest_kafka              = true

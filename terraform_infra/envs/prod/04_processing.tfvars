@@ -20,16 +20,17 @@ enable_glue_crawler                = true
 enable_glue_security_configuration = true
 enable_glue_catalog_encryption     = true
 glue_crawler_schedule              = "cron(30 2 * * ? *)"
-glue_jobs = {
+# Glue jobs: spark_jobs.auto.tfvars.json in the stack (generated from the jobs' metadata); sizing on top:
+glue_job_overrides = {
   curate-events = {
     execution_class   = "STANDARD"
     worker_type       = "G.2X"
     number_of_workers = 10
     max_retries       = 2
     timeout_minutes   = 240
-    description       = "Raw zone JSON events to curated zone Parquet."
   }
 }
+enable_emr_steps = true # the EMR alternative, planned as an output
 
 enable_emr                 = true
 enable_emr_cluster         = true

@@ -16,8 +16,7 @@ remote_state_config = {
 }
 
 github_repository    = "example-org/data-migration"
-allowed_branches     = ["main"]
-allowed_environments = ["prod"]
+allowed_environments = ["prod", "prod-plan"] # the apply and plan jobs of the generated workflow
 create_oidc_provider = true
 state_bucket_name    = "dmig-prod-tfstate"
 lock_table_name      = "dmig-prod-tflock"

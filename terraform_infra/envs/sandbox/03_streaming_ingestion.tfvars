@@ -27,7 +27,6 @@ kafka_version      = "3.6.0"
 log_retention_days = 365
 
 # moto stubs ECR images (MOTO_LAMBDA_STUB_ECR, on by default), so the real Image path applies here.
-ingest_package_type         = "Image"
 ingest_image_tag            = "v1"
 ingest_reserved_concurrency = 5
 enable_ingest_kafka         = false # no brokers without the cluster
@@ -37,3 +36,6 @@ enable_ingest_kafka         = false # no brokers without the cluster
 ingest_encrypt_environment       = false
 ingest_enable_dead_letter_config = false
 ingest_json_logging              = false
+
+# moto's GetPolicy does not return the permission's qualifier (the alias), which would replace it on every plan.
+ingest_qualify_invoke_permission = false

@@ -31,14 +31,8 @@ enable_glue_crawler                = true
 enable_glue_security_configuration = true
 enable_glue_catalog_encryption     = true
 glue_crawler_schedule              = "cron(30 2 * * ? *)"
-glue_jobs = {
-  curate-events = {
-    execution_class = "FLEX"
-    glue_version    = "4.0"
-    worker_type     = "G.1X"
-    description     = "Raw zone JSON events to curated zone Parquet."
-  }
-}
+# Glue jobs: spark_jobs.auto.tfvars.json in the stack, generated from examples/platform/spark_jobs metadata.
+enable_emr_steps = true # plan the EMR alternative as an output (nothing is submitted)
 
 enable_emr         = true  # log bucket, security configuration, security groups, role policies: moto creates them
 enable_emr_cluster = false # moto: aws_emr_cluster reads back through ListInstanceFleets, which moto does not implement

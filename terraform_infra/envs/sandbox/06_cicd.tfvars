@@ -22,8 +22,7 @@ remote_state_config = {
 }
 
 github_repository    = "example-org/data-migration"
-allowed_branches     = ["main"]
-allowed_environments = ["sandbox"]
+allowed_environments = ["sandbox", "sandbox-plan"] # the apply and plan jobs of the generated workflow
 create_oidc_provider = true
 state_bucket_name    = "dmig-sandbox-tfstate"
 lock_table_name      = "dmig-sandbox-tflock"

@@ -19,12 +19,9 @@ enable_glue                        = true
 enable_glue_crawler                = true
 enable_glue_security_configuration = true
 enable_glue_catalog_encryption     = true
-glue_jobs = {
-  curate-events = {
-    execution_class   = "FLEX"
-    number_of_workers = 4
-    description       = "Raw zone JSON events to curated zone Parquet."
-  }
+# Glue jobs: spark_jobs.auto.tfvars.json in the stack (generated from the jobs' metadata); sizing on top:
+glue_job_overrides = {
+  curate-events = { number_of_workers = 4 }
 }
 
 enable_emr               = true

@@ -16,8 +16,7 @@ remote_state_config = {
 }
 
 github_repository    = "example-org/data-migration"
-allowed_branches     = ["main", "release/*"]
-allowed_environments = ["staging"]
+allowed_environments = ["staging", "staging-plan"] # the apply and plan jobs of the generated workflow
 create_oidc_provider = true
 state_bucket_name    = "dmig-staging-tfstate"
 lock_table_name      = "dmig-staging-tflock"

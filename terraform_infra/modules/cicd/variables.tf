@@ -26,21 +26,15 @@ variable "github_repository" {
   }
 }
 
-variable "allowed_branches" {
-  description = "Branches whose workflows may assume the role (StringLike patterns such as \"release/*\" are allowed)."
-  type        = list(string)
-  default     = ["main"]
+variable "allowed_environments" {
+  description = "GitHub deployment environments of github_repository whose jobs may assume the role: the role trusts exactly the subjects \"repo:<owner/name>:environment:<env>\" (StringEquals), nothing per branch or pull request."
+
+  type = list(string)
 
   validation {
-    condition     = alltrue([for b in var.allowed_branches : b != "*" && length(b) > 0])
-    error_message = "allowed_branches must name branches; a bare \"*\" would trust every branch, including forks' PR branches pushed to the repo."
+    condition     = length(var.allowed_environments) > 0 && alltrue([for e in var.allowed_environments : can(regex("^[A-Za-z0-9_.-]+$", e))])
+    error_message = "allowed_environments must name at least one GitHub environment, each of letters, digits, '_', '.' and '-' only: a wildcard (\"*\", \"?\") would trust every environment of the repository."
   }
-}
-
-variable "allowed_environments" {
-  description = "GitHub deployment environments whose jobs may assume the role (jobs with `environment:` carry this in their token subject instead of the branch)."
-  type        = list(string)
-  default     = []
 }
 
 variable "deploy_policy_arns" {

@@ -62,8 +62,8 @@ resource "aws_docdb_cluster" "this" {
   vpc_security_group_ids          = var.vpc_security_group_ids
 
   backup_retention_period      = var.backup_retention_period
-  preferred_backup_window      = var.preferred_backup_window
-  preferred_maintenance_window = var.preferred_maintenance_window
+  preferred_backup_window      = var.backup_window
+  preferred_maintenance_window = var.maintenance_window
   deletion_protection          = var.deletion_protection
   skip_final_snapshot          = var.skip_final_snapshot
   final_snapshot_identifier    = var.skip_final_snapshot ? null : "${var.identifier}-final"

@@ -53,15 +53,3 @@ variable "master_username" {
     error_message = "master_username must start with a letter and hold letters, digits and underscores."
   }
 }
-
-variable "preferred_backup_window" {
-  description = "Daily backup window (UTC)."
-  type        = string
-  default     = "02:00-03:00"
-}
-
-variable "preferred_maintenance_window" {
-  description = "Weekly maintenance window (UTC)."
-  type        = string
-  default     = "sun:04:00-sun:05:00"
-}

@@ -6,7 +6,6 @@ locals {
   # The scripts bucket (artifact_bucket.tf).
   artifact_bucket_name   = local.scripts_bucket
   create_artifact_bucket = var.create_scripts_bucket
-  sample_key             = "jobs/curate_events.py"
   role_arn               = var.create_role ? aws_iam_role.glue[0].arn : var.role_arn
   role_name              = "${var.name_prefix}-glue-jobs"
   # An external role (e.g. from the iam module) gets this module's policy as an extra inline policy,
@@ -61,27 +60,8 @@ resource "aws_glue_data_catalog_encryption_settings" "this" {
 }
 
 # ---------------------------------------------------------------- scripts
-
-resource "aws_s3_object" "sample_script" {
-  count = var.upload_sample_script ? 1 : 0
-
-  bucket       = var.create_scripts_bucket ? module.artifact_bucket.bucket_name : local.scripts_bucket
-  key          = local.sample_key
-  source       = "${path.module}/scripts/curate_events.py"
-  content_type = "text/x-python"
-  kms_key_id   = var.kms_key_arn
-  # source_hash, not etag: with SSE-KMS the ETag is not the MD5 and etag would plan a change forever.
-  source_hash = filemd5("${path.module}/scripts/curate_events.py")
-
-  tags = merge(var.tags, { Name = local.sample_key })
-
-  lifecycle {
-    precondition {
-      condition     = var.create_scripts_bucket || var.scripts_bucket_name != null
-      error_message = "create_scripts_bucket = false needs scripts_bucket_name of an existing bucket."
-    }
-  }
-}
+# Job scripts are not Terraform objects: the runbook uploads them after apply (notebook 04,
+# runbook_lib.workloads.scripts) and reads them back, so a changed job never needs a plan.
 
 # ---------------------------------------------------------------- security
 
@@ -229,11 +209,18 @@ resource "aws_glue_job" "jobs" {
   timeout           = each.value.timeout_minutes
 
   security_configuration = local.security_conf
-  default_arguments      = merge(local.module_arguments, each.value.default_arguments)
+  # "{scripts}" in a job's argument is this module's scripts bucket; extra_py_files are keys in it.
+  default_arguments = merge(
+    local.module_arguments,
+    length(each.value.extra_py_files) == 0 ? {} : {
+      "--extra-py-files" = join(",", [for key in each.value.extra_py_files : "s3://${local.scripts_bucket}/${key}"])
+    },
+    { for name, value in each.value.default_arguments : name => replace(value, "{scripts}", local.scripts_bucket) },
+  )
 
   command {
     name            = "glueetl"
-    script_location = "s3://${local.scripts_bucket}/${coalesce(each.value.script_key, local.sample_key)}"
+    script_location = "s3://${local.scripts_bucket}/${each.value.script_key}"
     python_version  = "3"
   }
 

@@ -26,12 +26,6 @@ variable "scripts_bucket_name" {
   default     = null
 }
 
-variable "upload_sample_script" {
-  description = "Upload the sample job script (scripts/curate_events.py) that jobs without script_key run."
-  type        = bool
-  default     = true
-}
-
 variable "create_security_configuration" {
   description = "Create the Glue security configuration (SSE-KMS for S3 output, KMS for CloudWatch logs, CSE-KMS for job bookmarks) and attach it to every job and the crawler."
   type        = bool
@@ -54,11 +48,13 @@ variable "jobs" {
   description = <<-EOT
     Glue ETL jobs by name suffix. execution_class is always sent explicitly because the provider
     otherwise reads back a value it did not send and plans a change on every run.
-    script_key null runs the sample script. default_arguments are merged over the module's
-    (metrics, continuous logging, bookmarks, TempDir).
+    script_key and extra_py_files are keys in the scripts bucket (the runbook uploads the scripts);
+    default_arguments are merged over the module's (metrics, continuous logging, bookmarks, TempDir),
+    with "{scripts}" in a value replaced by the scripts bucket's name.
   EOT
   type = map(object({
-    script_key        = optional(string)
+    script_key        = string
+    extra_py_files    = optional(list(string), [])
     glue_version      = optional(string, "4.0")
     execution_class   = optional(string, "STANDARD")
     worker_type       = optional(string, "G.1X")

@@ -107,6 +107,31 @@ resource "aws_iam_instance_profile" "emr_ec2" {
   tags = merge(var.tags, { Name = local.role_names.emr_ec2 })
 }
 
+# --- The project's KMS keys: what each role may do with them (one statement, only when keys are given) ---
+
+locals {
+  key_use = {
+    ingest_lambda = { sid = "EncryptWithProjectKeys", actions = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"] }
+    glue          = { sid = "UseProjectKeys", actions = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"] }
+    emr_ec2       = { sid = "UseProjectKeys", actions = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"] }
+    mwaa          = { sid = "UseProjectKeys", actions = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:Encrypt"] }
+    ecs_task      = { sid = "UseProjectKeys", actions = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"] }
+    ecs_execution = { sid = "DecryptSecrets", actions = ["kms:Decrypt"] }
+  }
+  # The statement as a source document of the role's policy, or nothing without keys.
+  key_policy = { for k, d in data.aws_iam_policy_document.use_keys : k => length(var.kms_key_arns) > 0 ? [d.json] : [] }
+}
+
+data "aws_iam_policy_document" "use_keys" {
+  for_each = local.key_use
+
+  statement {
+    sid       = each.value.sid
+    actions   = each.value.actions
+    resources = var.kms_key_arns
+  }
+}
+
 # --- Data lake access shared by several roles (their policies start with these statements) -----------
 
 data "aws_iam_policy_document" "read_data_lake" {
@@ -148,6 +173,8 @@ data "aws_iam_policy_document" "transform_data_lake" {
 data "aws_iam_policy_document" "ingest_lambda" {
   count = var.create_ingest_lambda_role ? 1 : 0
 
+  source_policy_documents = local.key_policy["ingest_lambda"]
+
   statement {
     sid     = "WriteOwnLogs"
     actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
@@ -161,16 +188,6 @@ data "aws_iam_policy_document" "ingest_lambda" {
     sid       = "LandRawEvents"
     actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
     resources = ["${local.raw_arn}/ingest/*"]
-  }
-
-  dynamic "statement" {
-    for_each = length(var.kms_key_arns) > 0 ? [1] : []
-
-    content {
-      sid       = "EncryptWithProjectKeys"
-      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-      resources = var.kms_key_arns
-    }
   }
 
   statement {
@@ -215,7 +232,7 @@ data "aws_iam_policy_document" "ingest_lambda" {
 data "aws_iam_policy_document" "glue" {
   count = var.create_glue_role ? 1 : 0
 
-  source_policy_documents = [data.aws_iam_policy_document.transform_data_lake["glue"].json]
+  source_policy_documents = concat([data.aws_iam_policy_document.transform_data_lake["glue"].json], local.key_policy["glue"])
 
   statement {
     sid = "DataCatalog"
@@ -235,16 +252,6 @@ data "aws_iam_policy_document" "glue" {
       "${local.arn_prefix.logs}:/aws-glue/*",
       "${local.arn_prefix.logs}:/aws-glue/*:*",
     ]
-  }
-
-  dynamic "statement" {
-    for_each = length(var.kms_key_arns) > 0 ? [1] : []
-
-    content {
-      sid       = "UseProjectKeys"
-      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-      resources = var.kms_key_arns
-    }
   }
 
   statement {
@@ -364,7 +371,7 @@ data "aws_iam_policy_document" "emr_service" {
 data "aws_iam_policy_document" "emr_ec2" {
   count = var.create_emr_roles ? 1 : 0
 
-  source_policy_documents = [data.aws_iam_policy_document.transform_data_lake["emr_ec2"].json]
+  source_policy_documents = concat([data.aws_iam_policy_document.transform_data_lake["emr_ec2"].json], local.key_policy["emr_ec2"])
 
   statement {
     sid       = "DataCatalog"
@@ -372,21 +379,14 @@ data "aws_iam_policy_document" "emr_ec2" {
     resources = local.glue_catalog_arns
   }
 
-  dynamic "statement" {
-    for_each = length(var.kms_key_arns) > 0 ? [1] : []
-
-    content {
-      sid       = "UseProjectKeys"
-      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
-      resources = var.kms_key_arns
-    }
-  }
 }
 
 # --- MWAA ---------------------------------------------------------------------------------------------
 
 data "aws_iam_policy_document" "mwaa" {
   count = var.create_mwaa_role ? 1 : 0
+
+  source_policy_documents = local.key_policy["mwaa"]
 
   statement {
     sid       = "PublishAirflowMetrics"
@@ -430,16 +430,6 @@ data "aws_iam_policy_document" "mwaa" {
     sid       = "CeleryQueue"
     actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:SendMessage"]
     resources = ["arn:${local.partition}:sqs:${local.region}:*:airflow-celery-*"]
-  }
-
-  dynamic "statement" {
-    for_each = length(var.kms_key_arns) > 0 ? [1] : []
-
-    content {
-      sid       = "UseProjectKeys"
-      actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:Encrypt"]
-      resources = var.kms_key_arns
-    }
   }
 
   statement {
@@ -503,7 +493,7 @@ data "aws_iam_policy_document" "grafana" {
 data "aws_iam_policy_document" "ecs_task" {
   count = var.create_ecs_roles ? 1 : 0
 
-  source_policy_documents = [data.aws_iam_policy_document.read_data_lake.json]
+  source_policy_documents = concat([data.aws_iam_policy_document.read_data_lake.json], local.key_policy["ecs_task"])
 
   statement {
     sid       = "LandMigratedData"
@@ -529,19 +519,12 @@ data "aws_iam_policy_document" "ecs_task" {
     resources = [local.kafka_topic_arn, local.kafka_group_arn]
   }
 
-  dynamic "statement" {
-    for_each = length(var.kms_key_arns) > 0 ? [1] : []
-
-    content {
-      sid       = "UseProjectKeys"
-      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-      resources = var.kms_key_arns
-    }
-  }
 }
 
 data "aws_iam_policy_document" "ecs_execution" {
   count = var.create_ecs_roles ? 1 : 0
+
+  source_policy_documents = local.key_policy["ecs_execution"]
 
   # GetAuthorizationToken is account-wide; it has no resource-level permission.
   statement {
@@ -571,13 +554,4 @@ data "aws_iam_policy_document" "ecs_execution" {
     resources = local.secret_arns
   }
 
-  dynamic "statement" {
-    for_each = length(var.kms_key_arns) > 0 ? [1] : []
-
-    content {
-      sid       = "DecryptSecrets"
-      actions   = ["kms:Decrypt"]
-      resources = var.kms_key_arns
-    }
-  }
 }

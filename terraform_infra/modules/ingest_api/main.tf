@@ -62,18 +62,16 @@ resource "aws_sqs_queue" "dlq" {
   tags = merge(var.tags, { Name = "${var.name}-dlq" })
 }
 
+# The platform's ingestor (examples/platform/ingestor: FastAPI + Mangum) as a container image. Every change
+# publishes a version; the "live" alias below is what API Gateway invokes.
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_272:Code signing applies to zip packages only; container images are verified by ECR scanning and immutable tags.
   function_name = local.function_name
-  description   = "Receives events from the ingest API and lands them in the raw zone"
+  description   = "The platform ingestor: validates each posted event and produces it to Kafka with its key"
   role          = var.role_arn
-  package_type  = var.package_type
-
-  image_uri        = var.package_type == "Image" ? local.image_uri : null
-  filename         = var.package_type == "Zip" ? var.filename : null
-  source_code_hash = var.package_type == "Zip" ? filebase64sha256(var.filename) : null
-  handler          = var.package_type == "Zip" ? "handler.handler" : null
-  runtime          = var.package_type == "Zip" ? "python3.12" : null
+  package_type  = "Image"
+  image_uri     = local.image_uri
+  publish       = true
 
   architectures                  = ["x86_64"]
   memory_size                    = var.memory_size
@@ -83,10 +81,11 @@ resource "aws_lambda_function" "this" {
 
   environment {
     variables = {
-      RAW_BUCKET              = var.raw_bucket_name
-      RAW_PREFIX              = "ingest/"
-      KAFKA_BOOTSTRAP_BROKERS = var.kafka_bootstrap_brokers
-      KAFKA_TOPIC             = var.kafka_topic
+      INGEST_BOOTSTRAP_SERVERS = var.kafka_bootstrap_brokers
+      INGEST_TOPIC             = var.kafka_topic
+      INGEST_AUTH              = var.kafka_auth
+      INGEST_MAX_EVENT_BYTES   = tostring(var.max_event_bytes)
+      INGEST_PATH_LABEL        = var.path_label
     }
   }
 
@@ -116,24 +115,36 @@ resource "aws_lambda_function" "this" {
     }
   }
 
-  # The same entry point and command as src/Dockerfile, stated so that the function does not depend on
-  # the image's metadata (and reads back identically everywhere).
-  dynamic "image_config" {
-    for_each = var.package_type == "Image" ? [1] : []
-
-    content {
-      entry_point = ["/lambda-entrypoint.sh"]
-      command     = ["handler.handler"]
-    }
+  # The same entry point and command as examples/platform/ingestor/Dockerfile, stated so that the function
+  # does not depend on the image's metadata (and reads back identically everywhere).
+  image_config {
+    entry_point = ["/lambda-entrypoint.sh"]
+    command     = ["ingestor.lambda_handler.handler"]
   }
 
   tags = merge(var.tags, { Name = local.function_name })
+}
+
+# What API Gateway invokes. Weighted routing between two published versions (the version producing to the
+# self-hosted Kafka and the one producing to MSK) moves producers in steps: runbook_lib.cutover.traffic
+# sets the weights through the Lambda API, gated on the canary, so Terraform creates the alias and then
+# leaves its version and weights to the cutover (ignore_changes) instead of undoing a step half-way.
+resource "aws_lambda_alias" "live" {
+  name             = var.alias_name
+  description      = "Producers' entry point; weights are moved by the staged cutover"
+  function_name    = aws_lambda_function.this.function_name
+  function_version = coalesce(var.alias_function_version, aws_lambda_function.this.version)
+
+  dynamic "routing_config" {
+    for_each = length(var.alias_additional_version_weights) > 0 ? [1] : []
+
+    content {
+      additional_version_weights = var.alias_additional_version_weights
+    }
+  }
 
   lifecycle {
-    precondition {
-      condition     = var.package_type == "Image" || var.filename != null
-      error_message = "package_type = \"Zip\" needs filename (a zip of src/handler.py)."
-    }
+    ignore_changes = [function_version, routing_config]
   }
 }
 
@@ -164,7 +175,7 @@ resource "aws_apigatewayv2_authorizer" "jwt" {
 resource "aws_apigatewayv2_integration" "this" {
   api_id                 = aws_apigatewayv2_api.this.id
   integration_type       = "AWS_PROXY"
-  integration_uri        = aws_lambda_function.this.invoke_arn
+  integration_uri        = aws_lambda_alias.live.invoke_arn
   integration_method     = "POST"
   payload_format_version = "2.0"
   timeout_milliseconds   = var.timeout * 1000 + 1000 > 30000 ? 30000 : var.timeout * 1000 + 1000
@@ -210,6 +221,7 @@ resource "aws_lambda_permission" "api" {
   statement_id  = "AllowInvokeFromHttpApi"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this.function_name
+  qualifier     = var.qualify_invoke_permission ? aws_lambda_alias.live.name : null
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
 }

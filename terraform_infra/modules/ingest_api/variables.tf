@@ -8,17 +8,6 @@ variable "name" {
   }
 }
 
-variable "package_type" {
-  description = "Lambda package type. \"Image\" (the AWS path) runs image_uri from the module's ECR repository; \"Zip\" runs the zip in filename, built from src/handler.py, for places that cannot pull images (see README)."
-  type        = string
-  default     = "Image"
-
-  validation {
-    condition     = contains(["Image", "Zip"], var.package_type)
-    error_message = "package_type must be Image or Zip."
-  }
-}
-
 variable "image_uri" {
   description = "Container image of the function. Null uses \"<repository url>:<image_tag>\"; that tag must be pushed before the function is created (ECR tags are immutable)."
   type        = string
@@ -29,12 +18,6 @@ variable "image_tag" {
   description = "Tag of the image in the module's repository, used when image_uri is null. Immutable tags: publish a new tag per release."
   type        = string
   default     = "v1"
-}
-
-variable "filename" {
-  description = "Path of the zip package when package_type = \"Zip\"."
-  type        = string
-  default     = null
 }
 
 variable "encrypt_environment" {
@@ -60,13 +43,8 @@ variable "role_arn" {
   type        = string
 }
 
-variable "raw_bucket_name" {
-  description = "Raw-zone bucket the function lands events in (under ingest/)."
-  type        = string
-}
-
 variable "kafka_bootstrap_brokers" {
-  description = "MSK bootstrap brokers (SASL/IAM) the function also produces to; empty string disables producing."
+  description = "Bootstrap brokers the function produces to (MSK SASL/IAM with kafka_auth = \"msk_iam\"); empty leaves the ingestor unconfigured (it answers 503)."
   type        = string
   default     = ""
 }
@@ -75,6 +53,57 @@ variable "kafka_topic" {
   description = "Topic the function produces to when kafka_bootstrap_brokers is set."
   type        = string
   default     = "ingest.events"
+}
+
+variable "kafka_auth" {
+  description = "How the ingestor authenticates to the brokers: \"msk_iam\" (SASL/OAUTHBEARER with the function's role) or \"none\" (plaintext, e.g. the self-hosted Kafka over a private link)."
+  type        = string
+  default     = "msk_iam"
+
+  validation {
+    condition     = contains(["msk_iam", "none"], var.kafka_auth)
+    error_message = "kafka_auth must be msk_iam or none."
+  }
+}
+
+variable "max_event_bytes" {
+  description = "Largest event body the ingestor accepts; bigger ones get 413."
+  type        = number
+  default     = 262144
+
+  validation {
+    condition     = var.max_event_bytes >= 1 && var.max_event_bytes <= 1000000
+    error_message = "max_event_bytes must be 1-1000000 (below Kafka's default message.max.bytes)."
+  }
+}
+
+variable "path_label" {
+  description = "Label of this deployment in the ingestor's answers and canary metrics (\"new\": the AWS path)."
+  type        = string
+  default     = "new"
+}
+
+variable "alias_name" {
+  description = "Alias API Gateway invokes; the staged cutover moves its weights."
+  type        = string
+  default     = "live"
+}
+
+variable "alias_function_version" {
+  description = "Version the alias points to when created; null uses the version this apply published. Later moves belong to the cutover (ignored by Terraform)."
+  type        = string
+  default     = null
+}
+
+variable "alias_additional_version_weights" {
+  description = "Initial weighted routing of the alias: {version = weight 0-1} sent to another version. Later moves belong to the cutover (ignored by Terraform)."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for w in values(var.alias_additional_version_weights) : w >= 0 && w <= 1])
+    error_message = "alias_additional_version_weights values must be between 0 and 1."
+  }
 }
 
 variable "memory_size" {
@@ -176,4 +205,10 @@ variable "image_retention_count" {
   description = "Images kept in the repository; older ones expire."
   type        = number
   default     = 20
+}
+
+variable "qualify_invoke_permission" {
+  description = "Grant API Gateway's invoke permission on the alias (qualifier), which is what invoking the alias needs on AWS. Only a stand-in whose GetPolicy drops the qualifier (moto) needs false: a replace on every plan otherwise."
+  type        = bool
+  default     = true
 }

@@ -14,6 +14,15 @@ locals {
   sg_id                  = local.create_sg ? try(aws_security_group.this[0].id, null) : var.security_group_id
   role_arn               = local.create_role ? try(aws_iam_role.execution[0].arn, null) : var.execution_role_arn
   policy_role            = local.create_role ? try(aws_iam_role.execution[0].id, null) : (var.execution_role_arn == null ? null : element(split("/", var.execution_role_arn), length(split("/", var.execution_role_arn)) - 1))
+
+
+  # MWAA's secrets backend: connections and variables live in Secrets Manager under these prefixes (the
+  # runbook writes them there in phase 5); new DAGs arrive paused so the handover decides when each runs.
+  secrets_backend_options = {
+    "secrets.backend"                  = "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend"
+    "secrets.backend_kwargs"           = jsonencode({ connections_prefix = var.connections_prefix, variables_prefix = var.variables_prefix })
+    "core.dags_are_paused_at_creation" = "True"
+  }
 }
 
 # ---------------------------------------------------------------- execution role
@@ -68,6 +77,12 @@ data "aws_iam_policy_document" "execution" {
       "sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:SendMessage",
     ]
     resources = ["arn:${local.partition}:sqs:${local.region}:*:airflow-celery-*"]
+  }
+
+  statement {
+    sid       = "SecretsBackend"
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    resources = [for prefix in [var.connections_prefix, var.variables_prefix] : "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:${prefix}/*"]
   }
 
   statement {
@@ -176,7 +191,7 @@ resource "aws_mwaa_environment" "this" {
   min_workers                     = var.min_workers
   max_workers                     = var.max_workers
   schedulers                      = var.schedulers
-  airflow_configuration_options   = var.airflow_configuration_options
+  airflow_configuration_options   = merge(local.secrets_backend_options, var.airflow_configuration_options)
   weekly_maintenance_window_start = "SUN:03:00"
 
   network_configuration {

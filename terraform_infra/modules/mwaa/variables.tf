@@ -103,6 +103,18 @@ variable "airflow_configuration_options" {
   default     = {}
 }
 
+variable "connections_prefix" {
+  description = "Secrets Manager prefix of Airflow connections (MWAA's secrets backend)."
+  type        = string
+  default     = "airflow/connections"
+}
+
+variable "variables_prefix" {
+  description = "Secrets Manager prefix of Airflow variables (MWAA's secrets backend)."
+  type        = string
+  default     = "airflow/variables"
+}
+
 variable "glue_job_arns" {
   description = "Glue jobs the DAGs may start and watch."
   type        = list(string)

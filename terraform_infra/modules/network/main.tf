@@ -24,8 +24,8 @@ resource "aws_vpc" "this" {
 
   lifecycle {
     precondition {
-      condition     = length(var.public_subnet_cidrs) == length(var.azs) && length(var.private_subnet_cidrs) == length(var.azs)
-      error_message = "public_subnet_cidrs and private_subnet_cidrs need exactly one CIDR per entry of azs."
+      condition     = length(var.subnet_cidrs.public) == length(var.azs) && length(var.subnet_cidrs.private) == length(var.azs)
+      error_message = "subnet_cidrs.public and subnet_cidrs.private need exactly one CIDR per entry of azs."
     }
   }
 }
@@ -41,7 +41,7 @@ resource "aws_subnet" "public" {
   count = local.az_count
 
   vpc_id                  = aws_vpc.this.id
-  cidr_block              = var.public_subnet_cidrs[count.index]
+  cidr_block              = var.subnet_cidrs.public[count.index]
   availability_zone       = var.azs[count.index]
   map_public_ip_on_launch = false
 
@@ -52,7 +52,7 @@ resource "aws_subnet" "private" {
   count = local.az_count
 
   vpc_id            = aws_vpc.this.id
-  cidr_block        = var.private_subnet_cidrs[count.index]
+  cidr_block        = var.subnet_cidrs.private[count.index]
   availability_zone = var.azs[count.index]
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-private-${var.azs[count.index]}", Tier = "private" })
@@ -149,7 +149,7 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
   count = var.enable_flow_logs ? 1 : 0
 
   name              = "/aws/vpc/${var.name_prefix}/flow-logs"
-  retention_in_days = var.flow_logs_retention_days
+  retention_in_days = var.log_retention_days
   kms_key_id        = var.flow_logs_kms_key_arn
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-flow-logs" })

@@ -18,23 +18,16 @@ variable "azs" {
   }
 }
 
-variable "public_subnet_cidrs" {
-  description = "One CIDR per AZ, in the order of azs, for the public subnets (NAT gateways only)."
-  type        = list(string)
+variable "subnet_cidrs" {
+  description = "One CIDR per AZ, in the order of azs, for the public subnets (NAT gateways only) and the private ones (where every workload runs)."
+  type = object({
+    public  = list(string)
+    private = list(string)
+  })
 
   validation {
-    condition     = alltrue([for c in var.public_subnet_cidrs : can(cidrhost(c, 0))])
-    error_message = "public_subnet_cidrs must all be valid IPv4 CIDRs."
-  }
-}
-
-variable "private_subnet_cidrs" {
-  description = "One CIDR per AZ, in the order of azs, for the private subnets where every workload runs."
-  type        = list(string)
-
-  validation {
-    condition     = alltrue([for c in var.private_subnet_cidrs : can(cidrhost(c, 0))])
-    error_message = "private_subnet_cidrs must all be valid IPv4 CIDRs."
+    condition     = alltrue([for c in concat(var.subnet_cidrs.public, var.subnet_cidrs.private) : can(cidrhost(c, 0))])
+    error_message = "subnet_cidrs.public and subnet_cidrs.private must all be valid IPv4 CIDRs."
   }
 }
 
@@ -76,17 +69,6 @@ variable "flow_logs_traffic_type" {
   validation {
     condition     = contains(["ACCEPT", "REJECT", "ALL"], var.flow_logs_traffic_type)
     error_message = "flow_logs_traffic_type must be ACCEPT, REJECT or ALL."
-  }
-}
-
-variable "flow_logs_retention_days" {
-  description = "Retention of the flow-log group in days; one of the values CloudWatch Logs accepts."
-  type        = number
-  default     = 365
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_logs_retention_days)
-    error_message = "flow_logs_retention_days must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
   }
 }
 

@@ -71,18 +71,6 @@ variable "multi_az" {
   default     = true
 }
 
-variable "backup_window" {
-  description = "Daily backup window (UTC), hh24:mi-hh24:mi; must not overlap maintenance_window."
-  type        = string
-  default     = "02:00-03:00"
-}
-
-variable "maintenance_window" {
-  description = "Weekly maintenance window (UTC), ddd:hh24:mi-ddd:hh24:mi."
-  type        = string
-  default     = "sun:04:00-sun:05:00"
-}
-
 variable "delete_automated_backups" {
   description = "Delete the automated backups together with the instance. False (keep them for their retention period) everywhere but sandbox/dev."
   type        = bool

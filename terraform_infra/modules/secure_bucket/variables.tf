@@ -1,19 +1,3 @@
-variable "create" {
-  description = "Create the bucket. False creates nothing, so a caller can switch the bucket off without a count of its own."
-  type        = bool
-  default     = true
-}
-
-variable "bucket_name" {
-  description = "Globally unique bucket name (3-63 characters, lower case, digits, dots and hyphens)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
-    error_message = "bucket_name must be 3-63 characters of lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit."
-  }
-}
-
 variable "kms_key_arn" {
   description = "KMS key ARN for SSE-KMS. Null falls back to SSE-S3 (AES256), which only the access-log bucket wants (S3 log delivery cannot write to SSE-KMS buckets)."
   type        = string

@@ -1,13 +1,3 @@
-variable "bucket_name" {
-  description = "Globally unique name of the state bucket (3-63 characters, lower case, digits, dots and hyphens)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
-    error_message = "bucket_name must be 3-63 characters of lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit."
-  }
-}
-
 variable "lock_table_name" {
   description = "Name of the DynamoDB table that holds Terraform state locks (hash key LockID)."
   type        = string

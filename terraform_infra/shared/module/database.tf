@@ -1,5 +1,5 @@
-# Module inputs of the managed databases (rds_postgres, documentdb; symlinked into each): where they
-# run, how long backups are kept and how they may be deleted.
+# Module inputs of the managed databases (rds_postgres, documentdb; symlinked into each): where and on
+# what they run, when and how long backups are kept, and how they may be deleted.
 
 variable "identifier" {
   description = "Identifier of the instance or cluster, also the base name of its subnet and parameter groups, e.g. \"dmig-prod-postgres\"."
@@ -24,6 +24,18 @@ variable "subnet_ids" {
 variable "vpc_security_group_ids" {
   description = "Security groups of the database (the network module's \"postgres\" or \"docdb\" group)."
   type        = list(string)
+}
+
+variable "backup_window" {
+  description = "Daily backup window (UTC), hh24:mi-hh24:mi; must not overlap maintenance_window."
+  type        = string
+  default     = "02:00-03:00"
+}
+
+variable "maintenance_window" {
+  description = "Weekly maintenance window (UTC), ddd:hh24:mi-ddd:hh24:mi."
+  type        = string
+  default     = "sun:04:00-sun:05:00"
 }
 
 variable "backup_retention_period" {

@@ -97,18 +97,20 @@ module "kms" {
 module "network" {
   source = "../../modules/network"
 
-  name_prefix          = var.name_prefix
-  cidr_block           = var.vpc_cidr
-  azs                  = var.azs
-  public_subnet_cidrs  = slice(var.public_subnet_cidrs, 0, length(var.azs))
-  private_subnet_cidrs = slice(var.private_subnet_cidrs, 0, length(var.azs))
+  name_prefix = var.name_prefix
+  cidr_block  = var.vpc_cidr
+  azs         = var.azs
+  subnet_cidrs = {
+    public  = slice(var.public_subnet_cidrs, 0, length(var.azs))
+    private = slice(var.private_subnet_cidrs, 0, length(var.azs))
+  }
 
-  enable_nat_gateway       = var.enable_nat_gateway
-  single_nat_gateway       = var.single_nat_gateway
-  enable_flow_logs         = var.enable_flow_logs
-  flow_logs_retention_days = var.log_retention_days
-  flow_logs_kms_key_arn    = module.kms.key_arns["logs"]
-  security_groups          = local.security_groups
+  enable_nat_gateway    = var.enable_nat_gateway
+  single_nat_gateway    = var.single_nat_gateway
+  enable_flow_logs      = var.enable_flow_logs
+  log_retention_days    = var.log_retention_days
+  flow_logs_kms_key_arn = module.kms.key_arns["logs"]
+  security_groups       = local.security_groups
 }
 
 module "iam" {

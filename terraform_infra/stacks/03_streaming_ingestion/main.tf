@@ -29,20 +29,18 @@ module "msk" {
 module "ingest_api" {
   source = "../../modules/ingest_api"
 
-  name         = "${local.name_prefix}-ingest"
-  package_type = var.ingest_package_type
-  image_uri    = var.ingest_image_uri
-  image_tag    = var.ingest_image_tag
-  filename     = var.ingest_zip_filename
+  name      = "${local.name_prefix}-ingest"
+  image_uri = var.ingest_image_uri
+  image_tag = var.ingest_image_tag
 
   role_arn = local.net.iam_role_arns["ingest_lambda"]
 
-  raw_bucket_name                = local.stores.data_lake_bucket_names["raw"]
   kafka_bootstrap_brokers        = var.enable_ingest_kafka ? coalesce(module.msk.bootstrap_brokers_sasl_iam, "") : ""
   reserved_concurrent_executions = var.ingest_reserved_concurrency
   encrypt_environment            = var.ingest_encrypt_environment
   enable_dead_letter_config      = var.ingest_enable_dead_letter_config
   enable_json_logging            = var.ingest_json_logging
+  qualify_invoke_permission      = var.ingest_qualify_invoke_permission
 
   subnet_ids         = local.net.private_subnet_ids
   security_group_ids = [local.net.security_group_ids["lambda"]]

@@ -32,3 +32,13 @@ output "ingest_url" {
   description = "URL producers POST events to (SigV4-signed)."
   value       = module.ingest_api.ingest_url
 }
+
+output "ingest_alias_name" {
+  description = "Lambda alias behind the HTTP API; the staged producer cutover moves its weights."
+  value       = module.ingest_api.alias_name
+}
+
+output "ingest_function_version" {
+  description = "Ingest Lambda version published by the last apply."
+  value       = module.ingest_api.function_version
+}

@@ -34,14 +34,8 @@ variable "log_retention_days" {
   default     = 365
 }
 
-variable "ingest_package_type" {
-  description = "Package of the ingest Lambda: \"Image\" (ECR image, the AWS path) or \"Zip\" (ingest_zip_filename)."
-  type        = string
-  default     = "Image"
-}
-
 variable "ingest_image_uri" {
-  description = "Full image URI of the ingest Lambda; null uses the module's repository with ingest_image_tag."
+  description = "Full image URI of the ingest Lambda (examples/platform/ingestor/Dockerfile); null uses the module's repository with ingest_image_tag."
   type        = string
   default     = null
 }
@@ -50,12 +44,6 @@ variable "ingest_image_tag" {
   description = "Image tag in the ingest repository (pushed before apply; tags are immutable)."
   type        = string
   default     = "v1"
-}
-
-variable "ingest_zip_filename" {
-  description = "Zip of modules/ingest_api/src/handler.py when ingest_package_type = \"Zip\"."
-  type        = string
-  default     = null
 }
 
 variable "ingest_reserved_concurrency" {
@@ -84,6 +72,12 @@ variable "ingest_enable_dead_letter_config" {
 
 variable "ingest_json_logging" {
   description = "JSON log format for the ingest Lambda."
+  type        = bool
+  default     = true
+}
+
+variable "ingest_qualify_invoke_permission" {
+  description = "API Gateway's invoke permission on the ingest alias (needed on AWS); false only where GetPolicy drops the qualifier (moto)."
   type        = bool
   default     = true
 }

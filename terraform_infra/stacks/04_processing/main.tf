@@ -22,16 +22,42 @@ locals {
   emr_instance_profile_name = var.use_shared_roles ? local.platform.emr_instance_profile_name : null
   emr_shared_roles          = local.emr_service_role_arn != null && local.emr_instance_profile_name != null
 
-  # Module defaults for the sample job: read the raw zone, write the curated zone.
+  # Glue jobs: the platform's Spark jobs (spark_jobs, generated from their metadata into
+  # spark_jobs.auto.tfvars.json; a new job is a new <job>.yaml, never a hand-written entry here),
+  # each with the environment's glue_job_overrides (sizing) on top. "{raw}", "{curated}", "{analytics}" in an argument become
+  # stack 02's data lake buckets; "{scripts}" is left to the glue module (its scripts bucket).
+  zone_buckets       = local.platform.data_lake_bucket_names
+  glue_job_overrides = { for k, o in var.glue_job_overrides : k => { for field, value in o : field => value if value != null } }
+  zone_pattern       = "\\{(raw|curated|analytics)\\}"
   glue_jobs = {
-    for k, j in var.glue_jobs : k => merge(j, {
-      default_arguments = merge(
-        local.raw_bucket == null ? {} : { "--source_path" = "s3://${local.raw_bucket}/events/" },
-        local.curated_bucket == null ? {} : { "--target_path" = "s3://${local.curated_bucket}/events/" },
-        j.default_arguments,
-      )
-    })
+    for k, j in var.spark_jobs : k => merge(
+      j,
+      try(local.glue_job_overrides[k], {}),
+      {
+        default_arguments = {
+          for name, value in j.default_arguments : name => (
+            can(regex(local.zone_pattern, value))
+            ? replace(value, "{${regex(local.zone_pattern, value)[0]}}", lookup(local.zone_buckets, regex(local.zone_pattern, value)[0], "MISSING-${regex(local.zone_pattern, value)[0]}-BUCKET"))
+            : value
+          )
+        }
+      },
+    )
   }
+
+  # The same jobs as EMR steps (the alternative to Glue): planned as an output behind enable_emr_steps,
+  # submitted with add-job-flow-steps by whoever runs the cluster; never applied by this stack.
+  scripts_bucket = try(module.glue[0].scripts_bucket_name, null)
+  emr_spark_steps = [
+    for step in var.emr_spark_steps : merge(step, {
+      args = [
+        for a in step.args : replace(
+          can(regex(local.zone_pattern, a)) ? replace(a, "{${regex(local.zone_pattern, a)[0]}}", lookup(local.zone_buckets, regex(local.zone_pattern, a)[0], "MISSING-${regex(local.zone_pattern, a)[0]}-BUCKET")) : a,
+          "{scripts}", coalesce(local.scripts_bucket, "MISSING-SCRIPTS-BUCKET"),
+        )
+      ]
+    })
+  ]
 }
 
 module "glue" {
@@ -89,6 +115,13 @@ module "emr" {
 }
 
 data "aws_caller_identity" "current" {}
+
+check "spark_job_buckets" {
+  assert {
+    condition     = !anytrue([for j in local.glue_jobs : anytrue([for v in values(j.default_arguments) : strcontains(v, "MISSING-")])])
+    error_message = "A Glue job argument names a data lake zone that 02_data_stores has no bucket for (data_lake_bucket_names): apply 02 first or fix the job's metadata."
+  }
+}
 
 check "inputs_from_earlier_stacks" {
   assert {

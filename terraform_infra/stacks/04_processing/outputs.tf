@@ -13,6 +13,11 @@ output "glue_job_arns" {
   value       = try(module.glue[0].job_arns, {})
 }
 
+output "emr_spark_steps" {
+  description = "The platform's Spark jobs as EMR steps with this environment's buckets (enable_emr_steps), for add-job-flow-steps; empty when off."
+  value       = var.enable_emr_steps ? local.emr_spark_steps : []
+}
+
 output "glue_crawler_name" {
   description = "Curated-zone crawler."
   value       = try(module.glue[0].crawler_name, null)

@@ -14,11 +14,12 @@ variable "enable_glue" {
   default     = true
 }
 
-variable "glue_jobs" {
-  description = "Glue jobs (see modules/glue). The default curates raw events into the curated zone with the sample script."
+variable "spark_jobs" {
+  description = "The platform's Spark jobs as Glue jobs (see modules/glue), generated from the jobs' metadata into spark_jobs.auto.tfvars.json by runbook_lib.workloads.glue_definitions: do not set by hand (sizing per environment: glue_job_overrides)."
   type = map(object({
-    script_key        = optional(string)
-    glue_version      = optional(string, "4.0")
+    script_key        = string
+    extra_py_files    = optional(list(string), [])
+    glue_version      = optional(string, "5.0")
     execution_class   = optional(string, "STANDARD")
     worker_type       = optional(string, "G.1X")
     number_of_workers = optional(number, 2)
@@ -28,12 +29,36 @@ variable "glue_jobs" {
     default_arguments = optional(map(string), {})
     description       = optional(string)
   }))
-  default = {
-    curate-events = {
-      execution_class = "FLEX"
-      description     = "Raw zone JSON events to curated zone Parquet."
-    }
-  }
+  default = {}
+}
+
+variable "glue_job_overrides" {
+  description = "Per-environment sizing of jobs by key, over what the job's metadata says (null fields keep it)."
+  type = map(object({
+    execution_class   = optional(string)
+    worker_type       = optional(string)
+    number_of_workers = optional(number)
+    max_retries       = optional(number)
+    timeout_minutes   = optional(number)
+  }))
+  default = {}
+}
+
+variable "emr_spark_steps" {
+  description = "The platform's Spark jobs as EMR steps (spark-submit through command-runner.jar), generated with spark_jobs; shown as the emr_spark_steps output when enable_emr_steps is set."
+  type = list(object({
+    name              = string
+    action_on_failure = optional(string, "CONTINUE")
+    jar               = optional(string, "command-runner.jar")
+    args              = list(string)
+  }))
+  default = []
+}
+
+variable "enable_emr_steps" {
+  description = "Plan the EMR alternative: resolve emr_spark_steps against this environment's buckets into the emr_spark_steps output. Nothing is submitted to a cluster."
+  type        = bool
+  default     = false
 }
 
 variable "glue_crawler_schedule" {

@@ -22,7 +22,6 @@ module "cicd" {
   create_oidc_provider     = var.create_oidc_provider
   oidc_provider_arn        = var.oidc_provider_arn
   github_repository        = var.github_repository
-  allowed_branches         = var.allowed_branches
   allowed_environments     = var.allowed_environments
   deploy_policy_arns       = var.deploy_policy_arns
   assume_role_arns         = var.assume_role_arns

@@ -9,16 +9,9 @@ variable "github_repository" {
   type        = string
 }
 
-variable "allowed_branches" {
-  description = "Branches whose workflows may assume the deploy role."
-  type        = list(string)
-  default     = ["main"]
-}
-
 variable "allowed_environments" {
-  description = "GitHub deployment environments whose jobs may assume the deploy role."
+  description = "GitHub deployment environments whose jobs may assume the deploy role (repo:<owner/name>:environment:<env>); the generated workflows use \"<env>\" (apply) and \"<env>-plan\" (plan)."
   type        = list(string)
-  default     = []
 }
 
 variable "create_oidc_provider" {

@@ -1,0 +1,1 @@
+../../shared/module/log_retention_days.tf

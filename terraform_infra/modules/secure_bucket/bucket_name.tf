@@ -1,0 +1,1 @@
+../../shared/module/bucket_name.tf
