@@ -33,6 +33,10 @@ EXECUTION_CLASSES = ("STANDARD", "FLEX")
 FORMATS = ("json", "csv", "parquet")
 #: ``s3://{zone}/prefix/``: the data lake bucket of that zone (stack 02's data_lake_bucket_names).
 ZONES = ("raw", "curated", "analytics")
+# Placeholders an argument may name: a data lake zone (stack 02's migrated buckets) or {scripts}, the
+# Glue scripts bucket the runbook owns - where it stages extracts, so no migrated zone gains objects
+# the source does not have (the cutover verifies the zones against the source again).
+PLACEHOLDERS = (*ZONES, "scripts")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _TOP_KEYS = ("name", "module", "description", "glue", "arguments", "inputs", "outputs")
 
@@ -98,7 +102,7 @@ class SparkJob:
     def argument_zone(self, argument: str) -> str | None:
         """The data lake zone an argument's path lives in (``{raw}`` -> ``raw``), if it names one."""
         match = _PLACEHOLDER.search(self.arguments.get(argument, ""))
-        return match.group(1) if match else None
+        return match.group(1) if match and match.group(1) in ZONES else None
 
 
 @dataclass(frozen=True)
@@ -168,9 +172,9 @@ def _load_job(path: Path) -> SparkJob:
     arguments = {str(k): str(v) for k, v in (data.get("arguments") or {}).items()}
     for key, value in arguments.items():
         zones = _PLACEHOLDER.findall(value)
-        if len(zones) > 1 or any(z not in ZONES for z in zones):
+        if len(zones) > 1 or any(z not in PLACEHOLDERS for z in zones):
             raise SparkJobError(name, f"argument {key}={value!r} names {zones}", key=f"arguments.{key}",
-                                hint=f"at most one zone placeholder, one of: {', '.join(ZONES)}")
+                                hint=f"at most one placeholder, one of: {', '.join(PLACEHOLDERS)}")
     inputs = tuple(_input(name, item, arguments) for item in data.get("inputs") or ())
     outputs = tuple(_output(name, item, arguments) for item in data.get("outputs") or ())
     if not outputs:
@@ -220,6 +224,11 @@ def _input(job: str, item: dict[str, Any], arguments: dict[str, str]) -> JobInpu
     extract = item.get("extract")
     if extract is not None and not (isinstance(extract, dict) and {"database", "table"} <= set(extract)):
         raise SparkJobError(job, f"inputs.extract={extract!r}", key="inputs.extract", hint="{database: D, table: S.T}")
+    if extract is not None and _PLACEHOLDER.findall(arguments[argument]) != ["scripts"]:
+        raise SparkJobError(job, f"inputs.extract writes to {arguments[argument]!r}, a migrated zone or no bucket",
+                            key=f"arguments.{argument}",
+                            hint="stage extracts under s3://{scripts}/extracts/...: a zone must hold only what "
+                                 "the source holds, or the cutover's verification finds extra objects")
     return JobInput(argument=argument, format=_choice(job, "inputs.format", item.get("format"), FORMATS),
                     extract={k: str(v) for k, v in extract.items()} if extract else None)
 

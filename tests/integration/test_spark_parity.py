@@ -50,7 +50,7 @@ def lake(sandbox: Any) -> dict[str, Any]:
     upload_scripts(catalog, s3, zones["scripts"])
     stage_sample_events(s3, f"s3://{zones['raw']}/events/")
     rows = export_table_csv(sandbox.url("postgres-source", with_secret=True, dbname="platform"), "sales.customers", s3,
-                            f"s3://{zones['raw']}/extracts/postgres/platform/sales.customers/")
+                            f"s3://{zones['scripts']}/extracts/postgres/platform/sales.customers/")
     names = {job.name: _create_job(glue, f"parity-{suffix}-{job.name}", glue_job_definition(job), zones)
              for job in catalog.jobs}
     return {"s3": s3, "glue": glue, "zones": zones, "catalog": catalog, "names": names, "customers": rows,

@@ -91,3 +91,20 @@ def test_bad_metadata_names_the_key(tmp_path: Path, old: str, new: str, key: str
     with pytest.raises(SparkJobError) as caught:
         load_catalog(root)
     assert caught.value.key == key
+
+
+@pytest.mark.parametrize("zone", ["raw", "curated", "analytics"])
+def test_an_extract_staged_into_a_migrated_zone_is_refused(tmp_path: Path, zone: str) -> None:
+    """The cutover verifies the zones against the source again: an extract there would be an extra object."""
+    root = _copy(tmp_path)
+    meta = root / "platform_jobs" / "enrich_events.yaml"
+    meta.write_text(meta.read_text().replace("s3://{scripts}/extracts/", f"s3://{{{zone}}}/extracts/", 1))
+    with pytest.raises(SparkJobError) as caught:
+        load_catalog(root)
+    assert caught.value.key == "arguments.dimension_path" and "{scripts}" in caught.value.one_line()
+
+
+def test_reference_extracts_are_staged_in_the_scripts_bucket() -> None:
+    job = load_catalog().job("enrich-events")
+    assert job.arguments["dimension_path"].startswith("s3://{scripts}/extracts/")
+    assert job.argument_zone("dimension_path") is None and job.argument_zone("source_path") == "curated"
