@@ -36,9 +36,7 @@ $(OPENMETADATA_VENV)/.built: scripts/install_workload_venvs.sh
 	bash scripts/install_workload_venvs.sh $(PYTHON) openmetadata
 
 demo: install checkov
-	$(RUNBOOK) sandbox up --scale small
-	$(RUNBOOK) run --env $(ENV)
-	@echo "Evidence: $$(ls -dt outputs/*/ | head -1)index.html"
+	RUNBOOK=$(RUNBOOK) ENV=$(ENV) bash scripts/demo.sh
 
 test: install checkov
 	PY=$(PY) bash scripts/test_all.sh

@@ -1,5 +1,5 @@
-"""``runbook evidence verify | list | keygen``: check a run folder's chain, hashes and signature; list the runs;
-make an Ed25519 signing key.
+"""``runbook evidence verify | list | compare | keygen``: check a run folder's chain, hashes and signature; list
+the runs; compare two runs' results; make an Ed25519 signing key.
 
 Where ``verify`` takes the expected key from (first match): ``--public-key`` / ``--public-key-sha256`` /
 ``--kms-key-id``; only ``--expect-digest`` (the change ticket pins the run); else the params of the run's env
@@ -25,6 +25,7 @@ from runbook_lib.evidence import (
     verify_evidence,
 )
 from runbook_lib.evidence.chain import read_chain
+from runbook_lib.evidence.compare import compare_runs
 from runbook_lib.evidence.signing import Ed25519Signer, KmsSigner, kms_client, public_key_pem, public_key_sha256
 from runbook_lib.params import load_params
 from runbook_lib.paths import project_root
@@ -55,6 +56,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing.add_argument("--outputs-dir", type=Path, help="folder of run folders (default: outputs/)")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=_list)
+    compare = esub.add_parser(
+        "compare", help="compare two runs' results (phases, counts and checksums per kind, gates, go/no-go, DR, cost)"
+    )
+    compare.add_argument("first", type=Path, help="outputs/<run-id> of the first run")
+    compare.add_argument("second", type=Path, help="outputs/<run-id> of the second run")
+    compare.add_argument("--all", action="store_true", help="print every compared aspect, not only the differences")
+    compare.add_argument("--json", action="store_true")
+    compare.set_defaults(func=_compare)
     keygen = esub.add_parser("keygen", help="write a new Ed25519 evidence signing key (mode 0600) and its .pub.pem")
     keygen.add_argument("key_file", type=Path, help="where the private key goes (never overwritten)")
     keygen.set_defaults(func=_keygen)
@@ -147,6 +156,27 @@ def _run_env(run_dir: Path) -> str | None:
             message=f"the first record of {run_dir / CHAIN_NAME} names no env",
         )
     return str(env)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    """Exit 0 when the two runs reached the same results, 1 (with the differing rows) when not."""
+    comparison = compare_runs(args.first, args.second)
+    if args.json:
+        print_json(comparison.to_dict())
+    else:
+        shown = comparison.rows if args.all else comparison.differing
+        print(f"{comparison.first.run_id} vs {comparison.second.run_id}: {len(comparison.rows)} aspect(s) compared, "
+              f"{len(comparison.differing)} differ")
+        if shown:
+            print_table([{"aspect": r.aspect, "first": _cell(r.first), "second": _cell(r.second),
+                          "same": "yes" if r.same else "NO"} for r in shown], ["aspect", "first", "second", "same"])
+        print("  SAME RESULTS" if comparison.same else "  DIFFERENT RESULTS")
+    return 0 if comparison.same else 1
+
+
+def _cell(value: object, width: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _keygen(args: argparse.Namespace) -> int:
