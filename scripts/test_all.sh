@@ -6,7 +6,8 @@
 #         sandbox in .sandbox-test/.
 # Lane 2: the integration tier on its own sandbox (.sandbox-test-integration/: it seeds and corrupts data, so it
 #         never shares one with the runbook run), then the unit tier (never touches a sandbox), then the browser
-#         tier (only reads lane 1's sandbox: the preflight notebook).
+#         tier (reads lane 1's sandbox for the preflight notebook; notebook 01's Approve click applies to a
+#         moto-only sandbox the test starts in its own temporary folder and stops, never lane 1's).
 # What the lanes could share is kept apart: Terraform's working data and saved plans live in each sandbox's folder
 # (runbook_lib.infra.terraform_setup), the environment lock too; a stack folder's override file is written only
 # under that stack's lock; PostgreSQL dumps and checkpoints of lane 2 go to their own folders.

@@ -28,6 +28,7 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -166,14 +167,28 @@ def status() -> list[ServiceStatus]:
     return [_status_of(state, spec) for spec in state.services.values()]
 
 
-def up(scale: str = "small", *, base_port: int | None = None, seed: bool = True) -> SandboxState:
+def up(
+    scale: str = "small", *, base_port: int | None = None, seed: bool = True, services: Sequence[str] | None = None
+) -> SandboxState:
     """Start every service not already healthy, then seed the source once.
 
     Safe to run twice: healthy services are kept, and a seeded source is not
     seeded again. Asking for another scale than the one seeded is an error.
+
+    Args:
+        services: start only these (names of :data:`SERVICES`), e.g. ``("aws",)`` for a test that
+            needs only the AWS stand-in: no PostgreSQL, broker or seed to wait for. The seed writes to
+            every source, so a partial sandbox is started with ``seed=False``.
     """
     if scale not in SCALES:
         raise ParamsError("--scale", scale, SCALES)
+    names = [name for name, *_ in SERVICES]
+    chosen = set(names if services is None else services)
+    unknown = sorted(chosen - set(names))
+    if unknown:
+        raise ParamsError("services", unknown[0], names)
+    if seed and chosen != set(names):
+        raise ParamsError("seed", seed, "False when only some services start (the seed writes to every source)")
     root = sandbox_dir()
     state = load_state(root)
     if state is not None and state.seeded and state.scale != scale:
@@ -183,6 +198,8 @@ def up(scale: str = "small", *, base_port: int | None = None, seed: bool = True)
         state = SandboxState(root=str(root), scale=scale, started_at=time.time())
     state.scale = scale
     for index, (name, role, kind, stands_for) in enumerate(SERVICES):
+        if name not in chosen:
+            continue
         spec = state.services.get(name)
         if spec is not None and _HEALTH[kind](spec):
             continue
