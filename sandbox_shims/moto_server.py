@@ -1,4 +1,5 @@
-"""The sandbox's moto server, with one S3 listing fixed: ListObjectVersions honours ``encoding-type=url``.
+"""The sandbox's moto server, with two answers made to match AWS: S3 ListObjectVersions honours
+``encoding-type=url``, and a new RDS instance gets today's default CA certificate.
 
 Why (sandbox only, never used against AWS): moto 5.2 ignores ``encoding-type=url`` on
 ListObjectVersions and returns raw keys, while the AWS provider's ``force_destroy`` asks for URL
@@ -8,7 +9,12 @@ back as ``landing/a b=c/100% done.json``, the provider deletes a key that does n
 never empties, and ``terraform destroy`` of stack 02 loops until moto answers DeleteObjects with
 HTTP 500. Amazon S3 encodes the keys (and prefixes and markers) as asked, and so does this shim.
 
-What it fakes: nothing; it makes one moto response match what S3 returns. Everything else is moto
+The RDS default: moto 5.2 gives a new DB instance the CA ``rds-ca-default`` (retired by AWS in 2024);
+AWS gives ``rds-ca-rsa2048-g1``, which stack 02 pins. The provider does not send the CA on
+CreateDBInstance: it compares after create and, on a difference, modifies the instance and waits for it
+again - about 80 s more in every sandbox apply of stack 02, a wait that never happens against AWS.
+
+What it fakes: nothing; it makes two moto answers match what AWS returns. Everything else is moto
 unchanged. Run as ``python -m sandbox_shims.moto_server [moto_server arguments]``.
 """
 
@@ -66,8 +72,30 @@ def patch_list_object_versions() -> None:
     S3Response.list_object_versions = list_object_versions  # type: ignore[method-assign]
 
 
+#: The CA certificate AWS gives a new RDS DB instance when none is asked for (since 2024).
+RDS_DEFAULT_CA = "rds-ca-rsa2048-g1"
+
+
+def patch_rds_default_ca() -> None:
+    """A CreateDBInstance without a CA gets AWS's current default, not moto's retired one."""
+    from moto.rds.models import RDSBackend
+
+    original = RDSBackend.create_db_instance
+    if getattr(original, "_runbook_shim", False):
+        return
+
+    def create_db_instance(self: Any, db_kwargs: dict[str, Any]) -> Any:
+        if not db_kwargs.get("ca_certificate_identifier"):
+            db_kwargs = {**db_kwargs, "ca_certificate_identifier": RDS_DEFAULT_CA}
+        return original(self, db_kwargs)
+
+    create_db_instance._runbook_shim = True  # type: ignore[attr-defined]
+    RDSBackend.create_db_instance = create_db_instance  # type: ignore[method-assign]
+
+
 def main(argv: list[str] | None = None) -> None:
     patch_list_object_versions()
+    patch_rds_default_ca()
     from moto.server import main as moto_main
 
     moto_main(argv if argv is not None else sys.argv[1:])

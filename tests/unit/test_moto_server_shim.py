@@ -72,3 +72,29 @@ def test_patched_moto_encodes_only_when_asked(tmp_path: Path) -> None:
     # Asked explicitly, botocore hands the encoded keys over as they came; decoding gives the stored keys.
     assert got["encoded"] != got["plain"]
     assert sorted(urllib.parse.unquote_plus(k) for k in got["encoded"]) == sorted(AWKWARD)
+
+
+RDS_SCRIPT = r"""
+import json
+from moto import mock_aws
+import boto3
+from sandbox_shims.moto_server import patch_rds_default_ca
+patch_rds_default_ca()
+with mock_aws():
+    rds = boto3.client("rds", region_name="eu-west-1")
+    common = dict(DBInstanceClass="db.t3.micro", Engine="postgres", AllocatedStorage=20, MasterUsername="u",
+                  MasterUserPassword="passw0rdpassw0rd")
+    rds.create_db_instance(DBInstanceIdentifier="plain", **common)
+    rds.create_db_instance(DBInstanceIdentifier="asked", CACertificateIdentifier="rds-ca-ecc384-g1", **common)
+    got = {d["DBInstanceIdentifier"]: d["CACertificateIdentifier"] for d in rds.describe_db_instances()["DBInstances"]}
+    print(json.dumps(got))
+"""
+
+
+def test_a_new_rds_instance_gets_the_ca_aws_gives_and_keeps_one_asked_for(tmp_path: Path) -> None:
+    """Without the shim the provider modifies and waits again after every create (moto's retired default CA)."""
+    out = subprocess.run([sys.executable, "-c", RDS_SCRIPT], capture_output=True, text=True, timeout=120,
+                         cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got == {"plain": "rds-ca-rsa2048-g1", "asked": "rds-ca-ecc384-g1"}
