@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ RECORD_KINDS: tuple[str, ...] = (
     "gate",
     "table",
     "chart",
+    "file",
     "notebook",
     "public_key",
     "signature",
@@ -66,18 +67,10 @@ class ChainRecord:
     sha256: str = field(default="", compare=False)
 
     def body(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "prev": self.prev,
-            "at": self.at,
-            "kind": self.kind,
-            "phase": self.phase,
-            "data": self.data,
-            "files": self.files,
-            "replaced": self.replaced,
-            "moved": self.moved,
-            "manifest_sha256": self.manifest_sha256,
-        }
+        """Every field but ``sha256``: the line that hash is taken of cannot hold it."""
+        body = asdict(self)
+        del body["sha256"]
+        return body
 
     def line(self) -> bytes:
         return canonical_json(self.body())

@@ -103,6 +103,7 @@ def render_index(manifest: Manifest, seal: SealView | None = None) -> str:
             _link(record.html, "html"),
             *(_link(t.file, f"table: {t.name} ({t.rows} rows)") for t in record.tables),
             *(_link(c.file, f"chart: {c.name}") for c in record.charts),
+            *(_link(f.file, f"file: {f.name} ({f.bytes} bytes)") for f in record.files_kept),
         ]
         for number, attempt in enumerate(record.attempts, start=1):
             links.append(

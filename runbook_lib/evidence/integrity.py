@@ -235,7 +235,7 @@ def _compare_phases(records: list[ChainRecord], manifest: Manifest) -> list[str]
             known = phases.get(name)
             phases[name] = known if known and not known["started"] else fresh("running", True)
             phases[name].update(status="running", started=True)
-        elif record.kind in ("phase_finished", "gate", "plan", "apply", "table", "chart", "notebook"):
+        elif record.kind in ("phase_finished", "gate", "plan", "apply", "table", "chart", "file", "notebook"):
             phase = phases.setdefault(name, fresh("running", True))
             if record.kind == "phase_finished":
                 phase["status"] = data.get("status")

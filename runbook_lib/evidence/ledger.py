@@ -28,6 +28,7 @@ by ``verify`` as not sealed until the next phase end signs them.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import logging
@@ -45,6 +46,7 @@ from runbook_lib.evidence.manifest import (
     MAX_TABLE_RECORDS,
     RUN_ID_RE,
     ChartRecord,
+    FileRecord,
     Manifest,
     PhaseRecord,
     PlanRecord,
@@ -360,6 +362,33 @@ class EvidenceLedger:
             change.data = {"name": name, "file": relative}
         return relative
 
+    def record_file(self, phase: str | None, name: str, source: str | Path) -> str:
+        """Keep a file a phase produced (a build artefact, a log) as evidence, under ``files/<phase>/<name>``.
+
+        Why through the ledger: a file that lands in the run folder any other way is one the record log does not
+        vouch for, and ``evidence verify`` reports it as unrecorded. Text (UTF-8) is redacted like every table;
+        anything else (a zip) is kept byte for byte - produce such files from what holds no secret.
+
+        Returns:
+            The path relative to the run folder.
+        """
+        data = Path(source).read_bytes()
+        try:
+            content: bytes | str = redact.redact_text(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            content = data
+        encoded = content.encode("utf-8") if isinstance(content, str) else content
+        with self._mutate("file", phase) as (manifest, change):
+            record = self._record(manifest, phase)
+            relative = f"files/{slug(record.name)}/" + "/".join(slug(part) for part in name.split("/") if part)
+            change.write(relative, content)
+            kept = FileRecord(name=name, file=relative, bytes=len(encoded), sha256=hashlib.sha256(encoded).hexdigest())
+            record.files_kept = [f for f in record.files_kept if f.name != name]
+            record.files_kept.append(kept)
+            change.phase = record.name
+            change.data = {"name": name, "file": relative, "bytes": kept.bytes}
+        return relative
+
     def add_notebook(self, phase: str | None, path: str | Path) -> str:
         """Redact a (possibly partly) executed notebook, keep it in the run folder, export HTML.
 
@@ -469,6 +498,8 @@ class EvidenceLedger:
             table["file"] = move(table["file"])
         for chart in old["charts"]:
             chart["file"] = move(chart["file"])
+        for kept in old.get("files_kept", []):
+            kept["file"] = move(kept["file"])
         return PhaseRecord(name=record.name, attempts=[*record.attempts, old])
 
     def _read(self) -> Manifest:

@@ -108,6 +108,16 @@ class ChartRecord:
 
 
 @dataclass
+class FileRecord:
+    """A file a phase produced and keeps as evidence (a build artefact, a log), redacted if it is text."""
+
+    name: str
+    file: str
+    bytes: int
+    sha256: str
+
+
+@dataclass
 class PhaseRecord:
     """Everything the ledger knows about one phase (one notebook)."""
 
@@ -123,6 +133,7 @@ class PhaseRecord:
     gates: list[dict[str, Any]] = field(default_factory=list)
     tables: list[TableRecord] = field(default_factory=list)
     charts: list[ChartRecord] = field(default_factory=list)
+    files_kept: list[FileRecord] = field(default_factory=list)
     notebook: str | None = None
     html: str | None = None
     redactions: int = 0
@@ -134,12 +145,14 @@ class PhaseRecord:
         values["plans"] = [PlanRecord(**p) for p in values.get("plans", [])]
         values["tables"] = [TableRecord(**t) for t in values.get("tables", [])]
         values["charts"] = [ChartRecord(**c) for c in values.get("charts", [])]
+        values["files_kept"] = [FileRecord(**f) for f in values.get("files_kept", [])]
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})
 
     def files(self) -> list[str]:
         """Run-relative paths of every file this record (and its archived attempts) points at."""
-        paths = [self.notebook, self.html, *(t.file for t in self.tables), *(c.file for c in self.charts)]
+        paths = [self.notebook, self.html, *(t.file for t in self.tables), *(c.file for c in self.charts),
+                 *(f.file for f in self.files_kept)]
         for attempt in self.attempts:
             paths.extend([attempt.get("notebook"), attempt.get("html")])
             paths.extend(t.get("file") for t in attempt.get("tables", []))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from runbook_lib.cutover.ingest_cutover import IngestCutoverRun, run_ingest_cutover
@@ -43,13 +42,18 @@ class IngestCutoverStep:
             from runbook_lib.sandbox import load_state
 
             state = load_state()
-        self.result = run_ingest_cutover(
-            self.session.params,
-            stack_outputs,
-            mirror_lag=lag,
-            log_dir=Path(self.session.ledger.run_dir) / "logs",
-            sandbox_state=state,
-        )
+        log_dir = self.session.work_dir("ingestor-logs")
+        try:
+            self.result = run_ingest_cutover(
+                self.session.params,
+                stack_outputs,
+                mirror_lag=lag,
+                log_dir=log_dir,
+                sandbox_state=state,
+            )
+        finally:  # the local ingestors' logs are evidence whether the cutover held or not (redacted, recorded)
+            for log_file in sorted(log_dir.glob("*.log")):
+                self.session.keep_file(f"logs/{log_file.name}", log_file)
         rounds = [dict(row, step=n) for n, r in enumerate(self.result.rounds, start=1) for row in r.rows()]
         self.session.table("ingest_canary_rounds", pd.DataFrame(rounds))
         self.session.chart("ingest_cutover", cutover_figure(self.result))

@@ -58,9 +58,18 @@ class OrchestrationSteps:
                 outputs.update({f"{stack}.{k}": v.value for k, v in runner.outputs().items()})
             except Exception as error:  # noqa: BLE001 - a step needing a missing output names it
                 log.warning("outputs of %s not available: %s", stack, error)
-        work = Path(session.ledger.run_dir) / "workloads_05"
-        work.mkdir(parents=True, exist_ok=True)
-        return cls(session, outputs, work)
+        return cls(session, outputs, session.work_dir("workloads_05"))
+
+    def _keep_built(self) -> None:
+        """Keep what the steps built so far (requirements, plugins.zip, configs) as evidence, each file once.
+
+        They are built in the run's private working area and enter the run folder only through the ledger.
+        """
+        kept = {f.name for f in self.session.ledger.phase(self.session.phase).files_kept}
+        for path in sorted(p for p in self.work.rglob("*") if p.is_file()):
+            name = path.relative_to(self.work).as_posix()
+            if name not in kept:
+                self.session.keep_file(name, path)
 
     @property
     def _airflow(self) -> Any:
@@ -90,6 +99,7 @@ class OrchestrationSteps:
         frame = reqs.to_frame()
         frame.loc[len(frame)] = {"package": "plugins.zip", "version": plugins.sha256[:16],
                                  "resolved": f"{len(plugins.members)} file(s): {', '.join(plugins.members)}"}
+        self._keep_built()
         return self.session.table("05_mwaa_requirements", frame)
 
     def secrets(self) -> Any:
@@ -161,6 +171,7 @@ class OrchestrationSteps:
             endpoint_url=aws_endpoint_url(params.aws), server=om.server_host_port, out_dir=self.work / "openmetadata",
             sandbox_kafka=sandbox_kafka)
         checks = openmetadata_configs.validate_configs([c.path for c in configs], resolve_path(om.venv))
+        self._keep_built()
         frame = self.session.table("05_openmetadata_configs", openmetadata_configs.checks_frame(configs, checks))
         if not all(c.ok for c in checks):
             raise OrchestrationError("openmetadata", "generated configs do not validate",

@@ -61,6 +61,10 @@ class RunWorkspace:
     def digests(self) -> Path:
         return self.root / DIGESTS_NAME
 
+    def subdir(self, name: str) -> Path:
+        """A private folder inside the working area, for what a phase step builds before the ledger keeps it."""
+        return _private_dir(self.root / name)
+
     def notebook(self, file_name: str) -> Path:
         """Where papermill writes the executing copy of the phase notebook ``file_name``."""
         return self.root / "notebooks" / file_name

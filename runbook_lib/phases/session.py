@@ -22,6 +22,7 @@ from runbook_lib.phases import kernel_redaction
 from runbook_lib.phases.account_guard import require_allowed_account
 from runbook_lib.phases.envlock import hold_for_session, release_session
 from runbook_lib.phases.headless import new_run_id
+from runbook_lib.phases.run_workspace import RunWorkspace
 
 log = logging.getLogger("runbook_lib.phases.session")
 
@@ -44,6 +45,19 @@ class PhaseSession:
         """Record a matplotlib figure as evidence and return it."""
         self.ledger.record_chart(self.phase, name, figure)
         return figure
+
+    def keep_file(self, name: str, path: str | Path) -> str:
+        """Keep a file the phase produced as evidence (redacted if text); returns its run-relative path."""
+        return self.ledger.record_file(self.phase, name, path)
+
+    def work_dir(self, name: str) -> Path:
+        """A private folder (0700) for what a step builds before it is kept: ``<outputs>/.work/<run-id>/<name>``.
+
+        Why not the run folder: every file there must come through the ledger (``keep_file``), or the evidence
+        check reports it as unrecorded; and the working area is removed once every phase of the run succeeded.
+        """
+        run_dir = Path(self.ledger.run_dir)
+        return RunWorkspace.of(run_dir.parent, run_dir.name).create().subdir(name)
 
     def gate(self, decision: Any) -> None:
         """Record a gate decision (approved or not) in the evidence."""
