@@ -62,7 +62,11 @@ def function(sandbox):
 def test_staged_cutover_moves_events_between_brokers_and_rolls_back(sandbox, function, tmp_path) -> None:
     lam, name = function
     source, target = sandbox.service("kafka-source").address, sandbox.service("kafka-target").address
-    _ensure_topic(target)
+    # A topic of its own: events produced into the sandbox's ingest.events would be records the Kafka mirror did
+    # not write, and a later `runbook migrate kafka` onto that topic is (rightly) refused.
+    topic = f"cutover-test-{uuid.uuid4().hex[:6]}"
+    _ensure_topic(source, topic)
+    _ensure_topic(target, topic)
     new_version = stage_new_version(lam, name, {"INGEST_PATH_LABEL": "new"})
     routing = AliasRouting(lam, name)
     versions = resolve_versions(routing)
@@ -72,7 +76,8 @@ def test_staged_cutover_moves_events_between_brokers_and_rolls_back(sandbox, fun
     env = f"test-{uuid.uuid4().hex[:6]}"
     rounds: list[c.CanaryReport] = []
     started = datetime.now(UTC)
-    with local_ingestor("old", source, log_dir=tmp_path) as old, local_ingestor("new", target, log_dir=tmp_path) as new:
+    with local_ingestor("old", source, topic=topic, log_dir=tmp_path) as old, \
+            local_ingestor("new", target, topic=topic, log_dir=tmp_path) as new:
 
         def canary(weight: float) -> c.CanaryReport:
             assert routing.read().new_share_pct(versions.new) == weight  # the API holds the weight being measured
