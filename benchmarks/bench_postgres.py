@@ -44,6 +44,7 @@ sys.path.insert(0, str(REPO))
 
 from runbook_lib import sandbox as sb  # noqa: E402
 from runbook_lib.migrate.postgres import PgEndpoint, PgTools, PostgresMigrator, passfile_env, quote_ident  # noqa: E402
+from runbook_lib.sandbox.seed import EVENTS_COLUMNS  # noqa: E402
 
 GiB = 1024**3
 MiB = 1024**2
@@ -79,15 +80,7 @@ SELECT 1 + (g::bigint * 7919) % {customers}, ((g::bigint * 31) % 99900) / 100.0 
        (ARRAY['new','paid','shipped','cancelled']::bench.status[])[1 + g % 4],
        timestamptz '2026-11-01 00:00+00' + g * interval '1 second', md5(g::text)
 FROM generate_series(1, {orders}) AS g;
-CREATE TABLE bench.events (
-    id bigserial PRIMARY KEY,
-    device_id uuid NOT NULL,
-    event_type text NOT NULL,
-    payload jsonb NOT NULL,
-    amount numeric(12,2),
-    created_at timestamptz NOT NULL,
-    tags text[]
-);
+CREATE TABLE bench.events ({events_columns});
 INSERT INTO bench.events (device_id, event_type, payload, amount, created_at, tags)
 SELECT md5((g % 100000)::text)::uuid, (ARRAY['page_view','click','purchase','signup','error'])[1 + g % 5],
        jsonb_build_object('v', g % 101, 'ok', g % 10 <> 0, 'path', '/p/' || (g % 97), 'ref', md5(g::text)),
@@ -144,7 +137,7 @@ def ensure_source(source: PgEndpoint, database: str, size_gib: float) -> int:
     with source.connect("postgres") as conn:
         conn.execute(f"CREATE DATABASE {quote_ident(database)}")
     with source.connect(database) as conn:
-        conn.execute(GENERATE_SQL.format(marker=marker, **rows))
+        conn.execute(GENERATE_SQL.format(marker=marker, events_columns=EVENTS_COLUMNS, **rows))
         conn.execute("VACUUM ANALYZE")
         size = int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
     print(f"generated {size / GiB:.2f} GiB in {time.perf_counter() - started:.0f} s", flush=True)

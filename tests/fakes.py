@@ -1,5 +1,5 @@
-"""Stand-ins shared by the test tiers: progress bars that draw nothing, moto with test credentials, emptying
-buckets, a copy child killed mid-way.
+"""Stand-ins shared by the test tiers: the repository and fixture paths, progress bars that draw nothing, moto with
+test credentials, emptying buckets, a copy child killed mid-way.
 
 Imported as ``from fakes import ...`` (pytest puts ``tests/`` on the path through ``tests/conftest.py``;
 the subprocess scripts under ``tests/integration`` add it themselves).
@@ -17,6 +17,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+#: The checkout and the checked-in fixtures, found once here rather than from every test file's own ``__file__``
+#: (``parents[1]`` in one tier, ``parents[2]`` in another: a file moved a level down would read the wrong folder).
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES_DIR = REPO / "tests" / "fixtures"
+PLAN_FIXTURES = FIXTURES_DIR / "plans"
+VALID_PARAMS = FIXTURES_DIR / "params" / "valid.yaml"
 
 
 def quiet_progress(**kwargs: Any) -> Any:

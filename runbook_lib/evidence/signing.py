@@ -22,7 +22,7 @@ import contextlib
 import logging
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -309,17 +309,12 @@ class SigningConfig:
     def from_record(cls, data: Any) -> SigningConfig:
         if not isinstance(data, dict):
             return cls()
-        known = {"mode", "key_file", "kms_key_id", "create_if_missing", "aws"}
+        known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
     def to_record(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "key_file": self.key_file,
-            "kms_key_id": self.kms_key_id,
-            "create_if_missing": self.create_if_missing,
-            "aws": dict(self.aws),
-        }
+        """Every field, as the run's first record keeps it (``from_record`` reads it back)."""
+        return asdict(self)
 
     def describe(self) -> str:
         if self.mode == "ed25519":

@@ -12,7 +12,7 @@ import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict, Unpack
+from typing import Any, ClassVar, TypedDict, Unpack
 
 from runbook_lib.migrate import base
 from runbook_lib.migrate.base import Migrator, ProgressFactory
@@ -121,16 +121,20 @@ Members = list[tuple[str, Migrator]]
 
 
 class MappedMigrator(Migrator):
-    """A kind whose params section maps several databases: one member per mapping, a group when several.
+    """A kind whose params section maps several sources to targets: one member per mapping (PostgreSQL and MongoDB:
+    per database; Kafka: per source/target cluster pair, with that pair's topics), a group when several.
 
-    Why: the PostgreSQL and MongoDB kinds built their members differently but wrapped them the same way;
-    the wrapping (checkpoint folder, one member or a :class:`MigratorGroup`) lives here once.
+    Why: the kinds built their members differently but wrapped them the same way; the wrapping (checkpoint
+    folder, one member or a :class:`MigratorGroup`) lives here once.
     """
+
+    #: The keywords ``from_params`` takes; a kind without a target address to override says :class:`BuildOptions`.
+    build_options: ClassVar[type] = MappedBuildOptions
 
     @classmethod
     def from_params(cls, params: Any, sandbox_state: Any | None, **options: Unpack[MappedBuildOptions]) -> Migrator:
         """As ``Migrator.from_params``; ``target_endpoint`` overrides the target address the sandbox discovers."""
-        check_build_options(options, MappedBuildOptions)
+        check_build_options(options, cls.build_options)
         base_dir = options.get("checkpoint_dir") or base.default_checkpoint_dir(params.env, cls.kind)
         progress = options.get("progress")
         member_options = MemberOptions(base_dir, progress, options.get("target_endpoint"))

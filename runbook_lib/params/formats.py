@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -27,6 +27,20 @@ def format_error(allowed: str) -> PydanticCustomError:
 def rule_error(key: str, value: Any, allowed: str) -> PydanticCustomError:
     """A cross-field rule failure; ``key`` rides in the context because pydantic places it at the root."""
     return PydanticCustomError("params_rule", "{allowed}", {"key": key, "value": value, "allowed": allowed})
+
+
+def refuse_repeats(key: str, entries: Iterable[tuple[Hashable, Any]], allowed: str) -> None:
+    """Refuse the first entry ``(identity, value)`` whose identity an earlier entry already has.
+
+    For lists whose entries may not name one thing twice (two mappings writing one target, an approver listed
+    twice): ``key`` is the refused entry's dotted key with ``{index}`` for its place; ``allowed`` may name the
+    earlier entry's place as ``{first}``.
+    """
+    seen: dict[Hashable, int] = {}
+    for index, (identity, value) in enumerate(entries):
+        if identity in seen:
+            raise rule_error(key.format(index=index), value, allowed.format(first=seen[identity]))
+        seen[identity] = index
 
 
 class Allowed:

@@ -15,6 +15,7 @@ from runbook_lib.params.formats import (
     S3Prefix,
     StrictModel,
     TopicName,
+    refuse_repeats,
     rule_error,
 )
 from runbook_lib.params.secret_refs import SecretRef
@@ -96,29 +97,17 @@ class MigrationParams(StrictModel):
         return self
 
     @model_validator(mode="after")
-    def _unique_kafka_targets(self) -> MigrationParams:
-        seen: dict[str, int] = {}
-        for index, mapping in enumerate(self.kafka):
-            key = f"{mapping.target_bootstrap_ref!r}/{mapping.target_topic or mapping.source_topic}"
-            if key in seen:
-                raise rule_error(
-                    f"migration.kafka[{index}].target_topic",
-                    mapping.target_topic or mapping.source_topic,
-                    f"a target topic not already written by migration.kafka[{seen[key]}]",
-                )
-            seen[key] = index
-        return self
-
-    @model_validator(mode="after")
     def _unique_targets(self) -> MigrationParams:
-        seen: dict[str, int] = {}
-        for index, mapping in enumerate(self.s3):
-            key = f"{mapping.target_bucket}/{mapping.prefix}"
-            if key in seen:
-                raise rule_error(
-                    f"migration.s3[{index}].target_bucket",
-                    mapping.target_bucket,
-                    f"a target not already used by migration.s3[{seen[key]}]",
-                )
-            seen[key] = index
+        """Two mappings never write one target (topic on a cluster, bucket prefix): the later names the earlier."""
+        topics = [(m.target_bootstrap_ref, m.target_topic or m.source_topic) for m in self.kafka]
+        refuse_repeats(
+            "migration.kafka[{index}].target_topic",
+            ((f"{cluster!r}/{topic}", topic) for cluster, topic in topics),
+            "a target topic not already written by migration.kafka[{first}]",
+        )
+        refuse_repeats(
+            "migration.s3[{index}].target_bucket",
+            ((f"{m.target_bucket}/{m.prefix}", m.target_bucket) for m in self.s3),
+            "a target not already used by migration.s3[{first}]",
+        )
         return self

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from runbook_lib.params.formats import Allowed, BucketName, StrictModel, rule_error
+from runbook_lib.params.formats import Allowed, BucketName, StrictModel, refuse_repeats, rule_error
 
 #: What a pipeline of the progressive plan is: one migration kind and its consumers' endpoint binding.
 PIPELINE_KINDS: tuple[str, ...] = ("s3", "postgres", "mongo", "kafka")
@@ -71,12 +71,8 @@ class CutoverParams(StrictModel):
 
     @model_validator(mode="after")
     def _distinct_approvers(self) -> CutoverParams:
-        seen: set[str] = set()
-        for index, name in enumerate(self.approvers):
-            key = name.strip().lower()
-            if key in seen:
-                raise rule_error(f"cutover.approvers[{index}]", name, "a name not already in cutover.approvers")
-            seen.add(key)
+        names = ((name.strip().lower(), name) for name in self.approvers)
+        refuse_repeats("cutover.approvers[{index}]", names, "a name not already in cutover.approvers")
         return self
 
 

@@ -103,14 +103,9 @@ def seed_objects(endpoint: str, factor: int, rng: random.Random) -> int:
     return count
 
 
-POSTGRES_DDL = """
-CREATE EXTENSION IF NOT EXISTS pgcrypto;
-CREATE SCHEMA ingest;
-CREATE SCHEMA sales;
-CREATE SCHEMA ref;
-CREATE TYPE sales.order_status AS ENUM ('new', 'paid', 'shipped', 'cancelled');
-CREATE TABLE ref.countries (code char(2) PRIMARY KEY, name text NOT NULL);
-CREATE TABLE ingest.events (
+#: The events table's columns, in the sandbox source (``ingest.events``) and in the PostgreSQL benchmark's generated
+#: database (``bench.events``): one definition, so the benchmark moves rows shaped like the ones the runbook moves.
+EVENTS_COLUMNS = """
     id bigserial PRIMARY KEY,
     device_id uuid NOT NULL,
     event_type text NOT NULL,
@@ -118,7 +113,16 @@ CREATE TABLE ingest.events (
     amount numeric(12,2),
     created_at timestamptz NOT NULL,
     tags text[]
-);
+"""
+
+POSTGRES_DDL = f"""
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE SCHEMA ingest;
+CREATE SCHEMA sales;
+CREATE SCHEMA ref;
+CREATE TYPE sales.order_status AS ENUM ('new', 'paid', 'shipped', 'cancelled');
+CREATE TABLE ref.countries (code char(2) PRIMARY KEY, name text NOT NULL);
+CREATE TABLE ingest.events ({EVENTS_COLUMNS});
 CREATE INDEX events_device_idx ON ingest.events (device_id, created_at);
 CREATE TABLE sales.customers (
     id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

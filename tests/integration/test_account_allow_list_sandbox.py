@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fakes import REPO
 
 from runbook_lib.errors import RunbookError
 from runbook_lib.terraform.cli_config import render_cli_config
@@ -22,7 +23,7 @@ from runbook_lib.tools import find_provider_mirror
 
 pytestmark = pytest.mark.integration
 
-SHARED = Path(__file__).resolve().parents[2] / "terraform_infra" / "shared" / "stack"
+SHARED = REPO / "terraform_infra" / "shared" / "stack"
 MOTO_ACCOUNT = "123456789012"
 
 

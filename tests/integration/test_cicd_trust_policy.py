@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fakes import REPO
 
 from runbook_lib.cicd.trust import check_applied_trust
 from runbook_lib.process import run_command
@@ -20,7 +21,7 @@ from runbook_lib.terraform.override import write_override
 
 pytestmark = pytest.mark.integration
 
-MODULE = Path(__file__).resolve().parents[2] / "terraform_infra" / "modules" / "cicd"
+MODULE = REPO / "terraform_infra" / "modules" / "cicd"
 REPO = "example-org/data-migration"
 ROOT = f"""
 terraform {{

@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
+from fakes import REPO
 
 pytestmark = pytest.mark.integration
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "platform"))
+sys.path.insert(0, str(REPO / "examples" / "platform"))
 
 
 def _read(bootstrap: str, topic: str, positions: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[bytes, bytes]]:

@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from fakes import quiet_progress, sigkill_mid_copy
+from fakes import REPO, quiet_progress, sigkill_mid_copy
 
 from runbook_lib.errors import ActiveConsumerGroupError, BrokerUnreachableError, ParamsError, TopicConflictError
 from runbook_lib.migrate.kafka import (
@@ -35,7 +35,6 @@ from runbook_lib.migrate.kafka.inventory import list_groups, list_topics
 pytestmark = pytest.mark.integration
 
 CHILD = Path(__file__).with_name("kafka_mirror_child.py")
-REPO = Path(__file__).resolve().parents[2]
 EPOCH_MS = 1_790_000_000_000
 
 

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fakes import REPO
 
 from runbook_lib.migrate.at_scale import msk_connect
 from runbook_lib.process import run_command
@@ -20,7 +21,6 @@ from runbook_lib.terraform.override import write_override
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
 STACK_FILE = REPO / "terraform_infra" / "stacks" / "03_streaming_ingestion" / "msk_connect.tf"
 STUB = """
 terraform {

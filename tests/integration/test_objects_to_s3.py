@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
-from fakes import empty_bucket, quiet_progress
+from fakes import REPO, empty_bucket, quiet_progress
 
 from runbook_lib.migrate.objects import (
     PROBE_PREFIX,
@@ -39,7 +39,6 @@ from runbook_lib.sandbox.seed import AWKWARD_KEYS, SOURCE_BUCKETS
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
 CHILD = Path(__file__).with_name("s3_copy_child.py")
 KILL_SEED = 20261126
 MiB = 1024 * 1024

@@ -12,15 +12,14 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from pathlib import Path
 
 import pytest
+from fakes import REPO
 
 from runbook_lib.workloads import airflow_dags, airflow_package, openmetadata_configs
 from runbook_lib.workloads.airflow_env import airflow_venv, mwaa_pins
 
 pytestmark = pytest.mark.integration
-REPO = Path(__file__).resolve().parents[2]
 DAGS = REPO / "examples/platform/dags"
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakes import FIXTURES_DIR
 
 from runbook_lib.clients import aws_client
 from runbook_lib.errors import DestructiveChangeError, PlanError, StalePlanError, StateLockError
@@ -27,7 +28,7 @@ from runbook_lib.tools import find_provider_mirror
 
 pytestmark = pytest.mark.integration
 
-STACKS = Path(__file__).resolve().parents[1] / "fixtures" / "tf_stacks"
+STACKS = FIXTURES_DIR / "tf_stacks"
 REGION = "eu-west-1"
 EVERYTHING = ["no-op", "create", "read", "update", "delete", "replace"]
 

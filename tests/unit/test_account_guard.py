@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from fakes import mocked_aws
+from fakes import REPO, VALID_PARAMS, mocked_aws
 
 from runbook_lib import cli, clients
 from runbook_lib.errors import AccountNotAllowedError
@@ -26,7 +26,6 @@ pytestmark = pytest.mark.unit
 
 MOTO_ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "111111111111"
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "params" / "valid.yaml"
 
 
 class Reached(Exception):
@@ -57,7 +56,7 @@ def _aws(allowed: list[str], *, endpoint_url: str | None = None, role: str | Non
 
 def _params_dir(tmp_path: Path, allowed: list[str], monkeypatch: pytest.MonkeyPatch) -> Path:
     """A params dir whose ``sandbox.yaml`` points at real AWS (moto in-process) with ``allowed``."""
-    text = FIXTURE.read_text()
+    text = VALID_PARAMS.read_text()
     text = text.replace("  endpoint_url: sandbox\n", "  endpoint_url: null\n")
     text = text.replace('  allowed_account_ids: ["123456789012"]\n', f"  allowed_account_ids: {json.dumps(allowed)}\n")
     assert f"allowed_account_ids: {json.dumps(allowed)}" in text and "endpoint_url: null" in text
@@ -192,7 +191,7 @@ def test_the_runner_passes_the_allow_list_and_role_to_terraform_against_aws(
 
 
 def test_every_stack_provider_reads_the_list_and_the_role() -> None:
-    shared = Path(__file__).parents[2] / "terraform_infra" / "shared" / "stack"
+    shared = REPO / "terraform_infra" / "shared" / "stack"
     providers = (shared / "providers.tf").read_text()
     assert "allowed_account_ids = " in providers and 'dynamic "assume_role"' in providers
     variables = (shared / "common_variables.tf").read_text()

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from fakes import REPO
 
 pytestmark = pytest.mark.unit
 
-REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "runbook_lib"
 MAX_MODULE_LINES = 800
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import REPO
 
 from runbook_lib.errors import MigrationError, ParamsError
 from runbook_lib.migrate import registry
@@ -203,7 +204,7 @@ def test_dumps_go_to_a_private_work_dir_outside_outputs(tmp_path: Path, monkeypa
     from runbook_lib.paths import outputs_dir
 
     assert outputs_dir() not in work_root().parents and work_root() != outputs_dir()
-    ignored = (Path(__file__).parents[2] / ".gitignore").read_text().split()
+    ignored = (REPO / ".gitignore").read_text().split()
     assert ".work/" in ignored
 
 

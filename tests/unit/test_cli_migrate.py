@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from fakes import VALID_PARAMS
 
 from runbook_lib import cli
 from runbook_lib.errors import MigrationVerificationError
@@ -15,8 +16,6 @@ from runbook_lib.migrate import base, registry
 from runbook_lib.migrate.base import CheckReport, CopyReport, Finding, Migrator, VerifyReport, VerifyRow
 
 pytestmark = pytest.mark.unit
-
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "params" / "valid.yaml"
 
 
 class FakeMigrator(Migrator):
@@ -63,7 +62,7 @@ class FakeMigrator(Migrator):
 def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> type[FakeMigrator]:
     params_dir = tmp_path / "params"
     params_dir.mkdir()
-    shutil.copy(FIXTURE, params_dir / "sandbox.yaml")
+    shutil.copy(VALID_PARAMS, params_dir / "sandbox.yaml")
     monkeypatch.setenv("RUNBOOK_PARAMS_DIR", str(params_dir))
     monkeypatch.setattr("runbook_lib.sandbox.require_running", lambda what="": "STATE")
     monkeypatch.setitem(registry._KINDS, "fake", FakeMigrator)

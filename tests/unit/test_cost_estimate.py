@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from fakes import REPO
 
 from runbook_lib.cost.estimate import NOT_PRICED, PRICED, combine, estimate_plan
 from runbook_lib.cost.prices import HOURS_PER_MONTH, load_price_table
@@ -17,7 +18,6 @@ from runbook_lib.terraform.plan import parse_plan
 
 pytestmark = pytest.mark.unit
 
-REPO = Path(__file__).resolve().parents[2]
 PROD_PLANS = REPO / "tests" / "fixtures" / "plans" / "prod_platform"
 
 

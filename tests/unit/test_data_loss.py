@@ -38,62 +38,36 @@ def _lifecycle(*rules: dict[str, Any], bucket: str = "platform-raw-prod") -> dic
     return {"bucket": bucket, "rule": list(rules)}
 
 
+def _lifecycle_update(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[str, Any]:
+    """One bucket's lifecycle configuration updated in place, from ``before``'s rules to ``after``'s."""
+    return resource_change("aws_s3_bucket_lifecycle_configuration", ["update"], _lifecycle(*before), _lifecycle(*after))
+
+
 DESTROYING: list[tuple[str, dict[str, Any], str]] = [
-    (
-        "lifecycle-gains-expiration",
-        resource_change(
-            "aws_s3_bucket_lifecycle_configuration", ["update"], _lifecycle(_rule()), _lifecycle(_rule(days=30))
-        ),
-        "gains expiration (30 days)",
-    ),
+    ("lifecycle-gains-expiration", _lifecycle_update([_rule()], [_rule(days=30)]), "gains expiration (30 days)"),
     (
         "lifecycle-expiration-shortened",
-        resource_change(
-            "aws_s3_bucket_lifecycle_configuration",
-            ["update"],
-            _lifecycle(_rule(days=365)),
-            _lifecycle(_rule(days=30)),
-        ),
+        _lifecycle_update([_rule(days=365)], [_rule(days=30)]),
         "expiration 365 days → 30 days",
     ),
     (
         "lifecycle-noncurrent-shortened",
-        resource_change(
-            "aws_s3_bucket_lifecycle_configuration",
-            ["update"],
-            _lifecycle(_rule(noncurrent=90)),
-            _lifecycle(_rule(noncurrent=1)),
-        ),
+        _lifecycle_update([_rule(noncurrent=90)], [_rule(noncurrent=1)]),
         "noncurrent version expiration 90 days → 1 days",
     ),
     (
         "lifecycle-expiring-rule-added",
-        resource_change(
-            "aws_s3_bucket_lifecycle_configuration",
-            ["update"],
-            _lifecycle(_rule()),
-            _lifecycle(_rule(), _rule("purge", days=7, noncurrent=None)),
-        ),
+        _lifecycle_update([_rule()], [_rule(), _rule("purge", days=7, noncurrent=None)]),
         "rule 'purge' gains expiration (7 days)",
     ),
     (
         "lifecycle-disabled-rule-enabled",
-        resource_change(
-            "aws_s3_bucket_lifecycle_configuration",
-            ["update"],
-            _lifecycle({**_rule(days=7), "status": "Disabled"}),
-            _lifecycle(_rule(days=7)),
-        ),
+        _lifecycle_update([{**_rule(days=7), "status": "Disabled"}], [_rule(days=7)]),
         "gains expiration (7 days)",
     ),
     (
         "lifecycle-expiration-widened",
-        resource_change(
-            "aws_s3_bucket_lifecycle_configuration",
-            ["update"],
-            _lifecycle(_rule(days=7, filter=[{"prefix": "tmp/"}])),
-            _lifecycle(_rule(days=7, filter=[{"prefix": ""}])),
-        ),
+        _lifecycle_update([_rule(days=7, filter=[{"prefix": "tmp/"}])], [_rule(days=7, filter=[{"prefix": ""}])]),
         "now applies to another filter",
     ),
     (
@@ -174,22 +148,12 @@ HARMLESS: list[tuple[str, dict[str, Any]]] = [
             {"versioning_configuration": [{"status": "Enabled"}]},
         ),
     ),
-    (
-        "lifecycle-expiration-lengthened",
-        resource_change(
-            "aws_s3_bucket_lifecycle_configuration",
-            ["update"],
-            _lifecycle(_rule(days=30)),
-            _lifecycle(_rule(days=365)),
-        ),
-    ),
+    ("lifecycle-expiration-lengthened", _lifecycle_update([_rule(days=30)], [_rule(days=365)])),
     (
         "lifecycle-transition-only",
-        resource_change(
-            "aws_s3_bucket_lifecycle_configuration",
-            ["update"],
-            _lifecycle(_rule(transition=[{"days": 30, "storage_class": "STANDARD_IA"}])),
-            _lifecycle(_rule(transition=[{"days": 60, "storage_class": "GLACIER"}])),
+        _lifecycle_update(
+            [_rule(transition=[{"days": 30, "storage_class": "STANDARD_IA"}])],
+            [_rule(transition=[{"days": 60, "storage_class": "GLACIER"}])],
         ),
     ),
     ("retention-longer", _update("aws_db_instance", {"backup_retention_period": 7}, {"backup_retention_period": 35})),

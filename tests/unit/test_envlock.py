@@ -17,7 +17,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from fakes import mocked_aws
+from fakes import REPO, mocked_aws
 
 from runbook_lib import filelock
 from runbook_lib.cli import main
@@ -38,7 +38,6 @@ from runbook_lib.phases.envlock import (
 
 pytestmark = pytest.mark.unit
 
-REPO = Path(__file__).resolve().parents[2]
 
 SANDBOX_PARAMS = """\
 env: sandbox

@@ -11,6 +11,7 @@ import nbformat
 import pandas as pd
 import pytest
 import yaml
+from fakes import REPO, VALID_PARAMS
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -24,7 +25,6 @@ from runbook_lib.evidence import (  # noqa: E402
     EvidenceLedger,
     SigningConfig,
     TrustAnchor,
-    generate_ed25519_key,
     list_runs,
     trust_from_params,
     verify_evidence,
@@ -32,31 +32,16 @@ from runbook_lib.evidence import (  # noqa: E402
 from runbook_lib.evidence.signing import public_key_pem  # noqa: E402
 from runbook_lib.params import params_hash, parse_params  # noqa: E402
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("clean_redactor")]
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "params" / "valid.yaml"
 PHASES = ["00_preflight", "01_network", "02_data"]
 
 
-@pytest.fixture(autouse=True)
-def _clean_redactor():
-    redact.get_redactor().clear()
-    yield
-    redact.get_redactor().clear()
-
-
 @pytest.fixture
-def key_file(tmp_path: Path) -> Path:
-    path = tmp_path / "keys" / "evidence.pem"
-    generate_ed25519_key(path)
-    return path
-
-
-@pytest.fixture
-def params(key_file: Path):
-    data = yaml.safe_load(FIXTURE.read_text())
+def params(evidence_key: Path):
+    data = yaml.safe_load(VALID_PARAMS.read_text())
     data["evidence"]["html_export"] = False
-    data["evidence"]["signing"] = {"mode": "ed25519", "key_file": str(key_file)}
+    data["evidence"]["signing"] = {"mode": "ed25519", "key_file": str(evidence_key)}
     return parse_params(data)
 
 
@@ -92,11 +77,10 @@ def test_new_ledger_writes_manifest_and_index(ledger: EvidenceLedger, params, tr
 
 
 def test_git_commit_is_recorded_inside_a_checkout(tmp_path: Path) -> None:
-    repo = Path(__file__).resolve().parents[2]
-    ledger = EvidenceLedger("run-git", tmp_path, repo_dir=repo)
+    ledger = EvidenceLedger("run-git", tmp_path, repo_dir=REPO)
     commit = ledger.manifest.git_commit
     assert commit == "unknown" or (len(commit) == 40 and all(c in "0123456789abcdef" for c in commit))
-    if (repo / ".git").exists():
+    if (REPO / ".git").exists():
         assert commit != "unknown"
 
 
@@ -254,8 +238,8 @@ def _write_notebook(path: Path, secret: str) -> None:
     nbformat.write(nb, path)
 
 
-def test_add_notebook_redacts_in_place_copies_and_exports_html(tmp_path: Path, key_file: Path, trust) -> None:
-    signing = SigningConfig(mode="ed25519", key_file=str(key_file))
+def test_add_notebook_redacts_in_place_copies_and_exports_html(tmp_path: Path, evidence_key: Path, trust) -> None:
+    signing = SigningConfig(mode="ed25519", key_file=str(evidence_key))
     ledger = EvidenceLedger(
         "run-nb", tmp_path / "outputs", phases=["00_preflight"], html_export=True, repo_dir=tmp_path, signing=signing
     )
@@ -304,7 +288,7 @@ def test_restarting_a_phase_archives_the_earlier_attempt(ledger: EvidenceLedger,
 
 
 def test_existing_run_refuses_other_params(ledger: EvidenceLedger) -> None:
-    data = yaml.safe_load(FIXTURE.read_text())
+    data = yaml.safe_load(VALID_PARAMS.read_text())
     data["migration"]["workers"] = 7
     with pytest.raises(EvidenceError):
         EvidenceLedger("run-1", ledger.outputs_dir, params=parse_params(data))

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from fakes import REPO, VALID_PARAMS
 from moto import mock_aws
 
 from runbook_lib.errors import SigningKeyNotFoundError
@@ -26,8 +27,6 @@ from runbook_lib.phases.headless import _check_signing
 
 pytestmark = pytest.mark.unit
 
-PROJECT = Path(__file__).resolve().parents[2]
-FIXTURE = PROJECT / "tests" / "fixtures" / "params" / "valid.yaml"
 ALIAS = "alias/runbook-evidence-dev"
 PHASES = ["00_preflight", "01_network_iam", "02_data"]
 
@@ -43,7 +42,7 @@ def kms(monkeypatch: pytest.MonkeyPatch):
 
 
 def _params() -> Any:
-    data = yaml.safe_load(FIXTURE.read_text())
+    data = yaml.safe_load(VALID_PARAMS.read_text())
     data["evidence"]["signing"] = {"mode": "kms", "kms_key_id": ALIAS}
     data.update(env="dev", protected=True)
     data["aws"]["endpoint_url"] = None
@@ -121,7 +120,7 @@ def test_an_unsigned_head_does_not_verify(kms: Any, tmp_path: Path) -> None:
 
 
 def _tfvars_alias(env: str) -> str | None:
-    text = (PROJECT / "terraform_infra" / "envs" / env / "00_state_backend.tfvars").read_text()
+    text = (REPO / "terraform_infra" / "envs" / env / "00_state_backend.tfvars").read_text()
     match = re.search(r'^evidence_signing_key_alias\s*=\s*"([^"]+)"', text, re.MULTILINE)
     return match.group(1) if match else None
 
@@ -139,7 +138,7 @@ def test_stack_00_declares_an_asymmetric_signing_key() -> None:
     def unquote(value: Any) -> Any:  # python-hcl2 5 keeps string quotes in names and values
         return value.strip('"') if isinstance(value, str) else value
 
-    path = PROJECT / "terraform_infra" / "stacks" / "00_state_backend" / "evidence_signing.tf"
+    path = REPO / "terraform_infra" / "stacks" / "00_state_backend" / "evidence_signing.tf"
     with path.open() as handle:
         blocks = hcl2.load(handle)["resource"]
     resources = {

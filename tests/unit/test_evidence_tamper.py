@@ -17,9 +17,8 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
-from fakes import mocked_aws
+from fakes import REPO, VALID_PARAMS, mocked_aws
 
-from runbook_lib import redact
 from runbook_lib.cli import main
 from runbook_lib.errors import EvidenceError, ParamsError
 from runbook_lib.evidence import (
@@ -40,19 +39,10 @@ from runbook_lib.evidence.manifest import Manifest
 from runbook_lib.evidence.signing import Ed25519Signer, encode_signature, public_key_pem, seal_statement
 from runbook_lib.params import load_params, parse_params
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("clean_redactor")]
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "params" / "valid.yaml"
-PROJECT = Path(__file__).resolve().parents[2]
 PHASES = ["00_plan", "01_copy"]
 REJECTED = {"gate": "network-plan", "approved": False, "decided_by": "reviewer", "reason": "deletes a bucket"}
-
-
-@pytest.fixture(autouse=True)
-def _clean_redactor():
-    redact.get_redactor().clear()
-    yield
-    redact.get_redactor().clear()
 
 
 def _key(path: Path) -> Ed25519Signer:
@@ -65,8 +55,8 @@ def _anchor(signer: Ed25519Signer) -> TrustAnchor:
 
 
 @pytest.fixture
-def signer(tmp_path: Path) -> Ed25519Signer:
-    return _key(tmp_path / "keys" / "evidence.pem")
+def signer(evidence_key: Path) -> Ed25519Signer:
+    return Ed25519Signer(evidence_key)
 
 
 @pytest.fixture
@@ -439,7 +429,7 @@ def test_a_key_others_can_read_is_refused(tmp_path: Path) -> None:
 
 # -- params --------------------------------------------------------------------------------------------------------
 def _params_data(**signing: Any) -> dict[str, Any]:
-    data = yaml.safe_load(FIXTURE.read_text())
+    data = yaml.safe_load(VALID_PARAMS.read_text())
     if signing:
         data["evidence"]["signing"] = signing
     return data
@@ -483,7 +473,7 @@ def test_the_project_params_sign_every_environment() -> None:
     sandbox = load_params("sandbox").evidence.signing
     assert sandbox.mode == "ed25519" and sandbox.key_file is not None
     assert str(sandbox.key_file).startswith("outputs/")  # git-ignored (outputs/*), never committed
-    gitignore = (PROJECT / ".gitignore").read_text().splitlines()
+    gitignore = (REPO / ".gitignore").read_text().splitlines()
     assert "outputs/*" in gitignore
     for env in ("dev", "staging", "prod"):
         assert load_params(env).evidence.signing.mode == "kms"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from fakes import PLAN_FIXTURES, REPO
 from fixtures.plans.synthetic import plan_document, resource_change
 
 from runbook_lib.errors import DestructiveChangeError
@@ -21,12 +21,10 @@ from runbook_lib.terraform.plan import load_plan_json, parse_plan
 
 pytestmark = pytest.mark.unit
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
-
 
 @pytest.fixture(scope="module")
 def bucket_replace():
-    return load_plan_json(FIXTURES / "aws_s3_replace.json")
+    return load_plan_json(PLAN_FIXTURES / "aws_s3_replace.json")
 
 
 BOTH = ["aws_s3_bucket.this", "aws_s3_bucket_versioning.this"]
@@ -65,13 +63,13 @@ def test_glob_is_only_special_at_the_end():
 
 
 def test_deleting_resources_without_data_passes():
-    plan = load_plan_json(FIXTURES / "tf_data_destroy.json")
+    plan = load_plan_json(PLAN_FIXTURES / "tf_data_destroy.json")
     assert plan.actions == {"delete"}
     assert check_destructive(plan, []) == []
 
 
 def test_creating_a_stateful_resource_passes():
-    plan = load_plan_json(FIXTURES / "aws_s3_create.json")
+    plan = load_plan_json(PLAN_FIXTURES / "aws_s3_create.json")
     assert plan.resource_changes["aws_s3_bucket.this"].action == "create"
     assert check_destructive(plan, []) == []
 
@@ -136,7 +134,7 @@ def test_findings_list_allowed_and_refused(bucket_replace):
 
 
 # -- every resource type of the stacks is classified ------------------------------------------------------------
-TERRAFORM_INFRA = Path(__file__).resolve().parents[2] / "terraform_infra"
+TERRAFORM_INFRA = REPO / "terraform_infra"
 
 
 def _stack_resource_types() -> dict[str, set[str]]:

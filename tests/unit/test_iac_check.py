@@ -7,6 +7,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from fakes import FIXTURES_DIR, REPO
 from moto import mock_aws
 
 from runbook_lib.errors import ParamsError
@@ -35,7 +36,7 @@ from runbook_lib.terraform.tfvars import read_tfvars
 
 pytestmark = pytest.mark.unit
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "iac_check"
+FIXTURES = FIXTURES_DIR / "iac_check"
 
 
 # ------------------------------------------------------------------------------------- checkov, validate
@@ -423,7 +424,7 @@ def test_a_deleted_ecs_cluster_is_not_a_leftover_but_an_active_one_is(monkeypatc
 def test_destroy_waves_follow_remote_state_reads_of_our_stacks() -> None:
     from runbook_lib.infra.iac_check import destroy_waves, stack_dependencies
 
-    stacks_dir = Path(__file__).resolve().parents[2] / "terraform_infra" / "stacks"
+    stacks_dir = REPO / "terraform_infra" / "stacks"
     stacks = sorted(p.name for p in stacks_dir.iterdir() if p.is_dir())
     deps = stack_dependencies(stacks_dir, stacks)
     assert deps["05_orchestration_observability"] >= {"03_streaming_ingestion", "04_processing"}

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fakes import PLAN_FIXTURES
 
 from runbook_lib.infra.iac_check import IacCheck, StackRun
 from runbook_lib.infra.iac_check import check as check_module
@@ -20,8 +21,6 @@ from runbook_lib.params import load_params
 from runbook_lib.terraform.runner import TerraformRunner
 
 pytestmark = pytest.mark.unit
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 
 
 @pytest.fixture
@@ -32,11 +31,11 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (root / "stacks" / "03_streaming_ingestion" / "main.tf").write_text('resource "terraform_data" "x" {}\n')
     fake = tmp_path / "bin" / "terraform"
     fake.parent.mkdir()
-    fake.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FIXTURES / "fake_terraform.py"}" "$@"\n')
+    fake.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{PLAN_FIXTURES / "fake_terraform.py"}" "$@"\n')
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("FAKE_TF_LOG", str(tmp_path / "calls.jsonl"))
-    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "tf_data_destroy.json"))
-    monkeypatch.setenv("FAKE_TF_APPLY", str(FIXTURES / "apply_ok.jsonl"))
+    monkeypatch.setenv("FAKE_TF_SHOW", str(PLAN_FIXTURES / "tf_data_destroy.json"))
+    monkeypatch.setenv("FAKE_TF_APPLY", str(PLAN_FIXTURES / "apply_ok.jsonl"))
     monkeypatch.setenv("FAKE_TF_LOCK_FILE", str(tmp_path / "state.lock.json"))
     monkeypatch.delenv("FAKE_TF_LOCK", raising=False)
     return root

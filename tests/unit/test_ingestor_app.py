@@ -10,13 +10,13 @@ import base64
 import json
 import sys
 import uuid
-from pathlib import Path
 
 import pytest
+from fakes import REPO
 
 pytestmark = pytest.mark.unit
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "platform"))
+sys.path.insert(0, str(REPO / "examples" / "platform"))
 
 from fastapi.testclient import TestClient  # noqa: E402
 from ingestor.app import create_app  # noqa: E402

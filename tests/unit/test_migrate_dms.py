@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
-from fakes import StubBar
+from fakes import VALID_PARAMS, StubBar
 from moto import mock_aws
 
 from runbook_lib.errors import DmsTaskError, MigrationError, ParamsError
@@ -36,8 +36,6 @@ from runbook_lib.migrate.at_scale.dms import (
 pytestmark = pytest.mark.unit
 
 GiB = 1024**3
-
-
 
 
 class _Clock:
@@ -319,8 +317,7 @@ def _mongo_params(*, cdc: bool = False, certificate: bool = True) -> Any:
 
     from runbook_lib.params import parse_params
 
-    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "params" / "valid.yaml"
-    data = yaml.safe_load(fixture.read_text())
+    data = yaml.safe_load(VALID_PARAMS.read_text())
     dms: dict[str, Any] = {
         "replication_instance_class": "dms.r5.large",
         "replication_subnet_group_id": "runbook-dms",

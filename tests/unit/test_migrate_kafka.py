@@ -148,3 +148,31 @@ def test_mm2_refuses_renamed_topics_and_missing_connectors() -> None:
     params = SimpleNamespace(is_sandbox=False)
     with pytest.raises(AtScalePathUnavailableError, match="p-mm2-checkpoint"):
         msk_connect.run_msk_connect(configs, params, [], clients=lambda _name: FakeConnect())
+
+
+def test_from_params_builds_one_member_per_cluster_pair(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    import yaml
+    from fakes import VALID_PARAMS
+
+    from runbook_lib.migrate._group import MigratorGroup
+    from runbook_lib.migrate.kafka import KafkaMigrator
+    from runbook_lib.params import parse_params
+
+    for name, address in [("KAFKA_A", "a:9092"), ("KAFKA_B", "b:9092"), ("KAFKA_T", "t:9092")]:
+        monkeypatch.setenv(name, address)
+    data = yaml.safe_load(VALID_PARAMS.read_text())
+    data["aws"]["endpoint_url"] = "http://127.0.0.1:5000"  # no sandbox bindings to read
+    data["migration"]["kafka"] = [
+        {"source_topic": topic, "source_bootstrap_ref": {"env": source}, "target_bootstrap_ref": {"env": "KAFKA_T"}}
+        for topic, source in [("orders", "KAFKA_A"), ("clicks", "KAFKA_B"), ("payments", "KAFKA_A")]
+    ]
+    group = KafkaMigrator.from_params(parse_params(data), None, checkpoint_dir=tmp_path)
+    assert isinstance(group, MigratorGroup) and group.kind == "kafka"
+    assert [(label, [p.key for p in m.pairs]) for label, m in group.members] == [  # type: ignore[attr-defined]
+        ("orders+payments", ["migration.kafka[0]", "migration.kafka[2]"]),
+        ("clicks", ["migration.kafka[1]"]),
+    ]
+    assert {m.checkpoint_dir for _, m in group.members} == {tmp_path}
+    data["migration"]["kafka"] = data["migration"]["kafka"][:1]
+    single = KafkaMigrator.from_params(parse_params(data), None, checkpoint_dir=tmp_path)
+    assert isinstance(single, KafkaMigrator) and single.source.bootstrap == "a:9092"

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from fakes import FIXTURES_DIR
 
 from runbook_lib.migrate.base import CheckReport, CopyReport, Finding, Migrator, VerifyReport, VerifyRow
 from runbook_lib.migrate.postgres import (
@@ -34,7 +35,7 @@ from runbook_lib.migrate.postgres import (
 
 pytestmark = pytest.mark.unit
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "migrate_postgres"
+FIXTURES = FIXTURES_DIR / "migrate_postgres"
 RDS15 = load_rds_extensions(15)
 
 

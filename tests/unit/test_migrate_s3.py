@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from fakes import RecordingBars, mocked_aws
+from fakes import VALID_PARAMS, RecordingBars, mocked_aws
 
 from runbook_lib.errors import CopyFailedError, ParamsError
 from runbook_lib.migrate.objects import (
@@ -43,8 +43,6 @@ pytestmark = pytest.mark.unit
 PART = 5 * MiB
 BIG_KEY = "exports/big snapshot+1.bin"
 BIG = random.Random(7).randbytes(2 * PART + 12345)  # 3 parts at PART
-
-
 
 
 @pytest.fixture()
@@ -79,10 +77,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield client
 
 
-def migrator(client: Any, tmp_path: Path, **kwargs: Any) -> S3Migrator:
+def migrator(client: Any, tmp_path: Path, *, source: Any = None, **kwargs: Any) -> S3Migrator:
+    """``src`` → ``dst`` through ``client`` (read through ``source`` instead when given), three workers."""
     kwargs.setdefault("progress", RecordingBars())
     return S3Migrator(
-        client,
+        client if source is None else source,
         client,
         [("src", "dst", "")],
         checkpoint_dir=tmp_path / "ckpt",
@@ -326,15 +325,7 @@ def test_the_source_is_only_read(aws: Any, tmp_path: Path) -> None:
     source = s3_client(None, region="us-east-1")
     operations: set[str] = set()
     source.meta.events.register("provide-client-params.s3.*", lambda model, **_: operations.add(model.name))
-    m = S3Migrator(
-        source,
-        aws,
-        [("src", "dst", "")],
-        checkpoint_dir=tmp_path,
-        part_size=PART,
-        progress=RecordingBars(),
-        verify_mode="deep",
-    )
+    m = migrator(aws, tmp_path, source=source, verify_mode="deep")
     m.check()
     m.copy()
     S3Migrator(source, aws, [("src", "dst", "")], checkpoint_dir=tmp_path / "other", progress=RecordingBars()).verify()
@@ -525,7 +516,7 @@ def test_registered_as_s3_and_built_from_sandbox_params(tmp_path: Path) -> None:
     from runbook_lib.params import load_params_file
 
     assert get_migrator("s3") is S3Migrator
-    params = load_params_file(Path(__file__).parents[1] / "fixtures" / "params" / "valid.yaml")
+    params = load_params_file(VALID_PARAMS)
     state = SimpleNamespace(
         url=lambda name: {"s3-source": "http://127.0.0.1:1111", "aws": "http://127.0.0.1:2222"}[name]
     )
@@ -552,7 +543,7 @@ def test_registered_as_s3_and_built_from_sandbox_params(tmp_path: Path) -> None:
 def test_real_aws_params_need_the_source_endpoint(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from runbook_lib.params import load_params_file
 
-    params = load_params_file(Path(__file__).parents[1] / "fixtures" / "params" / "valid.yaml")
+    params = load_params_file(VALID_PARAMS)
     real = params.model_copy(update={"aws": params.aws.model_copy(update={"endpoint_url": None})})
     monkeypatch.delenv("RUNBOOK_S3_SOURCE_ENDPOINT", raising=False)
     with pytest.raises(ParamsError) as caught:

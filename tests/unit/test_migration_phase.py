@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 import yaml
-from fakes import mocked_aws
+from fakes import VALID_PARAMS, mocked_aws
 
 from runbook_lib.errors import AtScalePathUnavailableError, DataSyncError, DmsTaskError, ParamsError
 from runbook_lib.migrate import at_scale
@@ -30,7 +30,6 @@ from runbook_lib.phases.migration import MigrationStep
 
 pytestmark = pytest.mark.unit
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "params" / "valid.yaml"
 THRESHOLD = 1048576  # the fixture's migration.at_scale_threshold_bytes
 ROLE = "arn:aws:iam::123456789012:role/datasync-s3"
 AGENT = "arn:aws:datasync:eu-west-1:123456789012:agent/agent-0123456789abcdef0"
@@ -55,7 +54,7 @@ AT_SCALE: dict[str, Any] = {
 def _params(
     *, at_scale_section: dict[str, Any] | None = None, sandbox: bool = True, cdc: bool | None = None
 ) -> RunbookParams:
-    data = yaml.safe_load(FIXTURE.read_text())
+    data = yaml.safe_load(VALID_PARAMS.read_text())
     if not sandbox:
         data["env"] = "dev"
         data["aws"]["endpoint_url"] = None
@@ -480,7 +479,13 @@ def test_an_operator_set_checkpoint_dir_wins_over_the_run_folder(
 
 @pytest.mark.parametrize(
     ("kind", "keyword"),
-    [("s3", "target_endpoint"), ("s3", "checkpoint_dri"), ("postgres", "rds_endpoint"), ("mongo", "docdb_endpoint")],
+    [
+        ("s3", "target_endpoint"),
+        ("s3", "checkpoint_dri"),
+        ("postgres", "rds_endpoint"),
+        ("mongo", "docdb_endpoint"),
+        ("kafka", "target_endpoint"),
+    ],
 )
 def test_from_params_refuses_a_keyword_its_kind_does_not_take(kind: str, keyword: str) -> None:
     """The kinds' from_params take typed keywords (BuildOptions); one they do not declare fails as a signature would."""

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
+from fakes import REPO
 
 from runbook_lib.errors import OrchestrationError, UnmappedDatasourceError
 from runbook_lib.params import load_params
@@ -16,7 +16,6 @@ from runbook_lib.workloads import airflow_dags, airflow_handover, airflow_secret
 from runbook_lib.workloads.grafana_rewrite import load_bundle, load_dashboard, rewrite_bundle
 
 pytestmark = pytest.mark.unit
-REPO = Path(__file__).resolve().parents[2]
 GRAFANA = REPO / "examples/platform/grafana"
 DAGS = REPO / "examples/platform/dags"
 SOURCE_UIDS = {"prometheus", "loki", "platform-postgres"}

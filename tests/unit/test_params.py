@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from fakes import REPO, VALID_PARAMS
 
 from runbook_lib import redact
 from runbook_lib.errors import ParamsError
@@ -27,21 +28,27 @@ from runbook_lib.params import (
     resolve_secret,
 )
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("clean_redactor")]
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "params" / "valid.yaml"
-REPO_PARAMS = Path(__file__).resolve().parents[2] / "params"
-
-
-@pytest.fixture(autouse=True)
-def _clean_redactor():
-    redact.get_redactor().clear()
-    yield
-    redact.get_redactor().clear()
+REPO_PARAMS = REPO / "params"
 
 
 def base() -> dict[str, Any]:
-    return yaml.safe_load(FIXTURE.read_text())
+    return yaml.safe_load(VALID_PARAMS.read_text())
+
+
+def _refused(data: dict[str, Any], *mutations: Callable[[dict[str, Any]], None]) -> ParamsError:
+    """What ``parse_params`` raises for ``data`` once each mutation is applied (the test fails if it parses)."""
+    for mutate in mutations:
+        mutate(data)
+    with pytest.raises(ParamsError) as info:
+        parse_params(data)
+    return info.value
+
+
+def _cases(rows: list[tuple[Any, ...]]) -> list[Any]:
+    """Table rows ``(id, *values)`` as parametrize cases, each named by its id."""
+    return [pytest.param(*row[1:], id=row[0]) for row in rows]
 
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -74,6 +81,11 @@ def _delete(path: str) -> Callable[[dict[str, Any]], None]:
 
 def _dup_s3_target(data: dict[str, Any]) -> None:
     data["migration"]["s3"][1]["target_bucket"] = data["migration"]["s3"][0]["target_bucket"]
+
+
+def _dup_kafka_target(data: dict[str, Any]) -> None:
+    first = data["migration"]["kafka"][0]
+    data["migration"]["kafka"].append({**first, "source_topic": "events.other", "target_topic": first["source_topic"]})
 
 
 def test_fixture_is_valid() -> None:
@@ -158,6 +170,8 @@ BAD_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("s3-target-bad", _set("migration.s3[0].target_bucket", "Bad_Bucket"), "migration.s3[0].target_bucket"),
     ("s3-prefix-slash", _set("migration.s3[1].prefix", "/landing"), "migration.s3[1].prefix"),
     ("s3-duplicate-target", _dup_s3_target, "migration.s3[1].target_bucket"),
+    ("kafka-duplicate-target", _dup_kafka_target, "migration.kafka[1].target_topic"),
+    ("approver-twice", _set("cutover", {"approvers": ["Ana Lima", "ana lima"]}), "cutover.approvers[1]"),
     ("pg-jobs-zero", _set("migration.postgres[0].jobs", 0), "migration.postgres[0].jobs"),
     ("pg-name", _set("migration.postgres[0].name", "1-bad"), "migration.postgres[0].name"),
     ("pg-unknown-key", _set("migration.postgres[0].dbname", "x"), "migration.postgres[0].dbname"),
@@ -201,34 +215,25 @@ BAD_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("mutate", "key"), [(m, k) for _, m, k in BAD_CASES], ids=[c[0] for c in BAD_CASES])
+@pytest.mark.parametrize(("mutate", "key"), _cases(BAD_CASES))
 def test_bad_parameter_names_its_dotted_key(mutate: Callable[[dict[str, Any]], None], key: str) -> None:
-    data = base()
-    mutate(data)
-    with pytest.raises(ParamsError) as info:
-        parse_params(data)
-    assert info.value.key == key
-    assert info.value.allowed  # always says what would be accepted
-    assert info.value.exit_code == 2
+    error = _refused(base(), mutate)
+    assert error.key == key
+    assert error.allowed  # always says what would be accepted
+    assert error.exit_code == 2
 
 
 def test_literal_choices_are_listed_as_allowed() -> None:
-    data = base()
-    _set("gates.auto_approve_actions", ["create", "destroy"])(data)
-    with pytest.raises(ParamsError) as info:
-        parse_params(data)
-    assert info.value.value == "destroy"
+    error = _refused(base(), _set("gates.auto_approve_actions", ["create", "destroy"]))
+    assert error.value == "destroy"
     for action in GATE_ACTIONS:
-        assert action in info.value.allowed
+        assert action in error.allowed
 
 
 def test_range_is_reported_as_allowed() -> None:
-    data = base()
-    _set("migration.workers", 99)(data)
-    with pytest.raises(ParamsError) as info:
-        parse_params(data)
-    assert info.value.value == 99
-    assert ">= 1" in info.value.allowed and "<= 64" in info.value.allowed
+    error = _refused(base(), _set("migration.workers", 99))
+    assert error.value == 99
+    assert ">= 1" in error.allowed and "<= 64" in error.allowed
 
 
 def test_unknown_key_lists_allowed_keys_at_its_level() -> None:
@@ -282,11 +287,7 @@ def test_production_fixture_variant_is_valid() -> None:
     ids=["endpoint-url", "endpoint-sandbox", "no-accounts", "headless-delete", "headless-replace"],
 )
 def test_production_rules(mutate: Callable[[dict[str, Any]], None], key: str) -> None:
-    data = _prod()
-    mutate(data)
-    with pytest.raises(ParamsError) as info:
-        parse_params(data)
-    assert info.value.key == key
+    assert _refused(_prod(), mutate).key == key
 
 
 def test_production_headless_without_destructive_actions_is_allowed() -> None:
@@ -297,12 +298,9 @@ def test_production_headless_without_destructive_actions_is_allowed() -> None:
 
 def test_interactive_production_may_not_list_delete_either() -> None:
     # `runbook tf apply --auto-approve-policy` uses the policy whatever gates.mode says
-    data = _prod()
-    data["gates"]["auto_approve_actions"] = ["delete"]
-    with pytest.raises(ParamsError) as info:
-        parse_params(data)
-    assert info.value.key == "gates.auto_approve_actions"
-    assert "protected" in str(info.value)
+    error = _refused(_prod(), _set("gates.auto_approve_actions", ["delete"]))
+    assert error.key == "gates.auto_approve_actions"
+    assert "protected" in str(error)
 
 
 # -- protected: the production rules by intent ---------------------------------------------------------------------
@@ -362,7 +360,7 @@ def test_protected_must_be_a_boolean() -> None:
 
 # -- what a params file may not do silently ------------------------------------------------------------------------
 def test_a_duplicated_key_is_refused_with_its_lines(tmp_path: Path) -> None:
-    text = FIXTURE.read_text() + "aws:\n  region: us-east-1\n  allowed_account_ids: ['999999999999']\n"
+    text = VALID_PARAMS.read_text() + "aws:\n  region: us-east-1\n  allowed_account_ids: ['999999999999']\n"
     path = tmp_path / "sandbox.yaml"
     path.write_text(text)
     first = next(i for i, line in enumerate(text.splitlines(), 1) if line.startswith("aws:"))
@@ -374,7 +372,7 @@ def test_a_duplicated_key_is_refused_with_its_lines(tmp_path: Path) -> None:
 
 
 def test_a_duplicated_nested_key_is_refused_by_its_dotted_path(tmp_path: Path) -> None:
-    text = FIXTURE.read_text().replace("  region: eu-west-1\n", "  region: eu-west-1\n  region: us-east-1\n", 1)
+    text = VALID_PARAMS.read_text().replace("  region: eu-west-1\n", "  region: eu-west-1\n  region: us-east-1\n", 1)
     path = tmp_path / "sandbox.yaml"
     path.write_text(text)
     with pytest.raises(ParamsError) as info:
@@ -437,13 +435,9 @@ SECRET_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("mutate", "key"), [(m, k) for _, m, k in SECRET_CASES], ids=[c[0] for c in SECRET_CASES])
+@pytest.mark.parametrize(("mutate", "key"), _cases(SECRET_CASES))
 def test_literal_secrets_are_rejected_without_echoing_them(mutate: Callable[[dict[str, Any]], None], key: str) -> None:
-    data = base()
-    mutate(data)
-    with pytest.raises(ParamsError) as info:
-        parse_params(data)
-    error = info.value
+    error = _refused(base(), mutate)
     assert error.key == key
     shown = f"{error} {error.value!r} {error.allowed!r} {error.message}"
     assert SECRET not in shown
@@ -469,7 +463,7 @@ def test_redact_patterns_may_mention_password() -> None:
 
 # -- loading ---------------------------------------------------------------------------------------
 def test_unknown_env_lists_the_files_found(tmp_path: Path) -> None:
-    (tmp_path / "sandbox.yaml").write_text(FIXTURE.read_text())
+    (tmp_path / "sandbox.yaml").write_text(VALID_PARAMS.read_text())
     (tmp_path / "staging.yaml").write_text("env: staging\n")
     with pytest.raises(ParamsError) as info:
         load_params("qa", tmp_path)
@@ -479,7 +473,7 @@ def test_unknown_env_lists_the_files_found(tmp_path: Path) -> None:
 
 
 def test_env_in_file_must_match_its_name(tmp_path: Path) -> None:
-    (tmp_path / "dev.yaml").write_text(FIXTURE.read_text())  # says env: sandbox
+    (tmp_path / "dev.yaml").write_text(VALID_PARAMS.read_text())  # says env: sandbox
     with pytest.raises(ParamsError) as info:
         load_params("dev", tmp_path)
     assert info.value.key == "env"
@@ -496,7 +490,7 @@ def test_invalid_yaml_is_a_params_error(tmp_path: Path) -> None:
 
 def test_loading_registers_redact_patterns(tmp_path: Path) -> None:
     path = tmp_path / "sandbox.yaml"
-    path.write_text(FIXTURE.read_text())
+    path.write_text(VALID_PARAMS.read_text())
     load_params_file(path)
     assert redact.redact_text("token tok-0123abcd here") == f"token {redact.MASK} here"
 
@@ -695,19 +689,15 @@ AT_SCALE_BAD: list[tuple[str, str, Any, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("where", "value", "key"), [c[1:] for c in AT_SCALE_BAD], ids=[c[0] for c in AT_SCALE_BAD])
+@pytest.mark.parametrize(("where", "value", "key"), _cases(AT_SCALE_BAD))
 def test_bad_at_scale_parameter_names_its_key_and_what_is_allowed(where: str, value: Any, key: str) -> None:
-    data = _with_at_scale()
-    section, name = where.split(".")
-    data["migration"]["at_scale"][section][name] = value
-    with pytest.raises(ParamsError) as info:
-        parse_params(data)
-    assert info.value.key == key
-    assert info.value.allowed and info.value.exit_code == 2
-    if name == "agent_arns":
-        assert "arn:aws:datasync:" in str(info.value.allowed)
-    if name == "server_protocol":
-        assert "HTTPS" in str(info.value.allowed) and "HTTP" in str(info.value.allowed)
+    error = _refused(_with_at_scale(), _set(f"migration.at_scale.{where}", value))
+    assert error.key == key
+    assert error.allowed and error.exit_code == 2
+    if where.endswith(".agent_arns"):
+        assert "arn:aws:datasync:" in str(error.allowed)
+    if where.endswith(".server_protocol"):
+        assert "HTTPS" in str(error.allowed) and "HTTP" in str(error.allowed)
 
 
 def test_minio_keys_come_in_pairs() -> None:

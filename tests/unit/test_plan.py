@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib.util
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
+from fakes import PLAN_FIXTURES
 
 from runbook_lib.errors import PlanError
 from runbook_lib.terraform.plan import (
@@ -24,15 +24,13 @@ from runbook_lib.terraform.plan import (
 
 pytestmark = pytest.mark.unit
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
-
 
 def _raw(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text())
+    return json.loads((PLAN_FIXTURES / name).read_text())
 
 
 def _synthetic():
-    spec = importlib.util.spec_from_file_location("plan_synthetic", FIXTURES / "synthetic.py")
+    spec = importlib.util.spec_from_file_location("plan_synthetic", PLAN_FIXTURES / "synthetic.py")
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
     spec.loader.exec_module(module)
@@ -41,7 +39,7 @@ def _synthetic():
 
 @pytest.fixture(scope="module")
 def mixed():
-    return load_plan_json(FIXTURES / "tf_data_mixed.json", plan_sha256="ab" * 32)
+    return load_plan_json(PLAN_FIXTURES / "tf_data_mixed.json", plan_sha256="ab" * 32)
 
 
 # -- actions ---------------------------------------------------------------------------------
@@ -99,7 +97,7 @@ def test_replace_paths_and_forces_replacement(mixed):
 
 
 def test_aws_bucket_rename_is_a_replace_forced_by_bucket():
-    plan = load_plan_json(FIXTURES / "aws_s3_replace.json")
+    plan = load_plan_json(PLAN_FIXTURES / "aws_s3_replace.json")
     assert plan.resource_changes["aws_s3_bucket.this"].action == "replace"
     diff = plan.diff("aws_s3_bucket.this").set_index("attribute")
     assert diff.loc["bucket", "before"] == "fixture-bucket-a"
@@ -122,7 +120,7 @@ def test_unknown_values_are_marked(mixed):
 
 
 def test_sensitive_values_never_reach_the_model(mixed):
-    raw_text = (FIXTURES / "tf_data_mixed.json").read_text()
+    raw_text = (PLAN_FIXTURES / "tf_data_mixed.json").read_text()
     assert "s3cr3t-one" in raw_text and "s3cr3t-two" in raw_text  # the fixture does hold them in clear
     rendered = [repr(mixed), json.dumps(mixed.summary_dict())]
     rendered += [mixed.diff(a).to_string() for a in mixed.resource_changes]
@@ -175,7 +173,7 @@ def test_format_path():
 
 # -- plans as a whole ------------------------------------------------------------------------
 def test_noop_plan_has_no_changes():
-    plan = load_plan_json(FIXTURES / "tf_data_noop.json")
+    plan = load_plan_json(PLAN_FIXTURES / "tf_data_noop.json")
     raw = _raw("tf_data_noop.json")["resource_changes"]
     assert len(plan.resource_changes) == len(raw)
     assert plan.actions == {"no-op"}
@@ -186,7 +184,7 @@ def test_noop_plan_has_no_changes():
 
 
 def test_destroy_plan_deletes_everything():
-    plan = load_plan_json(FIXTURES / "tf_data_destroy.json")
+    plan = load_plan_json(PLAN_FIXTURES / "tf_data_destroy.json")
     assert plan.actions == {"delete"}
     assert all(rc.after is None for rc in plan.resource_changes.values())
 
@@ -199,7 +197,7 @@ def test_a_state_document_is_not_a_plan():
 
 
 def test_refresh_only_plan_exposes_drift():
-    plan = load_plan_json(FIXTURES / "aws_s3_drift_refresh_only.json")
+    plan = load_plan_json(PLAN_FIXTURES / "aws_s3_drift_refresh_only.json")
     assert plan.resource_changes == {}
     drifted = plan.resource_drift["aws_s3_bucket.this"]
     paths = {c.path: c for c in drifted.attribute_changes()}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fakes import PLAN_FIXTURES
 
 from runbook_lib.terraform.approval import DecisionLog, interactive_gate
 from runbook_lib.terraform.plan import load_plan_json, parse_plan
@@ -24,7 +25,6 @@ from tests.fixtures.plans.synthetic import plan_document, resource_change
 
 pytestmark = pytest.mark.unit
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 LONG = "module.data_lake.module.secure_bucket_for_the_platform"  # > 45 characters before the part that differs
 
 
@@ -68,7 +68,7 @@ def test_summary_by_stack_module_and_type() -> None:
 
 
 def test_changed_attributes_of_every_update_and_replace() -> None:
-    plan = load_plan_json(FIXTURES / "tf_data_mixed.json")
+    plan = load_plan_json(PLAN_FIXTURES / "tf_data_mixed.json")
     view = PlanView(plan, stack="tf_data", plan_sha256="cd" * 32)
     frame = view.attribute_frame()
     detailed = {k for k, rc in plan.changes.items() if rc.action in ("update", "replace")}
@@ -81,20 +81,21 @@ def test_changed_attributes_of_every_update_and_replace() -> None:
 
 
 def test_replace_marks_the_attribute_that_forces_it() -> None:
-    view = PlanView(load_plan_json(FIXTURES / "aws_s3_replace.json"), stack="aws_s3", plan_sha256="ef" * 32)
+    view = PlanView(load_plan_json(PLAN_FIXTURES / "aws_s3_replace.json"), stack="aws_s3", plan_sha256="ef" * 32)
     frame = view.attribute_frame()
     bucket = frame[(frame["address"] == "aws_s3_bucket.this") & (frame["attribute"] == "bucket")]
     assert len(bucket) == 1 and bool(bucket["forces replacement"].iloc[0])
 
 
 def test_drift_of_the_refresh_is_shown_folded() -> None:
-    drift = load_plan_json(FIXTURES / "aws_s3_drift_refresh_only.json")
-    view = PlanView(load_plan_json(FIXTURES / "aws_s3_create.json"), stack="aws_s3", plan_sha256="01" * 32, drift=drift)
+    drift = load_plan_json(PLAN_FIXTURES / "aws_s3_drift_refresh_only.json")
+    plan = load_plan_json(PLAN_FIXTURES / "aws_s3_create.json")
+    view = PlanView(plan, stack="aws_s3", plan_sha256="01" * 32, drift=drift)
     out = view.to_html()
     assert "<details><summary><b>Drift</b>: the refresh found 1 resource(s)" in out
     frame = view.attribute_frame(view.drift_changes())
     assert any(a.startswith("tags") for a in frame["attribute"])
-    clean = PlanView(load_plan_json(FIXTURES / "tf_data_mixed.json"), stack="x", plan_sha256="02" * 32)
+    clean = PlanView(load_plan_json(PLAN_FIXTURES / "tf_data_mixed.json"), stack="x", plan_sha256="02" * 32)
     assert "found nothing changed outside Terraform" in clean.to_html()
 
 
@@ -109,7 +110,7 @@ def test_cost_estimate_table_is_rendered_when_given() -> None:
 
 
 def test_long_detail_is_folded_and_html_is_static() -> None:
-    out = PlanView(load_plan_json(FIXTURES / "tf_data_mixed.json"), stack="x", plan_sha256="03" * 32).to_html()
+    out = PlanView(load_plan_json(PLAN_FIXTURES / "tf_data_mixed.json"), stack="x", plan_sha256="03" * 32).to_html()
     assert out.count("<details>") >= 3  # all changes, the attribute section, one per update/replace
     assert "<script" not in out  # folds without JavaScript: the HTML export shows the same
     assert out.index("Summary by stack") < out.index("<details>")  # the summary is open, the detail folded

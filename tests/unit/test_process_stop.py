@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from fakes import PLAN_FIXTURES
 
 from runbook_lib.errors import ApplyFailedError, CommandError, TerraformError
 from runbook_lib.evidence import EvidenceLedger
@@ -25,7 +26,6 @@ from runbook_lib.terraform.runner import TerraformRunner
 
 pytestmark = pytest.mark.unit
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 ALL_ACTIONS = ["no-op", "create", "read", "update", "delete", "replace"]
 
 TRAPS = """
@@ -97,15 +97,15 @@ def test_the_error_class_asked_for_is_raised_with_the_timeout(tmp_path: Path) ->
 def fake_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "bin" / "terraform"
     path.parent.mkdir()
-    path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FIXTURES / "fake_terraform.py"}" "$@"\n')
+    path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{PLAN_FIXTURES / "fake_terraform.py"}" "$@"\n')
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
     # Half an apply: two resources complete, a third has started when the timeout comes.
-    lines = (FIXTURES / "apply_ok.jsonl").read_text().splitlines()
+    lines = (PLAN_FIXTURES / "apply_ok.jsonl").read_text().splitlines()
     partial = [ln for ln in lines if json.loads(ln)["type"] in ("version", "planned_change")]
     hooks = [ln for ln in lines if json.loads(ln)["type"] in ("apply_start", "apply_complete")]
     (tmp_path / "partial.jsonl").write_text("\n".join([*partial, *hooks[:5]]) + "\n")
     monkeypatch.setenv("FAKE_TF_LOG", str(tmp_path / "calls.jsonl"))
-    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "tf_data_mixed.json"))
+    monkeypatch.setenv("FAKE_TF_SHOW", str(PLAN_FIXTURES / "tf_data_mixed.json"))
     monkeypatch.setenv("FAKE_TF_APPLY", str(tmp_path / "partial.jsonl"))
     monkeypatch.setenv("FAKE_TF_APPLY_HANG", str(tmp_path / "signals.txt"))
     monkeypatch.delenv("FAKE_TF_LOCK", raising=False)
@@ -194,7 +194,7 @@ def test_stack_phase_records_an_interrupted_apply(fake_terraform: Path, tmp_path
 
 
 def test_stack_phase_records_a_failed_apply(fake_terraform: Path, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("FAKE_TF_APPLY", str(FIXTURES / "apply_errored.jsonl"))
+    monkeypatch.setenv("FAKE_TF_APPLY", str(PLAN_FIXTURES / "apply_errored.jsonl"))
     monkeypatch.delenv("FAKE_TF_APPLY_HANG")
     entry = _failed_apply_entry(_gated_stack_phase(fake_terraform, tmp_path, "unit-failed"))
     assert entry["status"] == "failed" and not entry["ok"]

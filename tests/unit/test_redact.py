@@ -12,16 +12,9 @@ import pytest
 from runbook_lib import redact
 from runbook_lib.redact import MASK, RedactingFilter, Redactor, install_log_filter, is_secret_key
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("clean_redactor")]
 
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-
-
-@pytest.fixture(autouse=True)
-def _clean_redactor():
-    redact.get_redactor().clear()
-    yield
-    redact.get_redactor().clear()
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from fakes import folder_args, write_phase_notebook
+from fakes import VALID_PARAMS, folder_args, write_phase_notebook
 
 from runbook_lib import redact
 from runbook_lib.cli import main
@@ -28,9 +28,8 @@ from runbook_lib.phases.headless import (
     run_notebooks,
 )
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("clean_redactor")]
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "params" / "valid.yaml"
 #: Runs here are signed as the sandbox's are: an Ed25519 key (relative to the folder above params/) that the
 #: first phase end generates with mode 0600.
 SIGNING = '  signing: {mode: ed25519, key_file: keys/evidence-ed25519.pem}\n'
@@ -38,7 +37,7 @@ SIGNING = '  signing: {mode: ed25519, key_file: keys/evidence-ed25519.pem}\n'
 
 def _signed_params(params_file: Path) -> None:
     """The fixture params with an ``evidence.signing`` section, written to ``params_file``."""
-    text = FIXTURE.read_text()
+    text = VALID_PARAMS.read_text()
     anchor = "  redact_patterns:"
     assert text.count(anchor) == 1
     params_file.write_text(text.replace(anchor, SIGNING + anchor))
@@ -47,7 +46,6 @@ def _signed_params(params_file: Path) -> None:
 def _evidence_verifies(run_dir: Path, params_dir: Path) -> bool:
     """`runbook evidence verify` as check_evidence runs it: the key comes from the run's env's params."""
     return main(["evidence", "verify", str(run_dir), "--params-dir", str(params_dir)]) == 0
-
 
 
 def _phases(numbers: list[int]) -> list[Phase]:
@@ -338,7 +336,7 @@ def _checkpoint_workspace(root: Path) -> dict[str, Path]:
     for folder in (notebooks, params_dir, lib):
         folder.mkdir(parents=True)
     (lib / "stand_in.py").write_text("# fingerprinted\n")
-    shutil.copy(FIXTURE, params_dir / "sandbox.yaml")
+    shutil.copy(VALID_PARAMS, params_dir / "sandbox.yaml")
     marker = root / "fixed.marker"
     write_phase_notebook(
         notebooks / "00_write.ipynb",
@@ -397,12 +395,6 @@ def test_kernels_keep_an_operator_set_checkpoint_dir(tmp_path: Path, monkeypatch
     assert (operator / "sandbox" / "mongo" / "mongo-x.json").read_text() == result.run_id
     assert _recorded_dirs(Path(result.run_dir))["00_write"] == [str(operator / "sandbox" / "mongo")]
     assert not (ws["outputs"] / ".checkpoints").exists()
-
-
-@pytest.fixture(autouse=True)
-def _clean_redactor():
-    yield
-    redact.get_redactor().clear()
 
 
 # -- issue #14: secrets never written, a run is what was reviewed --------------------------------------------------
@@ -495,7 +487,7 @@ def test_a_phase_refuses_params_edited_since_the_run_started(tmp_path: Path) -> 
     from runbook_lib.phases.session import open_phase
 
     params_file = tmp_path / "sandbox.yaml"
-    shutil.copy(FIXTURE, params_file)
+    shutil.copy(VALID_PARAMS, params_file)
     params = load_params_file(params_file, env="sandbox")
     ledger = EvidenceLedger("run-pinned", tmp_path / "outputs", params=params, phases=["00_a", "01_b"])
     common = {"env": "sandbox", "params_file": str(params_file), "evidence_dir": str(ledger.run_dir)}

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from fakes import PLAN_FIXTURES
 
 from runbook_lib.errors import (
     ApplyFailedError,
@@ -30,7 +31,6 @@ from runbook_lib.terraform.runner import TerraformRunner
 
 pytestmark = pytest.mark.unit
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 ALL_ACTIONS = ["no-op", "create", "read", "update", "delete", "replace"]
 
 
@@ -49,7 +49,7 @@ class FakeTerraform:
         self.bin_dir = root / "bin"
         self.bin_dir.mkdir()
         self.path = self.bin_dir / "terraform"
-        self.path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FIXTURES / "fake_terraform.py"}" "$@"\n')
+        self.path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{PLAN_FIXTURES / "fake_terraform.py"}" "$@"\n')
         self.path.chmod(self.path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         self.log = root / "calls.jsonl"
 
@@ -64,9 +64,9 @@ class FakeTerraform:
 def fake(tmp_path, monkeypatch) -> FakeTerraform:
     fake = FakeTerraform(tmp_path)
     monkeypatch.setenv("FAKE_TF_LOG", str(fake.log))
-    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "tf_data_mixed.json"))
-    monkeypatch.setenv("FAKE_TF_APPLY", str(FIXTURES / "apply_ok.jsonl"))
-    monkeypatch.setenv("FAKE_TF_OUTPUTS", str(FIXTURES / "outputs.json"))
+    monkeypatch.setenv("FAKE_TF_SHOW", str(PLAN_FIXTURES / "tf_data_mixed.json"))
+    monkeypatch.setenv("FAKE_TF_APPLY", str(PLAN_FIXTURES / "apply_ok.jsonl"))
+    monkeypatch.setenv("FAKE_TF_OUTPUTS", str(PLAN_FIXTURES / "outputs.json"))
     monkeypatch.delenv("FAKE_TF_LOCK", raising=False)
     monkeypatch.delenv("FAKE_TF_DRIFT", raising=False)
     return fake
@@ -173,7 +173,7 @@ def test_a_rejected_gate_applies_nothing(fake, stack):
 
 
 def test_destructive_plan_is_refused_before_apply(fake, stack, monkeypatch):
-    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "aws_s3_replace.json"))
+    monkeypatch.setenv("FAKE_TF_SHOW", str(PLAN_FIXTURES / "aws_s3_replace.json"))
     runner = _runner(fake, stack)
     review = runner.plan()
     # the bucket, and its versioning resource (deleting that suspends versioning)
@@ -198,7 +198,7 @@ def test_apply_result_is_typed(fake, stack):
 
 
 def test_failed_apply_carries_per_resource_status(fake, stack, monkeypatch):
-    monkeypatch.setenv("FAKE_TF_APPLY", str(FIXTURES / "apply_errored.jsonl"))
+    monkeypatch.setenv("FAKE_TF_APPLY", str(PLAN_FIXTURES / "apply_errored.jsonl"))
     runner = _runner(fake, stack)
     review = runner.plan()
     with pytest.raises(ApplyFailedError) as caught:
@@ -215,7 +215,7 @@ def test_state_lock_conflict(fake, stack, monkeypatch):
     runner = _runner(fake, stack)
     with pytest.raises(StateLockError) as caught:
         runner.plan()
-    lock_file = json.loads((FIXTURES / "lock_info.json").read_text())
+    lock_file = json.loads((PLAN_FIXTURES / "lock_info.json").read_text())
     for key in ("ID", "Who", "Operation"):
         assert caught.value.lock_info[key] == lock_file[key]
     assert lock_file["ID"] in caught.value.hint
@@ -223,7 +223,7 @@ def test_state_lock_conflict(fake, stack, monkeypatch):
 
 def test_outputs_are_typed_and_masked(fake, stack):
     runner = _runner(fake, stack)
-    raw = json.loads((FIXTURES / "outputs.json").read_text())
+    raw = json.loads((PLAN_FIXTURES / "outputs.json").read_text())
     outputs = runner.outputs()
     assert set(outputs) == set(raw)
     assert outputs["secret_out"].sensitive and outputs["secret_out"].value == SENSITIVE
@@ -232,7 +232,7 @@ def test_outputs_are_typed_and_masked(fake, stack):
 
 
 def test_drift_report(fake, stack, monkeypatch):
-    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "aws_s3_drift_refresh_only.json"))
+    monkeypatch.setenv("FAKE_TF_SHOW", str(PLAN_FIXTURES / "aws_s3_drift_refresh_only.json"))
     runner = _runner(fake, stack)
     clean = runner.drift()
     assert clean.has_drift is False  # exit code 0
@@ -363,7 +363,7 @@ def test_auto_finds_terraform_on_path(fake, monkeypatch):
 
 
 def test_destroy_plans_with_destroy_then_guards(fake, stack, monkeypatch):
-    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "tf_data_destroy.json"))
+    monkeypatch.setenv("FAKE_TF_SHOW", str(PLAN_FIXTURES / "tf_data_destroy.json"))
     runner = _runner(fake, stack)
     review, result = runner.destroy(lambda r: headless_gate(r, ["delete"], decisions=DecisionLog()), progress=False)
     assert review.destroy and "-destroy" in fake.calls("plan")[0]["argv"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from fakes import PLAN_FIXTURES
 
 from runbook_lib.terraform.messages import (
     ApplyStream,
@@ -18,21 +18,20 @@ from runbook_lib.terraform.messages import (
 
 pytestmark = pytest.mark.unit
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 #: What the local backend itself wrote to .terraform.tfstate.lock.info during the capture.
-LOCK_FILE = json.loads((FIXTURES / "lock_info.json").read_text())
+LOCK_FILE = json.loads((PLAN_FIXTURES / "lock_info.json").read_text())
 FIELDS = ("ID", "Who", "Operation", "Path", "Version")
 
 
 def test_lock_info_from_the_json_diagnostic():
-    messages = parse_json_lines((FIXTURES / "lock_diagnostic.jsonl").read_text())
+    messages = parse_json_lines((PLAN_FIXTURES / "lock_diagnostic.jsonl").read_text())
     info = find_lock_conflict(messages)
     assert info is not None
     assert {k: info[k] for k in FIELDS} == {k: LOCK_FILE[k] for k in FIELDS}
 
 
 def test_lock_info_from_plain_stderr():
-    info = find_lock_conflict([], (FIXTURES / "lock_stderr.txt").read_text())
+    info = find_lock_conflict([], (PLAN_FIXTURES / "lock_stderr.txt").read_text())
     assert info is not None
     assert {k: info[k] for k in FIELDS} == {k: LOCK_FILE[k] for k in FIELDS}
 
@@ -57,13 +56,13 @@ def test_lock_error_without_info_still_detected():
 
 
 def test_other_errors_are_not_lock_errors():
-    messages = parse_json_lines((FIXTURES / "apply_errored.jsonl").read_text())
+    messages = parse_json_lines((PLAN_FIXTURES / "apply_errored.jsonl").read_text())
     assert find_lock_conflict(messages, "Error: Invalid reference") is None
     assert parse_lock_info("no block here") == {}
 
 
 def test_apply_stream_of_a_successful_apply():
-    lines = (FIXTURES / "apply_ok.jsonl").read_text().splitlines()
+    lines = (PLAN_FIXTURES / "apply_ok.jsonl").read_text().splitlines()
     done: list[int] = []
     stream = ApplyStream(on_progress=lambda n, status: done.append(n))
     for line in [*lines, "not json", ""]:
@@ -81,7 +80,7 @@ def test_apply_stream_of_a_successful_apply():
 
 def test_apply_stream_ties_errors_to_resources():
     stream = ApplyStream()
-    for line in (FIXTURES / "apply_errored.jsonl").read_text().splitlines():
+    for line in (PLAN_FIXTURES / "apply_errored.jsonl").read_text().splitlines():
         stream.feed_line(line)
     by_address = {s.address: s for s in stream.statuses()}
     assert by_address["terraform_data.ok"].status == "complete"

@@ -8,11 +8,11 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from fakes import REPO
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).resolve().parents[2]
-MODULES_DIR = ROOT / "terraform_infra" / "modules"
+MODULES_DIR = REPO / "terraform_infra" / "modules"
 
 MODULE_TF = """
 variable "name" {
@@ -46,7 +46,7 @@ output "arn" {
 
 
 def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("tf_module_docs", ROOT / "scripts" / "tf_module_docs.py")
+    spec = importlib.util.spec_from_file_location("tf_module_docs", REPO / "scripts" / "tf_module_docs.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses resolve their module by name

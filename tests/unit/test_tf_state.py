@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from fakes import FIXTURES_DIR
 
 from runbook_lib.errors import ParamsError, PlanError
 from runbook_lib.terraform.plan import SENSITIVE
@@ -14,11 +15,9 @@ from runbook_lib.terraform.tfvars import extract_comments, read_tfvars
 
 pytestmark = pytest.mark.unit
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-
 
 def test_state_walks_child_modules_and_separates_data_sources() -> None:
-    state = load_state_json(FIXTURES / "iac_check" / "state_small.json")
+    state = load_state_json(FIXTURES_DIR / "iac_check" / "state_small.json")
     assert state.terraform_version == "1.11.4"
     assert [r.address for r in state.resources] == [
         "data.aws_caller_identity.current",
@@ -34,7 +33,7 @@ def test_state_walks_child_modules_and_separates_data_sources() -> None:
 
 def test_sensitive_values_are_masked_and_handed_to_the_sink() -> None:
     found: set[str] = set()
-    state = parse_state((FIXTURES / "iac_check" / "state_small.json").read_text(), secret_sink=found.add)
+    state = parse_state((FIXTURES_DIR / "iac_check" / "state_small.json").read_text(), secret_sink=found.add)
     version = state.by_type("aws_secretsmanager_secret_version")[0]
     assert version.get("secret_string") == SENSITIVE
     assert version.get("version_id") == "v1"
@@ -111,12 +110,12 @@ def test_runner_state_shows_json_and_registers_secrets(tmp_path: Path, monkeypat
 
     monkeypatch.setattr(redact, "_DEFAULT", redact.Redactor())
     fake = tmp_path / "terraform"
-    script = FIXTURES / "plans" / "fake_terraform.py"
+    script = FIXTURES_DIR / "plans" / "fake_terraform.py"
     fake.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{script}" "$@"\n')
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     log = tmp_path / "calls.jsonl"
     monkeypatch.setenv("FAKE_TF_LOG", str(log))
-    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "iac_check" / "state_small.json"))
+    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES_DIR / "iac_check" / "state_small.json"))
     stack = tmp_path / "stack"
     stack.mkdir()
     (stack / "main.tf").write_text("")

@@ -68,6 +68,12 @@ def _status(report: StackVerification, check: str) -> str:
     return found[0]
 
 
+def _by_address(report: StackVerification, *checks: str) -> dict[str, tuple[str | None, ...]]:
+    """Each resource's status for ``checks``, in that order (None where it has no such check): one row a resource."""
+    status = {(r.address, r.check): r.status for r in report.results}
+    return {a: tuple(status.get((a, c)) for c in checks) for a in dict.fromkeys(r.address for r in report.results)}
+
+
 # ---------------------------------------------------------------------------------------- S3
 def _secure_bucket(s3, name: str, key_arn: str) -> None:
     s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -292,12 +298,10 @@ def test_dynamodb_lock_table_encryption_and_pitr(aws) -> None:
         _res("aws_dynamodb_table", "plain", name="plain"),
         _res("aws_dynamodb_table", "locked", name="locked"),
     )
-    status = {(r.address, r.check): r.status for r in report.results}
-    assert status[("aws_dynamodb_table.plain", "dynamodb.encryption")] == FAILED
-    assert status[("aws_dynamodb_table.plain", "dynamodb.pitr")] == FAILED
-    assert status[("aws_dynamodb_table.locked", "dynamodb.encryption")] == OK
-    assert status[("aws_dynamodb_table.locked", "dynamodb.pitr")] == OK
-    assert status[("aws_dynamodb_table.locked", "dynamodb.deletion_protection")] == OK
+    assert _by_address(report, "dynamodb.encryption", "dynamodb.pitr", "dynamodb.deletion_protection") == {
+        "aws_dynamodb_table.plain": (FAILED, FAILED, FAILED),
+        "aws_dynamodb_table.locked": (OK, OK, OK),
+    }
 
 
 def test_log_group_retention_and_kms(aws) -> None:
@@ -311,11 +315,10 @@ def test_log_group_retention_and_kms(aws) -> None:
         _res("aws_cloudwatch_log_group", "plain", name="/plain", retention_in_days=365),
         _res("aws_cloudwatch_log_group", "kept", name="/kept", retention_in_days=365),
     )
-    status = {(r.address, r.check): r.status for r in report.results}
-    assert status[("aws_cloudwatch_log_group.plain", "logs.retention")] == FAILED
-    assert status[("aws_cloudwatch_log_group.plain", "logs.kms")] == FAILED
-    assert status[("aws_cloudwatch_log_group.kept", "logs.retention")] == OK
-    assert status[("aws_cloudwatch_log_group.kept", "logs.kms")] == OK
+    assert _by_address(report, "logs.retention", "logs.kms") == {
+        "aws_cloudwatch_log_group.plain": (FAILED, FAILED),
+        "aws_cloudwatch_log_group.kept": (OK, OK),
+    }
 
 
 def test_sns_topic_kms(aws) -> None:
@@ -336,30 +339,24 @@ def test_rds_instance_controls(aws) -> None:
         DBParameterGroupName="tls",
         Parameters=[{"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}],
     )
+    common = {
+        "DBInstanceClass": "db.t4g.medium",
+        "Engine": "postgres",
+        "MasterUsername": "u",
+        "MasterUserPassword": "p4ssword!",
+        "AllocatedStorage": 20,
+    }
     rds.create_db_instance(
         DBInstanceIdentifier="good",
-        DBInstanceClass="db.t4g.medium",
-        Engine="postgres",
-        MasterUsername="u",
-        MasterUserPassword="p4ssword!",
-        AllocatedStorage=20,
         StorageEncrypted=True,
         MultiAZ=True,
         DeletionProtection=True,
         BackupRetentionPeriod=7,
         PubliclyAccessible=False,
         DBParameterGroupName="tls",
+        **common,
     )
-    rds.create_db_instance(
-        DBInstanceIdentifier="weak",
-        DBInstanceClass="db.t4g.medium",
-        Engine="postgres",
-        MasterUsername="u",
-        MasterUserPassword="p4ssword!",
-        AllocatedStorage=20,
-        BackupRetentionPeriod=0,
-        PubliclyAccessible=True,
-    )
+    rds.create_db_instance(DBInstanceIdentifier="weak", BackupRetentionPeriod=0, PubliclyAccessible=True, **common)
     report = _verify(
         aws,
         _res("aws_db_instance", "good", identifier="good"),

@@ -14,19 +14,19 @@ JOB_ARGS = {
     "--curated_path": "s3://{{ var.value.curated_bucket }}/events/",
 }
 
+
+def glue_job(task_id: str, job: str) -> GlueJobOperator:
+    """The platform's Glue job ``<glue_job_prefix>-<job>`` for the run's date; the task ends when the job does."""
+    return GlueJobOperator(
+        task_id=task_id,
+        job_name="{{ var.value.glue_job_prefix }}-" + job,
+        script_args=JOB_ARGS,
+        aws_conn_id="aws_default",
+        wait_for_completion=True,
+    )
+
+
 with platform_dag("curate_events_daily", "30 1 * * *", ["spark"], retries=1, retry_minutes=10) as dag:
-    curate = GlueJobOperator(
-        task_id="curate_events",
-        job_name="{{ var.value.glue_job_prefix }}-curate-events",
-        script_args=JOB_ARGS,
-        aws_conn_id="aws_default",
-        wait_for_completion=True,
-    )
-    aggregate = GlueJobOperator(
-        task_id="daily_aggregate",
-        job_name="{{ var.value.glue_job_prefix }}-daily-aggregate",
-        script_args=JOB_ARGS,
-        aws_conn_id="aws_default",
-        wait_for_completion=True,
-    )
+    curate = glue_job("curate_events", "curate-events")
+    aggregate = glue_job("daily_aggregate", "daily-aggregate")
     curate >> aggregate

@@ -9,11 +9,11 @@ captured, so a resumed mirror stops where the interrupted one would have.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-from runbook_lib.util import atomic_write_text
+from runbook_lib.migrate.checkpoint_file import CheckpointFile
 
 CHECKPOINT_VERSION = 1
 
@@ -35,7 +35,7 @@ class PartitionState:
 
 
 @dataclass
-class MirrorCheckpoint:
+class MirrorCheckpoint(CheckpointFile):
     """One topic pair's mirror state, partitions by number (JSON keys are strings)."""
 
     source_topic: str
@@ -44,19 +44,14 @@ class MirrorCheckpoint:
     version: int = CHECKPOINT_VERSION
 
     @classmethod
-    def load(cls, path: Path) -> MirrorCheckpoint | None:
-        if not path.exists():
-            return None
-        raw = json.loads(path.read_text())
-        if raw.get("version") != CHECKPOINT_VERSION:
-            return None
+    def from_json(cls, raw: dict[str, Any]) -> MirrorCheckpoint:
         parts = {int(k): PartitionState(**v) for k, v in raw.get("partitions", {}).items()}
         return cls(raw["source_topic"], raw["target_topic"], parts)
 
-    def save(self, path: Path) -> None:
+    def to_json(self) -> dict[str, Any]:
         payload = asdict(self)
         payload["partitions"] = {str(k): v for k, v in payload["partitions"].items()}
-        atomic_write_text(path, json.dumps(payload, indent=1))
+        return payload
 
 
 def checkpoint_path(folder: Path, source_topic: str, target_topic: str) -> Path:

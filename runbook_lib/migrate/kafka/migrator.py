@@ -26,15 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from runbook_lib.errors import ParamsError
-from runbook_lib.migrate._group import MigratorGroup
+from runbook_lib.migrate._group import BuildOptions, MappedMigrator, MemberOptions, Members
 from runbook_lib.migrate.base import (
     CheckReport,
     CopyReport,
     Finding,
-    Migrator,
     ProgressFactory,
     VerifyReport,
-    default_checkpoint_dir,
 )
 from runbook_lib.migrate.kafka.checkpoint import MirrorCheckpoint, checkpoint_path
 from runbook_lib.migrate.kafka.client import SourceCluster, TargetCluster
@@ -55,7 +53,7 @@ class Inventories:
     target: ClusterInventory
 
 
-class KafkaMigrator(Migrator):
+class KafkaMigrator(MappedMigrator):
     """Mirror topics of one source cluster into one target cluster (see the module docstring).
 
     Args:
@@ -67,6 +65,7 @@ class KafkaMigrator(Migrator):
     """
 
     kind = "kafka"
+    build_options = BuildOptions  # the bootstrap addresses come from the params only
 
     def __init__(
         self,
@@ -95,15 +94,8 @@ class KafkaMigrator(Migrator):
 
     # ------------------------------------------------------------------ construction from params
     @classmethod
-    def from_params(
-        cls,
-        params: Any,
-        sandbox_state: Any | None,
-        *,
-        checkpoint_dir: Path | None = None,
-        progress: ProgressFactory | None = None,
-    ) -> Migrator:
-        """One migrator per (source, target) cluster pair of ``migration.kafka`` (a group when several)."""
+    def members_from_params(cls, params: Any, sandbox_state: Any | None, options: MemberOptions) -> Members:
+        """One member per (source, target) cluster pair of ``migration.kafka``, with that pair's topic mappings."""
         from runbook_lib.endpoints import aws_endpoint_url
         from runbook_lib.params import resolve_secret
 
@@ -121,17 +113,14 @@ class KafkaMigrator(Migrator):
                              tuple(m.groups), key=f"migration.kafka[{index}]")
             clusters.setdefault((source, target), []).append(pair)
             keys.setdefault((source, target), index)
-        base_dir = checkpoint_dir or default_checkpoint_dir(params.env, cls.kind)
-        members: list[tuple[str, Migrator]] = []
+        members: Members = []
         for (source, target), pairs in clusters.items():
             key = f"migration.kafka[{keys[(source, target)]}]"
             label = "+".join(p.source for p in pairs)
             members.append((label, cls(SourceCluster(source, "source", f"{key}.source_bootstrap_ref"),
                                        TargetCluster(target, "target", f"{key}.target_bootstrap_ref"),
-                                       pairs, checkpoint_dir=base_dir, progress=progress)))
-        if len(members) == 1:
-            return members[0][1]
-        return MigratorGroup(cls.kind, members, checkpoint_dir=base_dir, progress=progress)
+                                       pairs, checkpoint_dir=options.checkpoint_dir, progress=options.progress)))
+        return members
 
     def target_identity(self) -> str:
         """A digest of the target's bootstrap (it may be a secret) and the target topics."""

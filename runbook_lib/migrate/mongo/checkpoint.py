@@ -7,12 +7,10 @@ as canonical extended JSON, which round-trips every BSON type exactly.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
-from runbook_lib.util import atomic_write_text
+from runbook_lib.migrate.checkpoint_file import CheckpointFile
 
 CHECKPOINT_VERSION = 1
 
@@ -28,23 +26,15 @@ class CollectionState:
 
 
 @dataclass
-class MongoCheckpoint:
+class MongoCheckpoint(CheckpointFile):
     """Every collection's state, by unit name; another version on disk counts as no checkpoint."""
 
     version: int = CHECKPOINT_VERSION
     collections: dict[str, CollectionState] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path) -> MongoCheckpoint | None:
-        if not path.exists():
-            return None
-        raw = json.loads(path.read_text())
-        if raw.get("version") != CHECKPOINT_VERSION:
-            return None
+    def from_json(cls, raw: dict[str, Any]) -> MongoCheckpoint:
         return cls(CHECKPOINT_VERSION, {k: CollectionState(**v) for k, v in raw.get("collections", {}).items()})
-
-    def save(self, path: Path) -> None:
-        atomic_write_text(path, json.dumps(asdict(self), indent=1))
 
 
 def encode_id(value: Any) -> str:

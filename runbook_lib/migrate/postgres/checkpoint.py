@@ -1,22 +1,18 @@
 """Which phases of one database's move are done: the checkpoint a killed run resumes from.
 
-Written atomically (tmp + ``os.replace``, :func:`runbook_lib.util.atomic_write_text`) after every
+Written atomically (tmp + ``os.replace``, :mod:`runbook_lib.migrate.checkpoint_file`) after every
 step; a dump is reused on resume only if :func:`dump_checksum` still matches what was recorded.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
+from runbook_lib.migrate.checkpoint_file import CheckpointFile
 from runbook_lib.migrate.postgres.identifiers import TableRef
-from runbook_lib.util import atomic_write_text
-
-log = logging.getLogger(__name__)
 
 CHECKPOINT_VERSION = 1
 
@@ -37,7 +33,7 @@ class DataEntry:
 
 
 @dataclass
-class PgCheckpoint:
+class PgCheckpoint(CheckpointFile):
     """Which phases of one database's move are done; written atomically after each step."""
 
     source: str
@@ -60,23 +56,8 @@ class PgCheckpoint:
     complete: bool = False
 
     @classmethod
-    def load(cls, path: Path) -> Self | None:
-        if not path.exists():
-            return None
-        raw = json.loads(path.read_text())
-        if raw.get("version") != CHECKPOINT_VERSION:
-            log.warning(
-                "%s: checkpoint version %s is not %s; starting over",
-                path,
-                raw.get("version"),
-                CHECKPOINT_VERSION,
-            )
-            return None
-        raw["tables"] = [DataEntry(**t) for t in raw.get("tables", [])]
-        return cls(**raw)
-
-    def save(self, path: Path) -> None:
-        atomic_write_text(path, json.dumps(asdict(self), indent=1))
+    def from_json(cls, raw: dict[str, Any]) -> Self:
+        return cls(**{**raw, "tables": [DataEntry(**t) for t in raw.get("tables", [])]})
 
     def reset_restore(self) -> None:
         """Forget restore progress (a new dump makes it stale); the target database gets recreated."""
