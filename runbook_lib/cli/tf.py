@@ -41,6 +41,7 @@ from runbook_lib.terraform import (
     read_review_metadata,
     terminal_gate,
 )
+from runbook_lib.terraform.approval import no_changes_decision
 from runbook_lib.terraform.review import unapplied_review
 
 
@@ -165,6 +166,9 @@ def _print_review(review: PlanReview) -> None:
 
 
 def _gate(review: PlanReview, params: Any, args: argparse.Namespace, name: str) -> GateDecision:
+    unchanged = no_changes_decision(review, gate=name)  # nothing to apply: no one is asked, whatever the mode
+    if unchanged is not None:
+        return unchanged
     gates = params.gates
     if args.auto_approve_policy or gates.mode == "headless":
         return headless_gate(

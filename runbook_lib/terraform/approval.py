@@ -21,6 +21,16 @@ Two gates share one decision type:
   the *next* cell's ``runner.apply(review, gate=pending)`` raises
   ``PlanError("not approved yet")`` until a button was pressed.
 
+A plan that changes nothing passes every gate without asking anyone, as Terraform does ("No changes"), and the
+pass is recorded like any decision: ``mode="no-changes"``, ``decided_by="nothing to apply"``, approved. "Nothing"
+is strict (:func:`nothing_to_apply`): Terraform's own ``applyable`` must be ``false`` (it is ``true`` for a
+refresh-only plan that would write drift to the state, and absent from a Terraform too old to say: then a person
+or the policy is asked as before), and every resource change *and every root output change* is ``no-op``. An
+output change needs a decision although no real object changes: later stacks read these outputs through remote
+state, so a changed output changes what they build (Terraform asks too, "Changes to Outputs"). A ``read``
+(data source read at apply) or ``forget`` is a change as well. So a gate is never skipped for a plan holding any
+create, update, delete, replace, read or forget.
+
 Every decision, approval or rejection, is appended to :data:`DECISIONS`, which
 the evidence ledger reads (``to_dict()`` on each entry), so a rejection is on
 record even though it ends the run.
@@ -51,6 +61,9 @@ log = logging.getLogger("runbook_lib.terraform.approval")
 
 #: Actions that need no approval: they change nothing.
 ALWAYS_ALLOWED = frozenset({"no-op"})
+#: ``GateDecision.mode`` and ``decided_by`` of a plan that changes nothing: no one was asked (see the module doc).
+NO_CHANGES_MODE = "no-changes"
+NOTHING_TO_APPLY = "nothing to apply"
 
 
 class ReviewLike(Protocol):
@@ -78,7 +91,7 @@ class GateDecision:
     reason: str
     #: Changes per action at decision time, so the record stands on its own.
     counts: dict[str, int] = field(default_factory=dict)
-    mode: str = "headless"  # "headless" | "interactive" | "terminal"
+    mode: str = "headless"  # "headless" | "interactive" | "terminal" | "no-changes" (NO_CHANGES_MODE)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -168,6 +181,38 @@ def protected_changes(plan: Plan) -> dict[str, str]:
     }
 
 
+def nothing_to_apply(plan: Plan) -> bool:
+    """Whether applying ``plan`` would change nothing at all, so no one need approve it.
+
+    Why both Terraform's word and ours: ``applyable: false`` also covers what the model does not keep (a ``moved``
+    block, an import, drift a refresh-only plan would save); the model's own check (every resource and root output
+    change ``no-op``) keeps a wrong ``applyable`` from letting a change through. A plan without ``applyable`` (a
+    Terraform too old to say) never passes here.
+    """
+    return plan.applyable is False and not plan.errored and not plan.has_changes
+
+
+def no_changes_decision(
+    review: ReviewLike, *, gate: str = "apply", decisions: DecisionLog = DECISIONS
+) -> GateDecision | None:
+    """The recorded pass of a plan that changes nothing, or None when it changes anything (then a gate must ask)."""
+    plan = review.plan
+    if not nothing_to_apply(plan):
+        return None
+    return decisions.record(
+        GateDecision(
+            gate,
+            True,
+            NOTHING_TO_APPLY,
+            utc_now(),
+            review.plan_sha256,
+            "the plan changes no resource and no output (Terraform: not applyable): nothing to approve",
+            plan.counts(),
+            mode=NO_CHANGES_MODE,
+        )
+    )
+
+
 def _listed(changes: dict[str, str], limit: int = 10) -> str:
     shown = ", ".join(f"{a} ({act})" for a, act in list(changes.items())[:limit])
     return shown + (f" and {len(changes) - limit} more" if len(changes) > limit else "")
@@ -215,13 +260,16 @@ def headless_gate(
         policy_name: how the policy was asked for, for the message (the CLI names ``--auto-approve-policy``).
 
     Returns:
-        The approving decision.
+        The approving decision (``mode="no-changes"`` when the plan changes nothing: :func:`no_changes_decision`).
 
     Raises:
         PlanRejectedError: some change is outside the policy (or, on a protected environment, deletes,
             replaces or destroys data); the error carries the plan's counts and the offending addresses.
             The rejection is recorded first.
     """
+    unchanged = no_changes_decision(review, gate=gate, decisions=decisions)
+    if unchanged is not None:
+        return unchanged
     plan = review.plan
     refused = protected_changes(plan) if protected else {}
     disallowed = {**disallowed_changes(plan, policy_actions), **refused}
@@ -255,11 +303,29 @@ def headless_gate(
     return decision
 
 
+def _execution_count() -> int | None:
+    """The running cell's number in IPython (None outside a kernel): which cell already shows a gate's widget."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the notebook stack
+        return None
+    shell = get_ipython()
+    return None if shell is None else int(shell.execution_count)
+
+
 class PendingGate:
     """An interactive gate waiting for a click; ``decision`` is None until then.
 
     The buttons call :meth:`approve` / :meth:`reject`; code (or a test) may call
-    them too. Only the first decision counts.
+    them too. Only the first decision counts. A plan that changes nothing is
+    decided when the gate is made (:func:`no_changes_decision`) and has no buttons.
+
+    In a notebook a gate shows itself as its widget, never as text: a cell's result
+    (``Out[]``) is rendered once, when the cell ends, so a text repr left there would
+    still say "pending" after the click. The widget's status line is the one place
+    that shows the state, re-rendered by the click; the cell that made the gate
+    already shows it, so echoing the gate there adds nothing, and echoing it in a
+    later cell shows the same live widget again.
     """
 
     def __init__(
@@ -278,10 +344,23 @@ class PendingGate:
         self.decision: GateDecision | None = None
         self.widget: Any = None
         self._status: Any = None
+        self._buttons: tuple[Any, ...] = ()
+        self._shown_in: int | None = None  # the IPython cell that displayed the widget
 
     def __repr__(self) -> str:
-        by = f" by {self.decision.decided_by}" if self.decision else ""
+        d = self.decision
+        by = f" by {d.decided_by} ({d.mode})" if d else ""
         return f"<PendingGate {self.gate!r} plan {self.review.plan_sha256[:12]}: {self.state}{by}>"
+
+    def _ipython_display_(self) -> None:
+        """Show the live widget (see the class doc); nothing in the cell that already shows it."""
+        from IPython.display import display
+
+        count = _execution_count()
+        if self.widget is not None and count is not None and self._shown_in == count:
+            return
+        display(self.widget if self.widget is not None else self.build_widget())
+        self._shown_in = count
 
     @property
     def state(self) -> str:
@@ -335,28 +414,46 @@ class PendingGate:
             raise _reject(decision, self.review, {})
         return decision
 
+    def status_html(self) -> str:
+        """The status line: pending, the decision (who, when, which plan), or why no click was needed."""
+        sha = self.review.plan_sha256[:12]
+        d = self.decision
+        if d is None:
+            return f"<b>PENDING</b>: plan {sha} awaits a decision"
+        if d.mode == NO_CHANGES_MODE:
+            return (
+                f"<b style='color:green'>NO CHANGES</b>: plan {sha} changes no resource and no output, so it passed "
+                f"without a click (recorded at {d.decided_at} as {NO_CHANGES_MODE!r}, by {d.decided_by!r})"
+            )
+        colour, then = ("green", "the apply runs this plan file") if d.approved else (
+            "crimson", "nothing is applied; plan again for a new decision")
+        return (
+            f"<b style='color:{colour}'>{self.state.upper()}</b> by {d.decided_by} at {d.decided_at} "
+            f"(plan {d.plan_sha256[:12]}): {then}"
+        )
+
     def _show_status(self) -> None:
         if self._status is None or self.decision is None:
             return
-        d = self.decision
-        colour = "green" if d.approved else "crimson"
-        self._status.value = (
-            f"<b style='color:{colour}'>{self.state.upper()}</b> by {d.decided_by} at {d.decided_at} "
-            f"(plan {d.plan_sha256[:12]})"
-        )
-        for button in getattr(self, "_buttons", ()):
+        self._status.value = self.status_html()
+        for button in self._buttons:
             button.disabled = True
 
     def build_widget(self) -> Any:
-        """The Approve / Reject buttons, a reason box and a status line (ipywidgets)."""
+        """The Approve / Reject buttons, a reason box and a status line (ipywidgets); the status line alone for a
+        plan that changes nothing."""
         import ipywidgets as widgets
 
+        if self.decision is not None and self.decision.mode == NO_CHANGES_MODE:
+            self._status = widgets.HTML(self.status_html())
+            self.widget = widgets.VBox([self._status])
+            return self.widget
         approve = widgets.Button(description="Approve", button_style="success", icon="check")
         reject = widgets.Button(description="Reject", button_style="danger", icon="times")
         reason = widgets.Text(
             placeholder="reason (optional, recorded in the evidence)", layout={"width": "40em"}
         )
-        self._status = widgets.HTML(f"<b>PENDING</b>: plan {self.review.plan_sha256[:12]} awaits a decision")
+        self._status = widgets.HTML(self.status_html())
         self._buttons = (approve, reject)
 
         def on_approve(_: Any) -> None:
@@ -385,6 +482,9 @@ def interactive_gate(
 ) -> PendingGate:
     """Show the plan for review with Approve / Reject buttons; return at once with a :class:`PendingGate`.
 
+    A plan that changes nothing (:func:`nothing_to_apply`) is shown with a status line saying so instead of
+    buttons; its gate is already decided (``mode="no-changes"``), so the apply below needs no click.
+
     Args:
         review: the plan review.
         gate: the gate's name in the evidence.
@@ -396,6 +496,7 @@ def interactive_gate(
         cost_estimate: an optional table (DataFrame) of the plan's estimated cost, shown in the review.
     """
     pending = PendingGate(review, gate=gate, approver=approver, decisions=decisions)
+    pending.decision = no_changes_decision(review, gate=gate, decisions=decisions)
     widget = pending.build_widget()
     if display:
         from IPython.display import display as show
@@ -411,6 +512,7 @@ def interactive_gate(
         )
         show(view)  # one HTML block, whole addresses, detail folded: Lab and HTML export alike
         show(widget)
+        pending._shown_in = _execution_count()
     return pending
 
 
@@ -424,9 +526,15 @@ def terminal_gate(
 ) -> GateDecision:
     """Ask at a terminal: approve only on the exact answer ``yes`` (as Terraform does).
 
+    A plan that changes nothing is not asked about (Terraform does not ask either): its pass is recorded
+    (:func:`no_changes_decision`) and returned.
+
     Raises:
         PlanRejectedError: any other answer (recorded first).
     """
+    unchanged = no_changes_decision(review, gate=gate, decisions=decisions)
+    if unchanged is not None:
+        return unchanged
     counts = {a: n for a, n in review.plan.counts().items() if n and a != "no-op"}
     answer = ask(f"Apply plan {review.plan_sha256[:12]} ({counts or 'no changes'})? Only 'yes' approves: ")
     approved = answer.strip() == "yes"

@@ -239,7 +239,7 @@ def format_path(path: Sequence[Any]) -> str:
     return out
 
 
-def _render(value: Any) -> str:
+def render_value(value: Any) -> str:
     """A value as one readable cell: strings bare, everything else as compact JSON."""
     if value is _ABSENT:
         return ""
@@ -327,8 +327,8 @@ class ResourceChange:
         return [
             AttributeChange(
                 path=format_path(path) or "(whole object)",
-                before=_render(b),
-                after=_render(a),
+                before=render_value(b),
+                after=render_value(a),
                 forces_replacement=any(path[: len(rp)] == rp for rp in self.replace_paths),
             )
             for path, b, a in found

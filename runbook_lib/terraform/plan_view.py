@@ -10,9 +10,11 @@ JupyterLab and a static HTML page fold without any script.
 
 What is shown, top to bottom: the headline (stack, plan sha256, counts), what destroys data, the
 summary by stack, module and resource type, the cost estimate when one is given (any DataFrame; the
-cost engineer's estimate is passed in by the caller), every change with its full address, the changed
-attributes of every update and replace, and the drift the plan's refresh found. Values are the plan
-model's, already masked (:data:`~runbook_lib.terraform.plan.SENSITIVE`); the HTML is redacted once more.
+cost engineer's estimate is passed in by the caller), every change with its full address, the root
+outputs that change (later stacks read them, so a plan that changes only outputs still asks for a
+decision, and the review must say why), the changed attributes of every update and replace, and the
+drift the plan's refresh found. Values are the plan model's, already masked
+(:data:`~runbook_lib.terraform.plan.SENSITIVE`); the HTML is redacted once more.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from runbook_lib import redact
-from runbook_lib.terraform.plan import ACTIONS, ROOT_MODULE, Plan, ResourceChange
+from runbook_lib.terraform.plan import ACTIONS, ROOT_MODULE, Plan, ResourceChange, render_value
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -137,6 +139,17 @@ class PlanView:
         ]
         return pd.DataFrame(rows, columns=["address", "action", "attribute", "before", "after", "forces replacement"])
 
+    def output_frame(self) -> pd.DataFrame:
+        """The root outputs that change: output, action, before, after (sensitive values already masked)."""
+        import pandas as pd
+
+        rows = [
+            (name, oc.action, render_value(oc.before), render_value(oc.after))
+            for name, oc in self.plan.output_changes.items()
+            if oc.action != "no-op"
+        ]
+        return pd.DataFrame(rows, columns=["output", "action", "before", "after"])
+
     def drift_changes(self) -> list[ResourceChange]:
         source = self.drift.resource_drift if self.drift is not None else self.plan.resource_drift
         return [rc for rc in source.values() if rc.action != "no-op"]
@@ -149,9 +162,11 @@ class PlanView:
         counts = {a: n for a, n in self.plan.counts().items() if n and a != "no-op"}
         said = ", ".join(f"{n} {a}" for a, n in counts.items()) or "no changes"
         gate = f"Gate <code>{_esc(self.gate)}</code>: " if self.gate else ""
+        outputs = len(self.output_frame())
+        also = f", {outputs} output change(s)" if outputs else ""
         return (
             f"<h4>{gate}stack <code>{_esc(self.stack)}</code>, plan <code>{_esc(self.plan_sha256[:12])}</code>"
-            f" — {len(self.plan.changes)} changes ({_esc(said)})</h4>"
+            f" — {len(self.plan.changes)} changes ({_esc(said)}){also}</h4>"
             f"<p>plan sha256 <code>{_esc(self.plan_sha256)}</code></p>"
         )
 
@@ -195,6 +210,9 @@ class PlanView:
         changes = self.changes_frame()
         if len(changes):
             parts.append(_details(f"All {len(changes)} changes, full addresses", _frame_table(changes)))
+        outputs = self.output_frame()
+        if len(outputs):
+            parts.append(_details(f"{len(outputs)} output change(s): later stacks read these", _frame_table(outputs)))
         parts.append(self._attribute_section())
         parts.append(self._drift_section())
         parts.append("</div>")
@@ -217,6 +235,7 @@ class PlanView:
                 ("summary", self.summary_frame()),
                 ("cost estimate", self.cost_estimate),
                 ("changes", self.changes_frame()),
+                ("output changes", self.output_frame()),
                 ("attributes of updates and replaces", self.attribute_frame()),
                 ("drift", self.attribute_frame(self.drift_changes())),
             ):

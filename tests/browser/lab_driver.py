@@ -81,13 +81,18 @@ def make_lab_workdir(
     notebooks: Iterable[Path] | None = None,
     edit_params: Callable[[dict[str, Any]], None] | None = None,
 ) -> Path:
-    """Fill ``base`` with root/ (copies of the notebooks), params/, outputs/ and Jupyter's own folders.
+    """Fill ``base`` with root/ (copies of the notebooks), params/, outputs/, keys/ and Jupyter's own folders.
+
+    Every params copy writes under ``base`` only: ``evidence.outputs_dir`` is ``base/outputs`` and an
+    ``evidence.signing.key_file`` (the sandbox's is ``outputs/.keys/…`` of the checkout, generated at the first
+    phase end) becomes ``base/keys/<same name>``, so a hand run in the browser never creates or reuses the
+    checkout's signing key.
 
     Args:
         notebooks: the notebooks to copy into the root folder (default: every one in ``notebooks/``).
-        edit_params: called with each params file's data after ``evidence.outputs_dir`` is set, before it is
-            written: a test that needs other parameters (an interactive gate, a key file of its own) edits them
-            in its copy, never in ``params/``.
+        edit_params: called with each params file's data after ``evidence.outputs_dir`` and the key file are set,
+            before it is written: a test that needs other parameters (an interactive gate, a key file of its own)
+            edits them in its copy, never in ``params/``.
     """
     root = base / "root"
     root.mkdir()
@@ -101,6 +106,9 @@ def make_lab_workdir(
         data = yaml.safe_load(source.read_text())
         if isinstance(data, dict) and isinstance(data.get("evidence"), dict):
             data["evidence"]["outputs_dir"] = str(outputs)
+            signing = data["evidence"].get("signing")
+            if isinstance(signing, dict) and signing.get("key_file"):
+                signing["key_file"] = str(base / "keys" / Path(signing["key_file"]).name)
         if isinstance(data, dict) and edit_params is not None:
             edit_params(data)
         (params / source.name).write_text(yaml.safe_dump(data, sort_keys=False))

@@ -1,9 +1,12 @@
 """The interactive approval gate in JupyterLab: the plan is shown; nothing is decided until a click.
 
 A scratch notebook (in the server's temporary root, never in ``notebooks/``) builds a
-review from a saved plan fixture and shows ``interactive_gate(review)``. The test
-checks the gate is pending before any click, clicks Approve in Chromium, and runs
-the next cell, whose output must say the gate was approved for this very plan file.
+review from a saved plan fixture and shows ``interactive_gate(review)``, the gate echoed
+as the last line of its cell as the phase notebooks' gate cells do. The test checks the
+gate is pending before any click, clicks Approve in Chromium, checks nothing in the gate
+cell still reads "pending", and runs the next cell, whose output must say the gate was
+approved for this very plan file. Last, a gate on a plan that changes nothing shows a
+status line saying so and no button.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 PLAN_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "plans" / "tf_data_mixed.json"
+NOOP_FIXTURE = PLAN_FIXTURE.with_name("tf_data_noop.json")
 
 SHOW_GATE = f"""\
 from pathlib import Path
@@ -29,7 +33,8 @@ plan_path = Path({str(PLAN_FIXTURE)!r})
 sha = file_sha256(plan_path)
 review = PlanReview(plan=load_plan_json(plan_path, plan_sha256=sha), plan_path=plan_path, plan_sha256=sha,
                     stack_dir=plan_path.parent)
-pending = interactive_gate(review, gate="browser-apply", approver="browser-operator")"""
+pending = interactive_gate(review, gate="browser-apply", approver="browser-operator")
+pending"""
 
 REPORT_DECISION = """\
 from runbook_lib.terraform.approval import DECISIONS
@@ -39,6 +44,13 @@ if d is not None:
     print(f"decision: approved={d.approved} gate={d.gate} by={d.decided_by} mode={d.mode}")
     print(f"plan: {d.plan_sha256}")
     print(f"recorded decisions: {len(DECISIONS.decisions)}")"""
+
+SHOW_NOOP_GATE = f"""\
+noop_path = Path({str(NOOP_FIXTURE)!r})
+noop_sha = file_sha256(noop_path)
+noop = PlanReview(plan=load_plan_json(noop_path, plan_sha256=noop_sha), plan_path=noop_path, plan_sha256=noop_sha,
+                  stack_dir=noop_path.parent)
+interactive_gate(noop, gate="browser-noop", approver="browser-operator")"""
 
 
 def _scratch_notebook(path: Path) -> None:
@@ -56,6 +68,7 @@ def _scratch_notebook(path: Path) -> None:
             cell(0, "markdown", "Scratch: an approval gate on a saved plan fixture (browser test)."),
             cell(1, "code", SHOW_GATE),
             cell(2, "code", REPORT_DECISION),
+            cell(3, "code", SHOW_NOOP_GATE),
         ],
     }
     path.write_text(json.dumps(notebook, indent=1))
@@ -102,6 +115,9 @@ def test_interactive_gate_approve_click_reaches_the_kernel(jupyter_lab, lab_page
     # The buttons are disabled by separate widget-state messages: wait for them, do not sample.
     expect(approve).to_be_disabled(timeout=30_000)
     expect(reject).to_be_disabled(timeout=30_000)
+    # The echoed gate left no Out[] rendered before the click: nothing in the cell still says pending.
+    gate_text = gate_cell.locator(".jp-OutputArea").inner_text()
+    assert "PendingGate" not in gate_text and "PENDING" not in gate_text, gate_text
 
     lab.select_cell(2)
     lab.run_selected_cell()
@@ -117,3 +133,13 @@ def test_interactive_gate_approve_click_reaches_the_kernel(jupyter_lab, lab_page
     report_cell.locator(".jp-OutputArea").scroll_into_view_if_needed()
     lab.page.screenshot(path=str(shot))
     assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+    # A plan that changes nothing: the review, then a status line that says so, and nothing to click.
+    noop_cell = lab.cell(3)
+    lab.select_cell(3)
+    lab.run_selected_cell()
+    noop_cell.locator(".widget-html", has_text="NO CHANGES").wait_for()
+    lab.wait_kernel_idle()
+    assert "— 0 changes (no changes)" in noop_cell.locator(".jp-OutputArea").inner_text()
+    assert noop_cell.locator("button.jupyter-button").count() == 0
+    assert lab.error_outputs() == []

@@ -10,13 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakes import mocked_aws
+from fakes import PLAN_FIXTURES, mocked_aws
 
 from runbook_lib.cli import main
 
 pytestmark = pytest.mark.unit
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 
 
 @pytest.fixture(autouse=True)
@@ -63,15 +61,15 @@ def setup(tmp_path, monkeypatch):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "terraform"
-    fake.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FIXTURES / "fake_terraform.py"}" "$@"\n')
+    fake.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{PLAN_FIXTURES / "fake_terraform.py"}" "$@"\n')
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", str(bin_dir) + os.pathsep + os.environ.get("PATH", ""))
     monkeypatch.delenv("RUNBOOK_TERRAFORM_BINARY", raising=False)
     log = tmp_path / "calls.jsonl"
     monkeypatch.setenv("FAKE_TF_LOG", str(log))
-    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "tf_data_create.json"))
-    monkeypatch.setenv("FAKE_TF_APPLY", str(FIXTURES / "apply_ok.jsonl"))
-    monkeypatch.setenv("FAKE_TF_OUTPUTS", str(FIXTURES / "outputs.json"))
+    monkeypatch.setenv("FAKE_TF_SHOW", str(PLAN_FIXTURES / "tf_data_create.json"))
+    monkeypatch.setenv("FAKE_TF_APPLY", str(PLAN_FIXTURES / "apply_ok.jsonl"))
+    monkeypatch.setenv("FAKE_TF_OUTPUTS", str(PLAN_FIXTURES / "outputs.json"))
     monkeypatch.delenv("FAKE_TF_LOCK", raising=False)
     monkeypatch.delenv("FAKE_TF_DRIFT", raising=False)
     stacks = tmp_path / "stacks"
@@ -120,7 +118,7 @@ def _json(capsys) -> dict:
 def test_plan_then_apply_by_policy(setup, capsys):
     assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json"]) == 0
     planned = _json(capsys)
-    raw = json.loads((FIXTURES / "tf_data_create.json").read_text())
+    raw = json.loads((PLAN_FIXTURES / "tf_data_create.json").read_text())
     assert planned["summary"]["counts"]["create"] == len(raw["resource_changes"])
     assert planned["review"]["plan_path"] == str(setup.plan_file)
     assert Path(str(setup.plan_file) + ".review.json").exists()
@@ -145,7 +143,7 @@ def test_plan_prints_a_table(setup, capsys):
 
 
 def test_policy_rejects_deletes(setup, capsys, monkeypatch):
-    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "tf_data_mixed.json"))
+    monkeypatch.setenv("FAKE_TF_SHOW", str(PLAN_FIXTURES / "tf_data_mixed.json"))
     assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json"]) == 0
     capsys.readouterr()
     code = main(["tf", "apply", "--stack", "demo", "--env", "unit", "--json", "--auto-approve-policy"])
@@ -199,7 +197,7 @@ def test_interactive_mode_without_terminal_rejects(setup, capsys, monkeypatch):
 
 
 def test_destructive_plan_is_refused_even_with_a_permissive_policy(setup, capsys, monkeypatch):
-    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "aws_s3_replace.json"))
+    monkeypatch.setenv("FAKE_TF_SHOW", str(PLAN_FIXTURES / "aws_s3_replace.json"))
     assert main(["tf", "plan", "--stack", "demo", "--env", "unit"]) == 0
     assert "WILL BE REFUSED" in capsys.readouterr().out
     assert main(["tf", "apply", "--stack", "demo", "--env", "unit", "--auto-approve-policy"]) == 3
@@ -208,7 +206,7 @@ def test_destructive_plan_is_refused_even_with_a_permissive_policy(setup, capsys
 
 
 def test_drift(setup, capsys, monkeypatch):
-    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "aws_s3_drift_refresh_only.json"))
+    monkeypatch.setenv("FAKE_TF_SHOW", str(PLAN_FIXTURES / "aws_s3_drift_refresh_only.json"))
     monkeypatch.setenv("FAKE_TF_DRIFT", "1")
     assert main(["tf", "drift", "--stack", "demo", "--env", "unit", "--json", "--fail-on-drift"]) == 1
     report = _json(capsys)
@@ -219,7 +217,7 @@ def test_drift(setup, capsys, monkeypatch):
 
 
 def test_destroy_goes_through_the_policy(setup, capsys, monkeypatch):
-    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "tf_data_destroy.json"))
+    monkeypatch.setenv("FAKE_TF_SHOW", str(PLAN_FIXTURES / "tf_data_destroy.json"))
     assert main(["tf", "destroy", "--stack", "demo", "--env", "unit", "--json", "--auto-approve-policy"]) == 3
     assert setup.calls("apply") == []
     assert "-destroy" in setup.calls("plan")[0]["argv"]
@@ -228,7 +226,7 @@ def test_destroy_goes_through_the_policy(setup, capsys, monkeypatch):
 # -- protected environments ---------------------------------------------------------------------------------------
 def test_auto_approve_policy_never_approves_a_delete_on_a_protected_env(setup, capsys, monkeypatch):
     setup.write_params(protected=True)
-    monkeypatch.setenv("FAKE_TF_SHOW", str(FIXTURES / "tf_data_mixed.json"))  # a delete and a replace
+    monkeypatch.setenv("FAKE_TF_SHOW", str(PLAN_FIXTURES / "tf_data_mixed.json"))  # a delete and a replace
     assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json"]) == 0
     capsys.readouterr()
     assert main(["tf", "apply", "--stack", "demo", "--env", "unit", "--auto-approve-policy"]) == 3
@@ -317,3 +315,16 @@ def test_the_plan_file_is_readable_by_its_owner_only(setup, capsys):
     assert stat.S_IMODE(setup.plan_file.stat().st_mode) == 0o600
     assert main(["tf", "apply", "--stack", "demo", "--env", "unit", "--json", "--auto-approve-policy"]) == 0
     assert stat.S_IMODE(setup.plan_file.stat().st_mode) == 0o600
+
+
+def test_a_plan_with_no_changes_is_applied_without_asking_anyone(setup, capsys, monkeypatch):
+    """As Terraform: nothing to apply, no question, even where no one could answer (interactive, no terminal)."""
+    setup.write_params(mode="interactive", protected=True)
+    monkeypatch.setenv("FAKE_TF_SHOW", str(PLAN_FIXTURES / "tf_data_noop.json"))
+    assert main(["tf", "plan", "--stack", "demo", "--env", "unit", "--json"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert main(["tf", "apply", "--stack", "demo", "--env", "unit", "--json"]) == 0
+    gate = _json(capsys)["gate"]
+    assert gate["approved"] is True and gate["mode"] == "no-changes" and gate["decided_by"] == "nothing to apply"
+    assert len(setup.calls("apply")) == 1

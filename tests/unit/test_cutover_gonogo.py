@@ -14,7 +14,7 @@ from runbook_lib.cutover.sequence import plan_waves
 from runbook_lib.cutover.signoff import SignOff
 from runbook_lib.errors import NoGoError, ParamsError, SignOffError
 from runbook_lib.evidence import EvidenceLedger
-from runbook_lib.terraform.approval import DecisionLog
+from runbook_lib.terraform.approval import NO_CHANGES_MODE, NOTHING_TO_APPLY, DecisionLog, GateDecision
 
 pytestmark = pytest.mark.unit
 
@@ -220,6 +220,24 @@ def test_a_waived_check_is_green_and_says_why(tmp_path: Path) -> None:
     assert drift.detail.startswith("WAIVED") and "moto does not store" in drift.detail
     assert "aws_s3_bucket.x" in drift.detail  # what was waived stays visible
 
+
+
+def test_a_gate_passed_because_nothing_changed_counts_as_approved(tmp_path: Path) -> None:
+    """A re-run whose stack plan changes nothing: its gate asked no one, and reads as approved everywhere."""
+    ledger = _green_run(tmp_path)
+    ledger.start_phase("01_network_iam")
+    passed = GateDecision("01_network_iam-apply", True, NOTHING_TO_APPLY, "2026-01-01T00:00:00Z", "ab" * 32,
+                          "the plan changes no resource and no output", {"no-op": 3}, mode=NO_CHANGES_MODE)
+    ledger.record_gate(passed.to_dict())
+    ledger.record_apply({"status": "applied"}, stack="01_network_iam")
+    ledger.record_table(None, "01_network_iam_verification", pd.DataFrame([{"address": "a", "check": "c", "ok": True}]))
+    ledger.record_table(None, "01_network_iam_drift", pd.DataFrame(columns=["address", "type", "action"]))
+    ledger.finish_phase("succeeded")
+    assert _table(ledger, _params(tmp_path)).go
+    page = (ledger.run_dir / "index.html").read_text()
+    summary = page[page.index('<section id="summary">'):page.index("</section>")]
+    row = next(r for r in summary.split("<tr>") if "01_network_iam-apply" in r)
+    assert ">approved<" in row and NOTHING_TO_APPLY in row
 
 class _Session:
     """The phase session's surface CutoverPhase uses (params, ledger, phase, table, chart, gate)."""

@@ -6,24 +6,26 @@ evidence ledger are real, so what an auditor reads (plan sha256, gate decision, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import PLAN_FIXTURES
 
 from runbook_lib.errors import PlanRejectedError, RunbookError
 from runbook_lib.evidence import EvidenceLedger
+from runbook_lib.evidence.summary_html import render_summary
 from runbook_lib.params import load_params
 from runbook_lib.phases.session import PhaseSession
 from runbook_lib.phases.stack import StackPhase
-from runbook_lib.terraform.approval import GateDecision
+from runbook_lib.terraform.approval import GateDecision, PendingGate, require_approval
 from runbook_lib.terraform.plan import load_plan_json
 from runbook_lib.util import sha256_file
 
 pytestmark = pytest.mark.unit
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 PHASE = "01_network_iam"
 
 
@@ -79,7 +81,7 @@ def session(tmp_path: Path) -> PhaseSession:
 
 
 def _phase(session: PhaseSession, tmp_path: Path, fixture: str) -> tuple[StackPhase, FakeRunner]:
-    runner = FakeRunner(FIXTURES / fixture, tmp_path)
+    runner = FakeRunner(PLAN_FIXTURES / fixture, tmp_path)
     return StackPhase(session=session, stack=PHASE, runner=runner), runner  # type: ignore[arg-type]
 
 
@@ -162,3 +164,31 @@ def test_steps_out_of_order_are_refused(session: PhaseSession, tmp_path: Path) -
     with pytest.raises(AssertionError, match="plan"):
         phase.apply()
     assert runner.applied == []
+
+
+@pytest.mark.parametrize("mode", ["interactive", "headless"])
+def test_a_plan_with_no_changes_passes_its_gate_without_a_click_and_is_recorded_so(
+    session: PhaseSession, tmp_path: Path, mode: str
+) -> None:
+    """Re-running a phase: the stack's plan changes nothing, so its gate asks no one (as Terraform), and says so."""
+    gates = session.params.gates.model_copy(update={"mode": mode})
+    session = replace(session, params=session.params.model_copy(update={"gates": gates}))
+    fixture = tmp_path / f"noop-{mode}.json"  # a plan file of its own per case: its own sha256
+    fixture.write_text(json.dumps({**json.loads((PLAN_FIXTURES / "tf_data_noop.json").read_text()), "timestamp": mode}))
+    runner = FakeRunner(fixture, tmp_path)
+    phase = StackPhase(session=session, stack=PHASE, runner=runner)  # type: ignore[arg-type]
+    phase.plan()
+    gate = phase.request_approval()
+    decision = gate.decision if isinstance(gate, PendingGate) else gate
+    assert decision is not None and decision.approved
+    assert (decision.mode, decision.decided_by) == ("no-changes", "nothing to apply")
+    assert require_approval(gate, phase.review) is decision  # what TerraformRunner.apply checks first: no click
+    phase.apply()
+    assert runner.applied == [(phase.review.plan_sha256, gate)]
+    (recorded,) = session.ledger.manifest.phases[PHASE].gates
+    assert recorded["approved"] is True and recorded["mode"] == "no-changes"
+    assert recorded["plan_sha256"] == phase.review.plan_sha256
+    # The auditor's summary lists it with the approved gates, decided by "nothing to apply".
+    summary = render_summary(session.ledger.manifest)
+    row = next(r for r in summary.split("<tr>") if f"{PHASE}-apply" in r)
+    assert ">approved<" in row and "nothing to apply" in row
